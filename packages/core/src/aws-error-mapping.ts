@@ -1,0 +1,92 @@
+// Maps the SDK's service errors to DynamORM's typed errors, so handlers and middlewares branch on
+// stable names and HTTP statuses instead of SDK internals.
+import type { CancellationReason as AwsCancellationReason, TransactWriteItem } from '@aws-sdk/client-dynamodb'
+import {
+  ConditionFailedError,
+  DynamormError,
+  isDynamormError,
+  ServiceUnavailableError,
+  ThrottledError,
+  TransactionCancelledError,
+  ValidationError,
+} from './errors.ts'
+import { type AttributeMap, unmarshallItem } from './marshall.ts'
+
+const THROTTLING = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'Throttling',
+  'TooManyRequestsException',
+])
+
+const UNAVAILABLE = new Set([
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'TimeoutError',
+  'RequestTimeout',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+])
+
+interface AwsErrorShape {
+  name?: string
+  code?: string
+  message?: string
+  Item?: AttributeMap
+  CancellationReasons?: AwsCancellationReason[]
+  $metadata?: { httpStatusCode?: number }
+}
+
+export function toDynamormError(error: unknown, input?: { TransactItems?: TransactWriteItem[] }): unknown {
+  if (isDynamormError(error) || typeof error !== 'object' || error === null) return error
+  const aws = error as AwsErrorShape
+  const name = aws.name ?? ''
+  const message = aws.message ?? name
+  if (name === 'ConditionalCheckFailedException') {
+    return new ConditionFailedError('The condition did not hold', aws.Item && unmarshallItem(aws.Item), {
+      cause: error,
+    })
+  }
+  if (name === 'TransactionCanceledException') {
+    return new TransactionCancelledError(cancellationReasons(aws.CancellationReasons ?? [], input), {
+      cause: error,
+    })
+  }
+  if (THROTTLING.has(name))
+    return new ThrottledError(`DynamoDB throttled the request: ${message}`, { cause: error })
+  if (name === 'ValidationException') return new ValidationError(`DynamoDB rejected the request: ${message}`)
+  if (name === 'ResourceNotFoundException') {
+    return new DynamormError('TableNotFoundError', 500, `DynamoDB table not found: ${message}`, {
+      cause: error,
+    })
+  }
+  const status = aws.$metadata?.httpStatusCode ?? 0
+  if (UNAVAILABLE.has(name) || UNAVAILABLE.has(aws.code ?? '') || status >= 500) {
+    return new ServiceUnavailableError(`DynamoDB is unavailable: ${message}`, { cause: error })
+  }
+  return error
+}
+
+function cancellationReasons(
+  reasons: AwsCancellationReason[],
+  input: { TransactItems?: TransactWriteItem[] } | undefined,
+): CancellationReason[] {
+  return reasons.map((reason, index) => {
+    const write = input?.TransactItems?.[index]
+    const target = write?.Update ?? write?.Delete ?? write?.ConditionCheck
+    return {
+      index,
+      code: reason.Code ?? 'Unknown',
+      message: reason.Message,
+      item: reason.Item && unmarshallItem(reason.Item),
+      table: (target ?? write?.Put)?.TableName,
+      key: target?.Key && unmarshallItem(target.Key),
+    }
+  })
+}
+
+type CancellationReason = ConstructorParameters<typeof TransactionCancelledError>[0][number]

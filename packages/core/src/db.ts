@@ -1,0 +1,144 @@
+// A Db is the query builder bound to one DynamoDB client and one way of naming tables, plus the
+// request's capacity meter and unit of work. Every call goes through `send`, so capacity accounting
+// and error mapping happen in one place.
+import type { DynamoDBClient, TransactWriteItem } from '@aws-sdk/client-dynamodb'
+import { toDynamormError } from './aws-error-mapping.ts'
+import { type CapacityKind, CapacityMeter } from './capacity.ts'
+import type { ItemTransformer } from './item-transformer.ts'
+import { resolveTableName, type TableNameResolver } from './table-names.ts'
+import { type QueueOptions, UnitOfWork } from './unit-of-work.ts'
+
+export interface DbOptions {
+  client: DynamoDBClient
+  /** Prefix or function from logical to physical table names (default: names used as given). */
+  tableName?: TableNameResolver
+  /** Secret that signs query cursors (HMAC-SHA-256); without it cursors are opaque but unsigned. */
+  cursorSecret?: string | Uint8Array
+  /** Codecs applied to items of models with encrypted attributes (see @dynamorm/encryption). */
+  transformer?: ItemTransformer
+}
+
+interface RequestScope {
+  meter: CapacityMeter
+  unitOfWork: UnitOfWork
+}
+
+/** The part of the unit of work a Db exposes: writes added through it belong to its client. */
+export interface DbUnitOfWork {
+  add(item: TransactWriteItem, options?: QueueOptions): void
+  readonly size: number
+  commit(clientRequestToken?: string): Promise<number>
+  discard(): void
+}
+
+/** Commands whose input takes ReturnConsumedCapacity, and whether they read or write. */
+const CAPACITY_KIND: Record<string, CapacityKind> = {
+  GetItemCommand: 'read',
+  QueryCommand: 'read',
+  ScanCommand: 'read',
+  BatchGetItemCommand: 'read',
+  TransactGetItemsCommand: 'read',
+  PutItemCommand: 'write',
+  UpdateItemCommand: 'write',
+  DeleteItemCommand: 'write',
+  BatchWriteItemCommand: 'write',
+  TransactWriteItemsCommand: 'write',
+}
+
+// Structural view of an SDK command: enough to instrument and send it, and to infer its output type.
+interface DynamoCommand<Output> {
+  input: object
+  middlewareStack: {
+    add(middleware: unknown, options: { step: 'initialize'; name?: string }): void
+  }
+  resolveMiddleware(...args: never[]): (args: never) => Promise<{ output: Output }>
+}
+
+const instrumented = new WeakSet<object>()
+const senders = new WeakMap<object, Db>()
+
+// Capacity is read in a command middleware because only there is the command's name known reliably
+// (class names do not survive minification).
+function instrument(command: DynamoCommand<unknown>): void {
+  if (instrumented.has(command)) return
+  instrumented.add(command)
+  command.middlewareStack.add(
+    (
+      next: (args: { input: Record<string, unknown> }) => Promise<{ output: Record<string, unknown> }>,
+      context: { commandName?: string },
+    ) =>
+      async (args: { input: Record<string, unknown> }) => {
+        const kind = CAPACITY_KIND[context.commandName ?? '']
+        if (kind !== undefined) args.input.ReturnConsumedCapacity ??= 'INDEXES'
+        const result = await next(args)
+        if (kind !== undefined) {
+          senders.get(command)?.meter.record(result.output.ConsumedCapacity as never, kind)
+        }
+        return result
+      },
+    { step: 'initialize' },
+  )
+}
+
+export class Db {
+  readonly client: DynamoDBClient
+  readonly options: Readonly<DbOptions>
+  readonly #scope: RequestScope
+  readonly unitOfWork: DbUnitOfWork
+
+  constructor(options: DbOptions, scope?: RequestScope) {
+    this.client = options.client
+    this.options = options
+    this.#scope = scope ?? { meter: new CapacityMeter(), unitOfWork: new UnitOfWork() }
+    const shared = this.#scope.unitOfWork
+    this.unitOfWork = {
+      add: (item, queueOptions) => shared.add(this, item, queueOptions),
+      get size() {
+        return shared.size
+      },
+      commit: (token) => shared.commit(token),
+      discard: () => shared.discard(),
+    }
+  }
+
+  /** The request's capacity meter, shared by every Db scoped from the same request. */
+  get meter(): CapacityMeter {
+    return this.#scope.meter
+  }
+
+  /** The physical name of a logical table. */
+  tableName(logicalName: string): string {
+    return resolveTableName(this.options.tableName, logicalName)
+  }
+
+  /**
+   * Sends a DynamoDB command: asks for consumed capacity (INDEXES) when the command supports it,
+   * records it in the request's meter, and maps service errors to DynamORM's typed errors.
+   */
+  async send<Output>(command: DynamoCommand<Output>): Promise<Output> {
+    instrument(command)
+    senders.set(command, this)
+    try {
+      return (await this.client.send(command as never)) as Output
+    } catch (error) {
+      throw toDynamormError(error, command.input)
+    }
+  }
+
+  /** A Db for one request: same client and table names, a fresh meter and an empty unit of work. */
+  forRequest(): Db {
+    return new Db(this.options)
+  }
+
+  /**
+   * A Db for another client or table names (a partner's account) that shares this request's meter
+   * and unit of work.
+   */
+  scoped(options: Partial<DbOptions>): Db {
+    return new Db({ ...this.options, ...options }, this.#scope)
+  }
+}
+
+export function createDb(options: DbOptions): Db {
+  return new Db(options)
+}

@@ -1,0 +1,131 @@
+// Every DynamORM failure has a stable `name` and an HTTP status. Callers match on `name`
+// (isDynamormError), never on instanceof: two copies of the package must still agree.
+
+export interface DynamormErrorOptions {
+  cause?: unknown
+  details?: Record<string, unknown>
+}
+
+const BRAND = Symbol.for('dynamorm.error')
+
+export class DynamormError extends Error {
+  readonly status: number
+  readonly details: Record<string, unknown>
+  readonly [BRAND] = true
+
+  constructor(name: string, status: number, message: string, options: DynamormErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = name
+    this.status = status
+    this.details = options.details ?? {}
+  }
+}
+
+export function isDynamormError(error: unknown, name?: string): error is DynamormError {
+  if (typeof error !== 'object' || error === null || !(BRAND in error)) return false
+  return name === undefined || (error as unknown as Error).name === name
+}
+
+export class ValidationError extends DynamormError {
+  constructor(message: string, options?: DynamormErrorOptions) {
+    super('ValidationError', 400, message, options)
+  }
+}
+
+export class ItemTooLargeError extends DynamormError {
+  constructor(sizeBytes: number, options?: DynamormErrorOptions) {
+    super('ItemTooLargeError', 400, `Item is ${sizeBytes} bytes; DynamoDB's limit is 409600 bytes`, {
+      ...options,
+      details: { sizeBytes, ...options?.details },
+    })
+  }
+}
+
+/** A write's condition did not hold; `item` is the item as it was (ReturnValuesOnConditionCheckFailure ALL_OLD). */
+export class ConditionFailedError extends DynamormError {
+  readonly item: Record<string, unknown> | undefined
+  constructor(message: string, item: Record<string, unknown> | undefined, options?: DynamormErrorOptions) {
+    super('ConditionFailedError', 409, message, options)
+    this.item = item
+  }
+}
+
+export class OptimisticLockError extends DynamormError {
+  readonly item: Record<string, unknown> | undefined
+  constructor(message: string, item: Record<string, unknown> | undefined, options?: DynamormErrorOptions) {
+    super('OptimisticLockError', 412, message, options)
+    this.item = item
+  }
+}
+
+export class NotFoundError extends DynamormError {
+  constructor(message: string, options?: DynamormErrorOptions) {
+    super('NotFoundError', 404, message, options)
+  }
+}
+
+export class ThrottledError extends DynamormError {
+  constructor(message: string, options?: DynamormErrorOptions) {
+    super('ThrottledError', 429, message, options)
+  }
+}
+
+export interface CancellationReason {
+  /** Position of the item in the transaction. */
+  index: number
+  code: string
+  message?: string
+  /** The old item, when DynamoDB returned it (ALL_OLD on a failed condition). */
+  item?: Record<string, unknown>
+  /** Table and key of the item that failed, for the caller's error report. */
+  table?: string
+  key?: Record<string, unknown>
+  /** The label the write was queued under in the unit of work, if any. */
+  label?: string | undefined
+}
+
+export class TransactionCancelledError extends DynamormError {
+  readonly reasons: CancellationReason[]
+  constructor(reasons: CancellationReason[], options?: DynamormErrorOptions) {
+    const failed = reasons.filter((reason) => reason.code !== 'None')
+    const summary = failed.map((reason) => `#${reason.index} ${reason.code}`).join(', ')
+    super('TransactionCancelledError', 409, `Transaction cancelled: ${summary || 'unknown reason'}`, options)
+    this.reasons = reasons
+  }
+}
+
+export class TransactionTooLargeError extends DynamormError {
+  constructor(itemCount: number, options?: DynamormErrorOptions) {
+    super(
+      'TransactionTooLargeError',
+      500,
+      `A transaction holds at most 100 items; this one has ${itemCount}. Nothing was sent.`,
+      { ...options, details: { itemCount, ...options?.details } },
+    )
+  }
+}
+
+export class CrossAccountTransactionError extends DynamormError {
+  constructor(options?: DynamormErrorOptions) {
+    super(
+      'CrossAccountTransactionError',
+      500,
+      'A unit of work can only commit through one DynamoDB client (one account); it holds writes for two. Nothing was sent.',
+      options,
+    )
+  }
+}
+
+export class UnprocessedItemsError extends DynamormError {
+  readonly unprocessed: unknown[]
+  constructor(message: string, unprocessed: unknown[], options?: DynamormErrorOptions) {
+    super('UnprocessedItemsError', 503, message, options)
+    this.unprocessed = unprocessed
+  }
+}
+
+export class ServiceUnavailableError extends DynamormError {
+  constructor(message: string, options?: DynamormErrorOptions) {
+    super('ServiceUnavailableError', 503, message, options)
+  }
+}

@@ -1,0 +1,89 @@
+// JS values <-> DynamoDB AttributeValues, without @aws-sdk/util-dynamodb: fewer bytes at cold start,
+// and numbers that JS cannot hold exactly come back as bigint instead of being rounded.
+import type { AttributeValue } from '@aws-sdk/client-dynamodb'
+import { ValidationError } from './errors.ts'
+
+export type Item = Record<string, unknown>
+export type AttributeMap = Record<string, AttributeValue>
+
+export function marshallValue(value: unknown, path = 'value'): AttributeValue {
+  if (value === null) return { NULL: true }
+  switch (typeof value) {
+    case 'string':
+      return { S: value }
+    case 'boolean':
+      return { BOOL: value }
+    case 'bigint':
+      return { N: value.toString() }
+    case 'number':
+      if (!Number.isFinite(value)) throw new ValidationError(`${path}: ${value} cannot be stored in DynamoDB`)
+      return { N: String(value) }
+    case 'object':
+      return marshallObject(value, path)
+    default:
+      throw new ValidationError(`${path}: a ${typeof value} cannot be stored in DynamoDB`)
+  }
+}
+
+function marshallObject(value: object, path: string): AttributeValue {
+  if (value instanceof Uint8Array) return { B: value }
+  if (value instanceof Date) return { S: value.toISOString() }
+  if (Array.isArray(value))
+    return { L: value.map((entry, index) => marshallValue(entry, `${path}[${index}]`)) }
+  if (value instanceof Set) return marshallSet(value, path)
+  const map: AttributeMap = {}
+  for (const [key, entry] of Object.entries(value)) {
+    if (entry !== undefined) map[key] = marshallValue(entry, `${path}.${key}`)
+  }
+  return { M: map }
+}
+
+function marshallSet(set: Set<unknown>, path: string): AttributeValue {
+  const values = [...set]
+  if (values.length === 0) throw new ValidationError(`${path}: DynamoDB cannot store an empty set`)
+  if (values.every((entry) => typeof entry === 'string')) return { SS: values as string[] }
+  if (values.every((entry) => typeof entry === 'number' || typeof entry === 'bigint')) {
+    return { NS: values.map((entry) => marshallValue(entry, path).N as string) }
+  }
+  if (values.every((entry) => entry instanceof Uint8Array)) return { BS: values as Uint8Array[] }
+  throw new ValidationError(`${path}: a set must hold only strings, only numbers or only binaries`)
+}
+
+export function marshallItem(item: Item): AttributeMap {
+  const map: AttributeMap = {}
+  for (const [key, value] of Object.entries(item)) {
+    if (value !== undefined) map[key] = marshallValue(value, key)
+  }
+  return map
+}
+
+/**
+ * DynamoDB numbers hold 38 digits; a double does not. Integers beyond 2^53 come back as bigint and
+ * decimals a double would round come back as their exact string, so no amount is silently changed.
+ */
+export function unmarshallNumber(text: string): number | bigint | string {
+  const number = Number(text)
+  if (/^-?\d+$/.test(text)) return Number.isSafeInteger(number) ? number : BigInt(text)
+  const exact = text.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '')
+  return String(number) === exact ? number : text
+}
+
+export function unmarshallValue(value: AttributeValue): unknown {
+  if (value.S !== undefined) return value.S
+  if (value.N !== undefined) return unmarshallNumber(value.N)
+  if (value.BOOL !== undefined) return value.BOOL
+  if (value.NULL !== undefined) return null
+  if (value.B !== undefined) return value.B
+  if (value.L !== undefined) return value.L.map(unmarshallValue)
+  if (value.M !== undefined) return unmarshallItem(value.M)
+  if (value.SS !== undefined) return new Set(value.SS)
+  if (value.NS !== undefined) return new Set(value.NS.map(unmarshallNumber))
+  if (value.BS !== undefined) return new Set(value.BS)
+  throw new ValidationError('Unknown DynamoDB attribute value type')
+}
+
+export function unmarshallItem(map: AttributeMap): Item {
+  const item: Item = {}
+  for (const [key, value] of Object.entries(map)) item[key] = unmarshallValue(value)
+  return item
+}

@@ -1,0 +1,79 @@
+// The request's unit of work: writes queued by the handler, the audit trail and the idempotency
+// completion, committed together as one TransactWriteItems so they land together or not at all.
+
+import { createHash } from 'node:crypto'
+import type { TransactWriteItem } from '@aws-sdk/client-dynamodb'
+import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb'
+import type { Db } from './db.ts'
+import { CrossAccountTransactionError, isDynamormError, TransactionTooLargeError } from './errors.ts'
+
+/** DynamoDB's limit on items in one transaction. */
+export const MAX_TRANSACTION_ITEMS = 100
+
+export interface QueuedWrite {
+  item: TransactWriteItem
+  /** The Db (client and account) the write belongs to. */
+  db: Db
+  /** Who queued it ('idempotency-completion', 'audit', ...): named in cancellation reasons. */
+  label: string | undefined
+}
+
+export interface QueueOptions {
+  label?: string
+}
+
+export class UnitOfWork {
+  #writes: QueuedWrite[] = []
+
+  add(db: Db, item: TransactWriteItem, options: QueueOptions = {}): void {
+    this.#writes.push({ item, db, label: options.label })
+  }
+
+  get size(): number {
+    return this.#writes.length
+  }
+
+  get writes(): readonly QueuedWrite[] {
+    return this.#writes
+  }
+
+  discard(): void {
+    this.#writes = []
+  }
+
+  /**
+   * Sends everything queued as one TransactWriteItems and empties the queue. Nothing is sent when the
+   * queue is empty, holds more than 100 writes, or spans two clients (accounts): DynamoDB could not make
+   * those atomic, and silently splitting them would break the all-or-nothing promise.
+   */
+  async commit(clientRequestToken?: string): Promise<number> {
+    const writes = this.#writes
+    if (writes.length === 0) return 0
+    if (writes.length > MAX_TRANSACTION_ITEMS) throw new TransactionTooLargeError(writes.length)
+    const owner = writes[0]!.db
+    if (writes.some((write) => write.db.client !== owner.client)) throw new CrossAccountTransactionError()
+    const command = new TransactWriteItemsCommand({
+      TransactItems: writes.map((write) => write.item),
+      ClientRequestToken:
+        clientRequestToken === undefined ? undefined : toClientRequestToken(clientRequestToken),
+    })
+    try {
+      await owner.send(command)
+    } catch (error) {
+      if (isDynamormError(error, 'TransactionCancelledError')) {
+        const reasons = (error as unknown as { reasons: Array<{ index: number; label?: string }> }).reasons
+        for (const reason of reasons) reason.label = writes[reason.index]?.label
+      }
+      throw error
+    } finally {
+      this.#writes = []
+    }
+    return writes.length
+  }
+}
+
+// ClientRequestToken allows 1-36 characters; Lambda request ids fit, anything longer is hashed to fit.
+function toClientRequestToken(token: string): string {
+  if (token.length > 0 && token.length <= 36) return token
+  return createHash('sha256').update(token).digest('base64url').slice(0, 36)
+}
