@@ -1,0 +1,38 @@
+import './vitest-provided-context.ts'
+
+export type { DynamoDbLocal, StartDynamoDbLocalOptions } from './dynamo-db-local.ts'
+export { startDynamoDbLocal } from './dynamo-db-local.ts'
+export { DynamoDbLocalStartError } from './dynamo-db-local-start-error.ts'
+export type { DynamoFaultProxy } from './dynamo-fault-proxy.ts'
+export { startDynamoFaultProxy } from './dynamo-fault-proxy.ts'
+export type { FaultInjector, Faults } from './fault-injector.ts'
+export type {
+  HttpApiAuthorizerContext,
+  HttpApiEvent,
+  HttpApiEventOptions,
+  JwtClaims,
+} from './http-api-event.ts'
+export { httpApiEvent } from './http-api-event.ts'
+export { JavaNotFoundError } from './java-not-found-error.ts'
+export type { KmsKey } from './kms-key.ts'
+export { kmsKeyArn } from './kms-key.ts'
+export type { KmsServer, StartKmsServerOptions } from './kms-server.ts'
+export { startKmsServer } from './kms-server.ts'
+export type { LambdaContextOptions } from './lambda-context.ts'
+export { lambdaContext } from './lambda-context.ts'
+export { localDynamoClient } from './local-dynamo-client.ts'
+export type { RestApiEventOptions } from './rest-api-event.ts'
+export { restApiEvent } from './rest-api-event.ts'
+export type { StsRole } from './sts-role.ts'
+export type { StartStsServerOptions, StsServer, StsSession } from './sts-server.ts'
+export { startStsServer } from './sts-server.ts'
+export type { TestTable } from './test-table.ts'
+export { createTestTable, deleteTestTable } from './test-table.ts'
+export type {
+  GlobalIndexDefinition,
+  IndexProjection,
+  KeyAttribute,
+  KeyAttributeType,
+  LocalIndexDefinition,
+  TestTableDefinition,
+} from './test-table-definition.ts'

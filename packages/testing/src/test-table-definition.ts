@@ -1,0 +1,35 @@
+export type KeyAttributeType = 'S' | 'N' | 'B'
+
+export interface KeyAttribute {
+  name: string
+  type: KeyAttributeType
+}
+
+/** 'ALL' (default), 'KEYS_ONLY', or the non-key attributes to include. */
+export type IndexProjection = 'ALL' | 'KEYS_ONLY' | string[]
+
+export interface GlobalIndexDefinition {
+  name: string
+  partitionKey: KeyAttribute
+  sortKey?: KeyAttribute
+  projection?: IndexProjection
+}
+
+export interface LocalIndexDefinition {
+  name: string
+  sortKey: KeyAttribute
+  projection?: IndexProjection
+}
+
+export interface TestTableDefinition {
+  /** Table name prefix (default 'test'); a random suffix keeps tables of parallel tests apart. */
+  prefix?: string
+  /** Default `pk` (S). */
+  partitionKey?: KeyAttribute
+  /** Default `sk` (S); null for a partition-key-only table. */
+  sortKey?: KeyAttribute | null
+  globalIndexes?: GlobalIndexDefinition[]
+  localIndexes?: LocalIndexDefinition[]
+  /** Enables TTL on this attribute. */
+  ttlAttribute?: string
+}
