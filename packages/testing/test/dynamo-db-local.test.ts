@@ -65,14 +65,9 @@ describe('startDynamoDbLocal', () => {
     await dynamoDbLocal.stop() // idempotent
   })
 
-  it('kills DynamoDB Local within seconds when the parent node process is SIGKILLed', async () => {
-    const child = spawn(
-      process.execPath,
-      [fileURLToPath(new URL('./fixtures/start-dynamo-db-local-child.ts', import.meta.url))],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    )
+  async function startInChildProcess() {
+    const script = fileURLToPath(new URL('./fixtures/start-dynamo-db-local-child.ts', import.meta.url))
+    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] })
     const firstLine = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout! }).once('line', resolve)
       child.once('exit', (code) => reject(new Error(`child exited early with ${code}`)))
@@ -80,10 +75,24 @@ describe('startDynamoDbLocal', () => {
     const { pid, port } = JSON.parse(firstLine) as { pid: number; port: number }
     expect(processRunning(pid)).toBe(true)
     expect(await portAnswers(port)).toBe(true)
+    return { child, pid, port }
+  }
 
-    child.kill('SIGKILL')
+  it('kills DynamoDB Local within seconds when the parent node process is SIGKILLed', async () => {
+    const { child, pid, port } = await startInChildProcess()
+    child.kill('SIGKILL') // no handler runs: only the watchdog can clean up
     expect(await waitUntilGone(pid, 10_000)).toBe(true)
     expect(await portAnswers(port)).toBe(false)
+  })
+
+  it('kills DynamoDB Local when the parent gets SIGTERM, and the parent still terminates', async () => {
+    const { child, pid } = await startInChildProcess()
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_code, signal) => resolve(signal)),
+    )
+    child.kill('SIGTERM')
+    expect(await exited).toBe('SIGTERM')
+    expect(await waitUntilGone(pid, 2_000)).toBe(true)
   })
 
   it('throws JavaNotFoundError when java is not on PATH', async () => {
