@@ -4,7 +4,9 @@
 import type { DynamoDBClient, TransactWriteItem } from '@aws-sdk/client-dynamodb'
 import { toDynamormError } from './aws-error-mapping.ts'
 import { type CapacityKind, CapacityMeter } from './capacity.ts'
+import { Entity } from './entity.ts'
 import type { ItemTransformer } from './item-transformer.ts'
+import type { AnyModel } from './model.ts'
 import { resolveTableName, type TableNameResolver } from './table-names.ts'
 import { type QueueOptions, UnitOfWork } from './unit-of-work.ts'
 
@@ -85,6 +87,7 @@ export class Db {
   readonly options: Readonly<DbOptions>
   readonly #scope: RequestScope
   readonly unitOfWork: DbUnitOfWork
+  readonly #entities = new WeakMap<AnyModel, object>()
 
   constructor(options: DbOptions, scope?: RequestScope) {
     this.client = options.client
@@ -104,6 +107,16 @@ export class Db {
   /** The request's capacity meter, shared by every Db scoped from the same request. */
   get meter(): CapacityMeter {
     return this.#scope.meter
+  }
+
+  /** The model's operations, bound to this Db (its client, table names, meter and unit of work). */
+  model<M extends AnyModel>(model: M): Entity<M> {
+    let entity = this.#entities.get(model) as Entity<M> | undefined
+    if (entity === undefined) {
+      entity = new Entity(this, model)
+      this.#entities.set(model, entity)
+    }
+    return entity
   }
 
   /** The physical name of a logical table. */

@@ -1,14 +1,93 @@
+export type {
+  AnyAttribute,
+  Attribute,
+  AttributeKind,
+  DateFormat,
+  ObjectOf,
+  Validator,
+  ValueOf,
+} from './attributes.ts'
+export {
+  bigint,
+  binary,
+  boolean,
+  date,
+  decimal,
+  enumeration,
+  list,
+  map,
+  number,
+  numberSet,
+  string,
+  stringSet,
+} from './attributes.ts'
 export { toDynamormError } from './aws-error-mapping.ts'
 export type { CapacityKind, CapacityTotals, CapacityUnits, TableCapacity } from './capacity.ts'
 export { CapacityMeter } from './capacity.ts'
 export type { CapacityMode, CostEstimate, CostOptions, PriceTable, RegionPrices } from './cost.ts'
 export { defaultPriceTable, estimateCost } from './cost.ts'
+export type { CursorScope } from './cursor.ts'
+export { decodeCursor, encodeCursor } from './cursor.ts'
 export type { DbOptions, DbUnitOfWork } from './db.ts'
 export { createDb, Db } from './db.ts'
+export type { QueuedWrites, TransactItems } from './entity.ts'
+export { Entity } from './entity.ts'
 export * from './errors.ts'
+export type {
+  Comparator,
+  Condition,
+  ConditionBuilder,
+  ConditionPath,
+  DynamoType,
+  ValueEncoder,
+} from './expressions/condition.ts'
+export { allOf, compileCondition, conditions } from './expressions/condition.ts'
+export type { AttributePath } from './expressions/placeholders.ts'
+export { Placeholders } from './expressions/placeholders.ts'
+export { compileProjection } from './expressions/projection.ts'
+export type { UpdateAction } from './expressions/update.ts'
+export { compileUpdate } from './expressions/update.ts'
+export type { CapacityEstimate } from './item-size.ts'
+export { assertItemSize, estimateCapacity, itemSize, MAX_ITEM_BYTES } from './item-size.ts'
 export type { ItemTransformContext, ItemTransformer } from './item-transformer.ts'
+export type { KeyTemplate, TemplateVariables } from './key-template.ts'
+export { parseKeyTemplate, renderKey, renderKeyPrefix } from './key-template.ts'
 export type { AttributeMap, Item } from './marshall.ts'
 export { marshallItem, marshallValue, unmarshallItem, unmarshallValue } from './marshall.ts'
+export type {
+  AnyModel,
+  Attributes,
+  GlobalIndexDefinition,
+  IndexDefinition,
+  IndexNamesOf,
+  InputOf,
+  ItemOf,
+  KeyDefinition,
+  KeyOf,
+  LocalIndexDefinition,
+  Model,
+  ModelDefinition,
+  PlainItemOf,
+} from './model.ts'
+export { defineModel, fromStoredItem, keyAttributes, toStoredItem } from './model.ts'
+export type { BatchGetOptions } from './operations/batch-get.ts'
+export { batchGet, batchGetParams, MAX_BATCH_GET_KEYS } from './operations/batch-get.ts'
+export type { BatchWriteOptions, BatchWriteRequest } from './operations/batch-write.ts'
+export { batchWrite, batchWriteParams, MAX_BATCH_WRITE_ITEMS } from './operations/batch-write.ts'
+export type { DeleteOptions } from './operations/delete.ts'
+export { deleteItem, deleteParams } from './operations/delete.ts'
+export type { GetOptions } from './operations/get.ts'
+export { getItem, getItemOrThrow, getParams } from './operations/get.ts'
+export type { PutMode, PutOptions } from './operations/put.ts'
+export { createParams, putItem, putParams } from './operations/put.ts'
+export type { Page, QueryKey, QueryOptions, SortKeyRange } from './operations/query.ts'
+export { query, queryCount, queryParams } from './operations/query.ts'
+export type { RetryOptions } from './operations/retry.ts'
+export type { ScanOptions } from './operations/scan.ts'
+export { scan, scanParams } from './operations/scan.ts'
+export { conditionCheckParams, transactWrite, transactWriteParams } from './operations/transact-write.ts'
+export type { ReturnValuesOption, UpdatableOf, UpdateChanges, UpdateOptions } from './operations/update.ts'
+export { updateItem, updateParams } from './operations/update.ts'
 export type { TableNameResolver } from './table-names.ts'
 export { resolveTableName } from './table-names.ts'
 export type { QueuedWrite, QueueOptions } from './unit-of-work.ts'

@@ -1,0 +1,160 @@
+// A model bound to a Db: the operations a handler calls. Every call goes through db.send (capacity,
+// error mapping); every write can instead be queued into the request's unit of work.
+import type { TransactWriteItem } from '@aws-sdk/client-dynamodb'
+import type { Db } from './db.ts'
+import type { Condition, ConditionBuilder } from './expressions/condition.ts'
+import type { AnyModel, IndexNamesOf, InputOf, ItemOf, KeyOf, PlainItemOf } from './model.ts'
+import { type BatchGetOptions, batchGet } from './operations/batch-get.ts'
+import { type BatchWriteOptions, type BatchWriteRequest, batchWrite } from './operations/batch-write.ts'
+import { type DeleteOptions, deleteItem, deleteTransactItem } from './operations/delete.ts'
+import { type GetOptions, getItem, getItemOrThrow } from './operations/get.ts'
+import { type PutOptions, putItem, putTransactItem } from './operations/put.ts'
+import { type Page, type QueryKey, type QueryOptions, query, queryCount } from './operations/query.ts'
+import { type ScanOptions, scan } from './operations/scan.ts'
+import { conditionCheckParams } from './operations/transact-write.ts'
+import {
+  type UpdateChanges,
+  type UpdateOptions,
+  updateItem,
+  updateTransactItem,
+} from './operations/update.ts'
+import type { QueueOptions } from './unit-of-work.ts'
+
+type Plain<M extends AnyModel> = keyof PlainItemOf<M> & string
+type Projected<M extends AnyModel, P extends string> = [P] extends [never]
+  ? ItemOf<M>
+  : Pick<ItemOf<M>, P & keyof ItemOf<M>>
+type Where<M extends AnyModel> = (c: ConditionBuilder<PlainItemOf<M>>) => Condition
+
+/** Writes as TransactWriteItems, to pass to transactWrite() or a unit of work. */
+export interface TransactItems<M extends AnyModel> {
+  create(data: InputOf<M>, options?: Omit<PutOptions<M>, 'table'>): Promise<TransactWriteItem>
+  put(data: InputOf<M>, options?: Omit<PutOptions<M>, 'table'>): Promise<TransactWriteItem>
+  update(
+    key: KeyOf<M>,
+    changes: UpdateChanges<M>,
+    options?: Omit<UpdateOptions<M>, 'table' | 'returnValues'>,
+  ): Promise<TransactWriteItem>
+  delete(key: KeyOf<M>, options?: Omit<DeleteOptions<M>, 'table'>): Promise<TransactWriteItem>
+  conditionCheck(key: KeyOf<M>, where: Where<M>): Promise<TransactWriteItem>
+}
+
+/** Writes added to the db's unit of work instead of being sent (committed together by the client middleware). */
+export type QueuedWrites<M extends AnyModel> = {
+  [K in keyof TransactItems<M>]: (
+    ...args: [...Parameters<TransactItems<M>[K]>, queueOptions?: QueueOptions]
+  ) => Promise<void>
+}
+
+export class Entity<M extends AnyModel> {
+  readonly db: Db
+  readonly model: M
+  readonly transactItem: TransactItems<M>
+  readonly queue: QueuedWrites<M>
+
+  constructor(db: Db, model: M) {
+    this.db = db
+    this.model = model
+    this.transactItem = {
+      create: async (data, options) => putTransactItem(db, model, data, 'create', options),
+      put: async (data, options) => putTransactItem(db, model, data, 'put', options),
+      update: async (key, changes, options) => updateTransactItem(db, model, key, changes, options),
+      delete: async (key, options) => deleteTransactItem(db, model, key, options),
+      conditionCheck: async (key, where) =>
+        conditionCheckParams(model, key, where, { table: db.tableName(model.table) }),
+    }
+    const enqueue =
+      <A extends unknown[]>(build: (...args: A) => Promise<TransactWriteItem>, arity: number) =>
+      async (...args: [...A, QueueOptions?]) => {
+        const item = await build(...(args.slice(0, arity) as A))
+        db.unitOfWork.add(item, args[arity] as QueueOptions | undefined)
+      }
+    const t = this.transactItem
+    this.queue = {
+      create: enqueue(t.create, 2),
+      put: enqueue(t.put, 2),
+      update: enqueue(t.update, 3),
+      delete: enqueue(t.delete, 2),
+      conditionCheck: enqueue(t.conditionCheck, 2),
+    } as QueuedWrites<M>
+  }
+
+  /** Reads one item by key; undefined when absent. */
+  get<P extends Plain<M> = never>(
+    key: KeyOf<M>,
+    options?: Omit<GetOptions<M, P>, 'table'>,
+  ): Promise<Projected<M, P> | undefined> {
+    return getItem(this.db, this.model, key, options) as Promise<Projected<M, P> | undefined>
+  }
+
+  /** Reads one item by key; NotFoundError (404) when absent. */
+  getOrThrow<P extends Plain<M> = never>(
+    key: KeyOf<M>,
+    options?: Omit<GetOptions<M, P>, 'table'>,
+  ): Promise<Projected<M, P>> {
+    return getItemOrThrow(this.db, this.model, key, options) as Promise<Projected<M, P>>
+  }
+
+  /** Writes a new item; ConditionFailedError (with the existing item) if one exists. */
+  create(data: InputOf<M>, options?: Omit<PutOptions<M>, 'table'>): Promise<ItemOf<M>> {
+    return putItem(this.db, this.model, data, 'create', options)
+  }
+
+  /** Replaces an item (checking its version when the model is versioned). */
+  put(data: InputOf<M>, options?: Omit<PutOptions<M>, 'table'>): Promise<ItemOf<M>> {
+    return putItem(this.db, this.model, data, 'put', options)
+  }
+
+  /** Updates an existing item; returns it as updated (ALL_NEW) unless `returnValues` says otherwise. */
+  update(
+    key: KeyOf<M>,
+    changes: UpdateChanges<M>,
+    options?: Omit<UpdateOptions<M>, 'table'>,
+  ): Promise<ItemOf<M>> {
+    return updateItem(this.db, this.model, key, changes, options) as Promise<ItemOf<M>>
+  }
+
+  /** Deletes an item; returns what was deleted. */
+  delete(key: KeyOf<M>, options?: Omit<DeleteOptions<M>, 'table'>): Promise<ItemOf<M> | undefined> {
+    return deleteItem(this.db, this.model, key, options)
+  }
+
+  /** Queries a partition (of the table or of `options.index`). */
+  query<const N extends IndexNamesOf<M> | undefined = undefined, P extends Plain<M> = never>(
+    key: QueryKey<M, N>,
+    options?: Omit<QueryOptions<M, N, P>, 'table'>,
+  ): Promise<Page<Projected<M, P>>> {
+    return query(this.db, this.model, key, options as never) as Promise<Page<Projected<M, P>>>
+  }
+
+  /** Counts the items a query matches, without reading them. */
+  count<const N extends IndexNamesOf<M> | undefined = undefined>(
+    key: QueryKey<M, N>,
+    options?: Omit<QueryOptions<M, N, never>, 'table' | 'projection' | 'cursor' | 'limit' | 'pages'>,
+  ): Promise<number> {
+    return queryCount(this.db, this.model, key, options as never)
+  }
+
+  /** Reads the whole table (this entity's items): only when asked for by name. */
+  scan<P extends Plain<M> = never>(
+    options?: Omit<ScanOptions<M, P>, 'table'>,
+  ): Promise<Page<Projected<M, P>>> {
+    return scan(this.db, this.model, options) as Promise<Page<Projected<M, P>>>
+  }
+
+  /** Reads many items by key; aligned with `keys`. */
+  batchGet(
+    keys: readonly KeyOf<M>[],
+    options?: Omit<BatchGetOptions<M>, 'table'>,
+  ): Promise<(ItemOf<M> | undefined)[]> {
+    return batchGet(this.db, this.model, keys, options)
+  }
+
+  /** Puts and deletes many items (no conditions). */
+  batchWrite(
+    request: BatchWriteRequest<M>,
+    options?: Omit<BatchWriteOptions, 'table'>,
+  ): Promise<{ written: number }> {
+    return batchWrite(this.db, this.model, request, options)
+  }
+}

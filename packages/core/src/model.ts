@@ -1,0 +1,435 @@
+// A model: one entity's attributes, its composite keys and indexes, and the bookkeeping attributes
+// (entity type, version, timestamps, TTL). Parsed and checked once at definition (container init),
+// so every request only renders and converts.
+import type { AttributeValue } from '@aws-sdk/client-dynamodb'
+import {
+  type AnyAttribute,
+  type AttributeSpec,
+  type EncryptedNames,
+  fromAttributeValue,
+  type InputRequiredNames,
+  isScalarKind,
+  type ObjectOf,
+  resolveDefault,
+  toAttributeValue,
+  type ValueOf,
+} from './attributes.ts'
+import { ValidationError } from './errors.ts'
+import type { ValueEncoder } from './expressions/condition.ts'
+import { type AttributePath, checkAttributeName, pathSegments } from './expressions/placeholders.ts'
+import { type KeyTemplate, parseKeyTemplate, renderKey, type TemplateVariables } from './key-template.ts'
+import { type AttributeMap, marshallValue } from './marshall.ts'
+
+export interface KeyDefinition {
+  /** Partition key template, e.g. `PARTNER#{partnerId}`. */
+  readonly pk: string
+  /** Sort key template, e.g. `PAYMENT#{id}`. */
+  readonly sk?: string
+}
+
+export interface GlobalIndexDefinition {
+  readonly type: 'gsi'
+  readonly pk: string
+  readonly sk?: string
+  /** Items missing a template value are left out of the index instead of being rejected. */
+  readonly sparse?: boolean
+  /** DynamoDB index name (default: the key in `indexes`). */
+  readonly indexName?: string
+  /** Physical key attribute names (default `<indexName>pk` / `<indexName>sk`). */
+  readonly pkAttribute?: string
+  readonly skAttribute?: string
+}
+
+export interface LocalIndexDefinition {
+  readonly type: 'lsi'
+  readonly sk: string
+  readonly sparse?: boolean
+  readonly indexName?: string
+  readonly skAttribute?: string
+}
+
+export type IndexDefinition = GlobalIndexDefinition | LocalIndexDefinition
+export type Attributes = Record<string, AnyAttribute>
+
+export interface ModelDefinition<
+  A extends Attributes,
+  K extends KeyDefinition,
+  I extends Record<string, IndexDefinition>,
+  V extends string | undefined,
+  T extends boolean,
+> {
+  /** Entity type, stored in every item so one table can hold several entities. */
+  name: string
+  /** Logical table name, resolved per Db (prefix or function) to the physical one. */
+  table: string
+  attributes: A
+  key: K
+  indexes?: I
+  /** Optimistic locking: this attribute is checked and incremented by every versioned write. */
+  version?: V
+  /** Maintain `createdAt` (never overwritten) and `updatedAt` (every write), as ISO-8601 strings. */
+  timestamps?: T
+  /** Attribute holding the TTL (a number or `date('epochSeconds')`); expired items are not returned. */
+  ttl?: keyof A & string
+  /** Physical key attribute names of the table (default `pk` and `sk`). */
+  keyAttributes?: { pk?: string; sk?: string }
+  /** Attribute holding the entity type (default `__entity`). */
+  entityAttribute?: string
+  /** Text a key value may not contain (default `#`). */
+  keyDelimiter?: string
+}
+
+type Vars<S> = S extends string ? TemplateVariables<S> : never
+type Simplify<T> = { [P in keyof T]: T[P] } & {}
+type KeyNames<K extends KeyDefinition> = Vars<K['pk']> | Vars<K['sk']>
+type VersionFields<V> = V extends string ? { [P in V]: number } : {}
+type TimestampFields<T> = T extends true ? { createdAt: string; updatedAt: string } : {}
+
+export interface ModelTypes<
+  A extends Attributes,
+  K extends KeyDefinition,
+  I extends Record<string, IndexDefinition>,
+  V extends string | undefined,
+  T extends boolean,
+> {
+  /** An item as read back. */
+  item: Simplify<
+    ObjectOf<A> & { [P in KeyNames<K> & keyof A]-?: ValueOf<A[P]> } & VersionFields<V> & TimestampFields<T>
+  >
+  /** What create and put take: required attributes without defaults must be given. */
+  input: Simplify<
+    { [P in InputRequiredNames<A> | (KeyNames<K> & InputKeyNames<A>)]-?: ValueOf<A[P]> } & {
+      [P in Exclude<keyof A, InputRequiredNames<A> | (KeyNames<K> & InputKeyNames<A>)>]?: ValueOf<A[P]>
+    } & Partial<VersionFields<V> & TimestampFields<T>>
+  >
+  key: Simplify<{ [P in KeyNames<K> & keyof A]: ValueOf<A[P]> }>
+  keyNames: KeyNames<K> & keyof A & string
+  encrypted: EncryptedNames<A>
+  indexes: I
+  pkNames: Vars<K['pk']> & keyof A & string
+  skNames: Vars<K['sk']> & keyof A & string
+}
+type InputKeyNames<A> = { [P in keyof A]: A[P] extends { hasDefault: true } ? never : P }[keyof A]
+
+export interface IndexRuntime {
+  readonly name: string
+  readonly type: 'gsi' | 'lsi'
+  readonly pk: KeyTemplate | undefined
+  readonly sk: KeyTemplate | undefined
+  readonly pkAttribute: string
+  readonly skAttribute: string | undefined
+  readonly sparse: boolean
+}
+
+export interface Model<
+  A extends Attributes = Attributes,
+  K extends KeyDefinition = KeyDefinition,
+  I extends Record<string, IndexDefinition> = Record<string, IndexDefinition>,
+  V extends string | undefined = string | undefined,
+  T extends boolean = boolean,
+> {
+  readonly name: string
+  readonly table: string
+  readonly attributes: A
+  readonly pk: KeyTemplate
+  readonly sk: KeyTemplate | undefined
+  readonly pkAttribute: string
+  readonly skAttribute: string
+  readonly indexes: Readonly<Record<string, IndexRuntime>>
+  readonly version: string | undefined
+  readonly timestamps: boolean
+  readonly ttl: string | undefined
+  readonly entityAttribute: string
+  readonly delimiter: string
+  /** Names of attributes marked `.encrypted()`. */
+  readonly encrypted: readonly string[]
+  /** Attribute names the primary key is built from (cannot be updated). */
+  readonly keyVariables: ReadonlySet<string>
+  /** Physical attributes the model maintains itself (keys, index keys, entity type). */
+  readonly internalAttributes: ReadonlySet<string>
+  /** Type-level only. */
+  readonly '~types'?: ModelTypes<A, K, I, V, T>
+}
+
+export type AnyModel = Model<any, any, any, any, any>
+export type ItemOf<M extends AnyModel> = NonNullable<M['~types']>['item']
+export type InputOf<M extends AnyModel> = NonNullable<M['~types']>['input']
+export type KeyOf<M extends AnyModel> = NonNullable<M['~types']>['key']
+/** The item as expressions see it: encrypted attributes are not there. */
+export type PlainItemOf<M extends AnyModel> = Omit<ItemOf<M>, NonNullable<M['~types']>['encrypted']>
+export type IndexNamesOf<M extends AnyModel> = keyof NonNullable<M['~types']>['indexes'] & string
+
+/** Defines a model; checks the definition once and throws ValidationError on any mistake. */
+export function defineModel<
+  const A extends Attributes,
+  const K extends KeyDefinition,
+  const I extends Record<string, IndexDefinition> = {},
+  const V extends string | undefined = undefined,
+  const T extends boolean = false,
+>(definition: ModelDefinition<A, K, I, V, T>): Model<A, K, I, V, T> {
+  const { name, table, attributes } = definition
+  if (typeof name !== 'string' || name.length === 0) throw new ValidationError('A model needs a name')
+  if (typeof table !== 'string' || table.length === 0)
+    throw new ValidationError(`Model ${name} needs a table`)
+  for (const attributeName of Object.keys(attributes)) checkAttributeName(attributeName)
+  const delimiter = definition.keyDelimiter ?? '#'
+  const pkAttribute = definition.keyAttributes?.pk ?? 'pk'
+  const skAttribute = definition.keyAttributes?.sk ?? 'sk'
+  const entityAttribute = definition.entityAttribute ?? '__entity'
+  const internal = new Set([pkAttribute, entityAttribute])
+  const encrypted = Object.keys(attributes).filter((attributeName) => attributes[attributeName]!.isEncrypted)
+
+  const checkTemplate = (source: string | undefined, where: string): KeyTemplate | undefined => {
+    if (source === undefined) return undefined
+    const template = parseKeyTemplate(source)
+    for (const variable of template.variables) {
+      const attr = attributes[variable]
+      if (attr === undefined)
+        throw new ValidationError(`Model ${name}: ${where} uses {${variable}}, not an attribute`)
+      if (attr.isEncrypted) {
+        throw new ValidationError(
+          `Model ${name}: ${where} uses encrypted attribute ${variable}; keys are stored in clear`,
+        )
+      }
+      if (!isScalarKind(attr.kind))
+        throw new ValidationError(`Model ${name}: ${where} uses non-scalar ${variable}`)
+    }
+    return template
+  }
+
+  const pk = checkTemplate(definition.key.pk, 'key.pk') as KeyTemplate
+  const sk = checkTemplate(definition.key.sk, 'key.sk')
+  if (sk !== undefined) internal.add(skAttribute)
+  const indexes: Record<string, IndexRuntime> = {}
+  for (const [indexKey, index] of Object.entries(definition.indexes ?? {}) as [string, IndexDefinition][]) {
+    const indexName = index.indexName ?? indexKey
+    if (index.type === 'gsi') {
+      const runtime: IndexRuntime = {
+        name: indexName,
+        type: 'gsi',
+        pk: checkTemplate(index.pk, `index ${indexKey} pk`),
+        sk: checkTemplate(index.sk, `index ${indexKey} sk`),
+        pkAttribute: index.pkAttribute ?? `${indexName}pk`,
+        skAttribute: index.sk === undefined ? undefined : (index.skAttribute ?? `${indexName}sk`),
+        sparse: index.sparse ?? false,
+      }
+      indexes[indexKey] = runtime
+      internal.add(runtime.pkAttribute)
+      if (runtime.skAttribute !== undefined) internal.add(runtime.skAttribute)
+    } else if (index.type === 'lsi') {
+      const runtime: IndexRuntime = {
+        name: indexName,
+        type: 'lsi',
+        pk: undefined,
+        sk: checkTemplate(index.sk, `index ${indexKey} sk`),
+        pkAttribute,
+        skAttribute: index.skAttribute ?? `${indexName}sk`,
+        sparse: index.sparse ?? false,
+      }
+      indexes[indexKey] = runtime
+      internal.add(runtime.skAttribute as string)
+    } else {
+      throw new ValidationError(`Model ${name}: index ${indexKey} must have type 'gsi' or 'lsi'`)
+    }
+  }
+  const managed = [definition.version, ...(definition.timestamps ? ['createdAt', 'updatedAt'] : [])]
+  for (const attributeName of [...Object.keys(attributes), ...managed]) {
+    if (attributeName !== undefined && internal.has(attributeName)) {
+      throw new ValidationError(
+        `Model ${name}: attribute ${attributeName} clashes with a key or entity attribute`,
+      )
+    }
+  }
+  for (const managedName of managed) {
+    const declared = managedName === undefined ? undefined : attributes[managedName]
+    if (declared?.isEncrypted) throw new ValidationError(`Model ${name}: ${managedName} cannot be encrypted`)
+  }
+  if (definition.ttl !== undefined) {
+    const ttl = attributes[definition.ttl]
+    const epoch = ttl?.kind === 'number' || (ttl?.kind === 'date' && ttl.dateFormat === 'epochSeconds')
+    if (!epoch || ttl?.isEncrypted) {
+      throw new ValidationError(
+        `Model ${name}: ttl ${definition.ttl} must be a number or date('epochSeconds')`,
+      )
+    }
+  }
+  return {
+    name,
+    table,
+    attributes,
+    pk,
+    sk,
+    pkAttribute,
+    skAttribute,
+    indexes,
+    version: definition.version,
+    timestamps: definition.timestamps ?? false,
+    ttl: definition.ttl,
+    entityAttribute,
+    delimiter,
+    encrypted,
+    keyVariables: new Set([...pk.variables, ...(sk?.variables ?? [])]),
+    internalAttributes: internal,
+  } as Model<A, K, I, V, T>
+}
+
+/** The primary key attributes of an item, from its key values. */
+export function keyAttributes(model: AnyModel, values: Record<string, unknown>): AttributeMap {
+  if (typeof values !== 'object' || values === null)
+    throw new ValidationError(`${model.name}: a key must be an object`)
+  const key: AttributeMap = { [model.pkAttribute]: { S: renderKey(model.pk, values, model.delimiter) } }
+  if (model.sk !== undefined) key[model.skAttribute] = { S: renderKey(model.sk, values, model.delimiter) }
+  return key
+}
+
+function indexKeyAttributes(model: AnyModel, values: Record<string, unknown>, out: AttributeMap): void {
+  for (const index of Object.values(model.indexes)) {
+    const templates = [index.pk, index.sk].filter((template) => template !== undefined)
+    const missing = templates
+      .flatMap((template) => template.variables)
+      .find((variable) => values[variable] === undefined || values[variable] === null)
+    if (missing !== undefined) {
+      if (index.sparse) continue
+      throw new ValidationError(
+        `${model.name}: index ${index.name} needs ${missing} (or mark the index sparse)`,
+      )
+    }
+    if (index.pk !== undefined) out[index.pkAttribute] = { S: renderKey(index.pk, values, model.delimiter) }
+    if (index.sk !== undefined && index.skAttribute !== undefined) {
+      out[index.skAttribute] = { S: renderKey(index.sk, values, model.delimiter) }
+    }
+  }
+}
+
+export interface StoredItemOptions {
+  /** Now, as ISO-8601 (one value per write so createdAt and updatedAt agree). */
+  now: string
+  version?: number
+}
+
+/**
+ * Turns input into the full stored item: defaults applied, every attribute checked and converted,
+ * keys, index keys, entity type, version and timestamps added. Unknown attributes are rejected
+ * (a typo must not be stored silently).
+ */
+export function toStoredItem(
+  model: AnyModel,
+  input: Record<string, unknown>,
+  options: StoredItemOptions,
+): AttributeMap {
+  if (typeof input !== 'object' || input === null)
+    throw new ValidationError(`${model.name}: an item must be an object`)
+  const values: Record<string, unknown> = {}
+  for (const name of Object.keys(input)) {
+    if (
+      !(name in model.attributes) &&
+      name !== model.version &&
+      !(model.timestamps && (name === 'createdAt' || name === 'updatedAt'))
+    ) {
+      throw new ValidationError(`${model.name}: ${name} is not an attribute of the model`, {
+        details: { attribute: name },
+      })
+    }
+  }
+  const item: AttributeMap = {}
+  for (const [name, attr] of Object.entries(model.attributes) as [string, AttributeSpec][]) {
+    let value = input[name]
+    if ((value === undefined || value === null) && attr.hasDefault) value = resolveDefault(attr)
+    if (value === undefined || value === null) {
+      if (attr.isRequired || model.keyVariables.has(name)) {
+        throw new ValidationError(`${model.name}: ${name} is required`, { details: { attribute: name } })
+      }
+      continue
+    }
+    values[name] = value
+    item[name] = toAttributeValue(attr, value, name)
+  }
+  Object.assign(item, keyAttributes(model, values))
+  indexKeyAttributes(model, values, item)
+  item[model.entityAttribute] = { S: model.name }
+  if (model.version !== undefined) item[model.version] = { N: String(options.version ?? 1) }
+  if (model.timestamps) {
+    const created = input.createdAt
+    item.createdAt = {
+      S:
+        typeof created === 'string' ? created : created instanceof Date ? created.toISOString() : options.now,
+    }
+    item.updatedAt = { S: options.now }
+  }
+  return item
+}
+
+/** Turns a stored item back into the model's item type, dropping the attributes the model maintains. */
+export function fromStoredItem<M extends AnyModel>(model: M, stored: AttributeMap): ItemOf<M> {
+  const item: Record<string, unknown> = {}
+  for (const [name, value] of Object.entries(stored)) {
+    if (model.internalAttributes.has(name)) continue
+    const attr = model.attributes[name] as AttributeSpec | undefined
+    if (attr !== undefined) item[name] = fromAttributeValue(attr, value)
+    else if (name === model.version) item[name] = Number(value.N)
+    else if (model.timestamps && (name === 'createdAt' || name === 'updatedAt')) item[name] = value.S
+  }
+  return item as ItemOf<M>
+}
+
+/** Whether a stored item's TTL has passed (DynamoDB deletes expired items only eventually). */
+export function isExpired(model: AnyModel, stored: AttributeMap, nowSeconds: number): boolean {
+  if (model.ttl === undefined) return false
+  const value = stored[model.ttl]?.N
+  return value !== undefined && Number(value) <= nowSeconds
+}
+
+/** Rejects a path that starts at an encrypted attribute: ciphertext cannot be compared or projected. */
+export function assertPlainPath(model: AnyModel, path: AttributePath, use: string): void {
+  const first = pathSegments(path)[0]
+  if (typeof first === 'string' && model.encrypted.includes(first)) {
+    throw new ValidationError(`${model.name}: encrypted attribute ${first} cannot be used in ${use}`, {
+      details: { attribute: first },
+    })
+  }
+}
+
+/** The attribute at a path, when the schema says (map fields and list elements are followed). */
+export function attributeAt(model: AnyModel, path: AttributePath): AttributeSpec | undefined {
+  let current: AttributeSpec | undefined
+  for (const [index, segment] of pathSegments(path).entries()) {
+    if (index === 0) current = model.attributes[segment as string]
+    else if (current?.kind === 'list' && typeof segment === 'number') current = current.element
+    else if (current?.kind === 'map' && typeof segment === 'string') current = current.fields?.[segment]
+    else return undefined
+    if (current === undefined) return undefined
+  }
+  return current
+}
+
+function encodeFor(model: AnyModel, path: AttributePath, value: unknown): AttributeValue {
+  const attr = attributeAt(model, path)
+  if (attr === undefined) return marshallValue(value instanceof Date ? value.toISOString() : value)
+  // Conditions compare stored values: convert like a write, but do not run validators on them.
+  return toAttributeValue({ ...attr, validators: [] }, value, pathSegments(path).join('.'))
+}
+
+/** A ValueEncoder that converts condition values by the model's attribute types. */
+export function modelEncoder(model: AnyModel, use: string): ValueEncoder {
+  return {
+    check: (path) => assertPlainPath(model, path, use),
+    value: (path, value) => encodeFor(model, path, value),
+    element: (path, value) => {
+      const attr = attributeAt(model, path)
+      if (attr?.kind === 'list' && attr.element !== undefined)
+        return encodeFor(model, [...pathSegments(path), 0] as never, value)
+      if (attr?.kind === 'stringSet' || attr?.kind === 'string') {
+        if (typeof value !== 'string')
+          throw new ValidationError(`${String(path)}: contains() takes a string here`)
+        return { S: value }
+      }
+      if (attr?.kind === 'numberSet') {
+        if (typeof value !== 'number' || !Number.isFinite(value)) {
+          throw new ValidationError(`${String(path)}: contains() takes a number here`)
+        }
+        return { N: String(value) }
+      }
+      return marshallValue(value)
+    },
+  }
+}

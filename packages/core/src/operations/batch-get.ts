@@ -1,0 +1,122 @@
+// BatchGetItem in chunks of 100 keys (DynamoDB's limit), a bounded number in flight, unprocessed keys
+// retried with backoff and jitter, and an UnprocessedItemsError naming the keys still unread.
+import {
+  BatchGetItemCommand,
+  type BatchGetItemCommandInput,
+  type KeysAndAttributes,
+} from '@aws-sdk/client-dynamodb'
+import type { Db } from '../db.ts'
+import { isDynamormError, UnprocessedItemsError } from '../errors.ts'
+import { Placeholders } from '../expressions/placeholders.ts'
+import { compileProjection } from '../expressions/projection.ts'
+import type { AttributeMap } from '../marshall.ts'
+import {
+  type AnyModel,
+  assertPlainPath,
+  type ItemOf,
+  isExpired,
+  type KeyOf,
+  keyAttributes,
+  type PlainItemOf,
+} from '../model.ts'
+import { backoffDelay, chunk, mapBounded, type RetryOptions, sleep } from './retry.ts'
+import { readItem } from './write-support.ts'
+
+export const MAX_BATCH_GET_KEYS = 100
+
+export interface BatchGetOptions<M extends AnyModel> extends RetryOptions {
+  consistent?: boolean
+  projection?: readonly (keyof PlainItemOf<M> & string)[]
+  table?: string
+  includeExpired?: boolean
+}
+
+const keyId = (key: AttributeMap): string =>
+  JSON.stringify(Object.entries(key).sort(([a], [b]) => (a < b ? -1 : 1)))
+
+/** The BatchGetItem inputs (one per chunk of 100 distinct keys): pure and synchronous. */
+export function batchGetParams<M extends AnyModel>(
+  model: M,
+  keys: readonly KeyOf<M>[],
+  options: BatchGetOptions<M> = {},
+): BatchGetItemCommandInput[] {
+  const table = options.table ?? model.table
+  const unique = new Map<string, AttributeMap>()
+  for (const key of keys) {
+    const map = keyAttributes(model, key)
+    unique.set(keyId(map), map)
+  }
+  const template: Omit<KeysAndAttributes, 'Keys'> = {}
+  if (options.consistent) template.ConsistentRead = true
+  if (options.projection !== undefined) {
+    const placeholders = new Placeholders()
+    for (const path of options.projection) assertPlainPath(model, path, 'projections')
+    // Keys must come back to match items to the keys asked for.
+    const paths = [
+      ...options.projection,
+      model.pkAttribute,
+      model.skAttribute,
+      ...(model.ttl ? [model.ttl] : []),
+    ]
+    template.ProjectionExpression = compileProjection(
+      model.sk ? paths : paths.filter((p) => p !== model.skAttribute),
+      placeholders,
+    )
+    placeholders.attach(template)
+  }
+  return chunk([...unique.values()], MAX_BATCH_GET_KEYS).map((Keys) => ({
+    RequestItems: { [table]: { ...template, Keys } },
+  }))
+}
+
+/** Reads many items; the result is aligned with `keys` (undefined where an item does not exist). */
+export async function batchGet<M extends AnyModel>(
+  db: Db,
+  model: M,
+  keys: readonly KeyOf<M>[],
+  options: Omit<BatchGetOptions<M>, 'table'> = {},
+): Promise<(ItemOf<M> | undefined)[]> {
+  const table = db.tableName(model.table)
+  const requests = batchGetParams(model, keys, { ...options, table })
+  const maxAttempts = options.maxAttempts ?? 8
+  const found = new Map<string, AttributeMap>()
+  const leftovers: AttributeMap[] = []
+  await mapBounded(requests, options.concurrency ?? 4, async (request) => {
+    let pending: KeysAndAttributes | undefined = request.RequestItems![table]
+    for (let attempt = 0; pending?.Keys?.length && attempt < maxAttempts; attempt++) {
+      if (attempt > 0) await sleep(backoffDelay(attempt - 1, options))
+      try {
+        const output = await db.send(new BatchGetItemCommand({ RequestItems: { [table]: pending } }))
+        for (const item of output.Responses?.[table] ?? []) found.set(keyId(pick(item, model)), item)
+        pending = output.UnprocessedKeys?.[table]
+      } catch (error) {
+        // A throttled call processed nothing: all of it is retried like unprocessed keys.
+        if (!isDynamormError(error, 'ThrottledError')) throw error
+      }
+    }
+    if (pending?.Keys?.length) leftovers.push(...pending.Keys)
+  })
+  if (leftovers.length > 0) {
+    throw new UnprocessedItemsError(
+      `${leftovers.length} keys were still unprocessed after ${maxAttempts} attempts`,
+      leftovers,
+      {
+        details: { table, unprocessedKeys: leftovers.length },
+      },
+    )
+  }
+  const now = Math.floor(Date.now() / 1000)
+  return Promise.all(
+    keys.map(async (key) => {
+      const stored = found.get(keyId(keyAttributes(model, key)))
+      if (stored === undefined || (!options.includeExpired && isExpired(model, stored, now))) return undefined
+      return readItem(db, model, table, stored)
+    }),
+  )
+}
+
+function pick(item: AttributeMap, model: AnyModel): AttributeMap {
+  const key: AttributeMap = { [model.pkAttribute]: item[model.pkAttribute]! }
+  if (model.sk !== undefined) key[model.skAttribute] = item[model.skAttribute]!
+  return key
+}

@@ -1,0 +1,106 @@
+// BatchWriteItem in chunks of 25 (DynamoDB's limit), bounded parallelism, unprocessed items retried
+// with backoff and jitter, and an UnprocessedItemsError listing what is still unwritten. Batch
+// writes carry no conditions: use create/update or a transaction where a check matters.
+import {
+  BatchWriteItemCommand,
+  type BatchWriteItemCommandInput,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb'
+import type { Db } from '../db.ts'
+import { isDynamormError, UnprocessedItemsError, ValidationError } from '../errors.ts'
+import { assertItemSize } from '../item-size.ts'
+import { type AnyModel, type InputOf, type KeyOf, keyAttributes, toStoredItem } from '../model.ts'
+import { backoffDelay, chunk, mapBounded, type RetryOptions, sleep } from './retry.ts'
+import { transformForWrite } from './write-support.ts'
+
+export const MAX_BATCH_WRITE_ITEMS = 25
+
+export interface BatchWriteRequest<M extends AnyModel> {
+  put?: readonly InputOf<M>[]
+  delete?: readonly KeyOf<M>[]
+}
+
+export interface BatchWriteOptions extends RetryOptions {
+  table?: string
+  now?: Date
+}
+
+function requestsFor<M extends AnyModel>(model: M, request: BatchWriteRequest<M>, now: Date): WriteRequest[] {
+  const seen = new Set<string>()
+  const requests: WriteRequest[] = []
+  const add = (write: WriteRequest, key: Record<string, unknown>) => {
+    const id = JSON.stringify(key)
+    // DynamoDB rejects a whole batch that names one key twice; say which.
+    if (seen.has(id))
+      throw new ValidationError(`${model.name}: a batch writes the same key twice`, { details: { key } })
+    seen.add(id)
+    requests.push(write)
+  }
+  for (const input of request.put ?? []) {
+    const item = toStoredItem(model, input as Record<string, unknown>, { now: now.toISOString() })
+    assertItemSize(item)
+    add({ PutRequest: { Item: item } }, { p: item[model.pkAttribute], s: item[model.skAttribute] })
+  }
+  for (const key of request.delete ?? []) {
+    const Key = keyAttributes(model, key)
+    add({ DeleteRequest: { Key } }, { p: Key[model.pkAttribute], s: Key[model.skAttribute] })
+  }
+  return requests
+}
+
+/** The BatchWriteItem inputs (one per 25 writes): pure and synchronous. */
+export function batchWriteParams<M extends AnyModel>(
+  model: M,
+  request: BatchWriteRequest<M>,
+  options: BatchWriteOptions = {},
+): BatchWriteItemCommandInput[] {
+  const table = options.table ?? model.table
+  return chunk(requestsFor(model, request, options.now ?? new Date()), MAX_BATCH_WRITE_ITEMS).map(
+    (writes) => ({
+      RequestItems: { [table]: writes },
+    }),
+  )
+}
+
+/** Writes many items; resolves when every write landed, else UnprocessedItemsError with the rest. */
+export async function batchWrite<M extends AnyModel>(
+  db: Db,
+  model: M,
+  request: BatchWriteRequest<M>,
+  options: Omit<BatchWriteOptions, 'table'> = {},
+): Promise<{ written: number }> {
+  const table = db.tableName(model.table)
+  const writes = requestsFor(model, request, options.now ?? new Date())
+  for (const write of writes) {
+    if (write.PutRequest?.Item !== undefined) {
+      write.PutRequest.Item = await transformForWrite(db, model, table, write.PutRequest.Item)
+    }
+  }
+  const maxAttempts = options.maxAttempts ?? 8
+  const leftovers: WriteRequest[] = []
+  await mapBounded(chunk(writes, MAX_BATCH_WRITE_ITEMS), options.concurrency ?? 4, async (pending0) => {
+    let pending: WriteRequest[] | undefined = pending0
+    for (let attempt = 0; pending?.length && attempt < maxAttempts; attempt++) {
+      if (attempt > 0) await sleep(backoffDelay(attempt - 1, options))
+      try {
+        const output: { UnprocessedItems?: Record<string, WriteRequest[]> } = await db.send(
+          new BatchWriteItemCommand({ RequestItems: { [table]: pending } }),
+        )
+        pending = output.UnprocessedItems?.[table]
+      } catch (error) {
+        if (!isDynamormError(error, 'ThrottledError')) throw error
+      }
+    }
+    if (pending?.length) leftovers.push(...pending)
+  })
+  if (leftovers.length > 0) {
+    throw new UnprocessedItemsError(
+      `${leftovers.length} writes were still unprocessed after ${maxAttempts} attempts`,
+      leftovers,
+      {
+        details: { table, unprocessedItems: leftovers.length },
+      },
+    )
+  }
+  return { written: writes.length }
+}

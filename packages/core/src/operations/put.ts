@@ -1,0 +1,138 @@
+// create (fails if the item exists) and put (explicit replace). PutItem cannot use if_not_exists, so a
+// put keeps createdAt only when the caller passes it back; create always sets it.
+import { PutItemCommand, type PutItemCommandInput, type TransactWriteItem } from '@aws-sdk/client-dynamodb'
+import type { Db } from '../db.ts'
+import { ValidationError } from '../errors.ts'
+import {
+  allOf,
+  type Condition,
+  type ConditionBuilder,
+  compileCondition,
+  conditions,
+} from '../expressions/condition.ts'
+import { Placeholders } from '../expressions/placeholders.ts'
+import { assertItemSize } from '../item-size.ts'
+import type { AttributeMap } from '../marshall.ts'
+import {
+  type AnyModel,
+  fromStoredItem,
+  type InputOf,
+  type ItemOf,
+  modelEncoder,
+  type PlainItemOf,
+  toStoredItem,
+} from '../model.ts'
+import { mapConditionFailure, transformForWrite } from './write-support.ts'
+
+export interface PutOptions<M extends AnyModel> {
+  /** Physical table name (default: the model's logical table name). */
+  table?: string
+  /** An extra condition the existing item (if any) must meet. */
+  where?: (c: ConditionBuilder<PlainItemOf<M>>) => Condition
+  /** For tests and replays: the write's time. */
+  now?: Date
+}
+
+/** create: `attribute_not_exists(pk)`; put: replace, checking the version when the model has one. */
+export type PutMode = 'create' | 'put'
+
+export interface BuiltPut {
+  input: PutItemCommandInput & { Item: AttributeMap; TableName: string }
+  expectedVersion: number | undefined
+}
+
+/** Builds a create or put without sending: pure and synchronous. */
+export function buildPut<M extends AnyModel>(
+  model: M,
+  data: InputOf<M>,
+  mode: PutMode,
+  options: PutOptions<M> = {},
+): BuiltPut {
+  const input = data as Record<string, unknown>
+  const versionGiven = model.version === undefined ? undefined : input[model.version]
+  if (
+    versionGiven !== undefined &&
+    (typeof versionGiven !== 'number' || !Number.isSafeInteger(versionGiven))
+  ) {
+    throw new ValidationError(`${model.name}: ${model.version} must be an integer`)
+  }
+  const expectedVersion = mode === 'put' ? (versionGiven as number | undefined) : undefined
+  const item = toStoredItem(model, input, {
+    now: (options.now ?? new Date()).toISOString(),
+    version: expectedVersion === undefined ? 1 : expectedVersion + 1,
+  })
+  if (mode === 'create' && model.timestamps) item.createdAt = item.updatedAt!
+  assertItemSize(item)
+  const placeholders = new Placeholders()
+  // A versioned put without a version may only create: it cannot know what it would overwrite.
+  const mustBeNew = mode === 'create' || (model.version !== undefined && expectedVersion === undefined)
+  const condition = allOf(
+    mustBeNew ? { op: 'notExists', path: model.pkAttribute } : undefined,
+    expectedVersion !== undefined
+      ? { op: 'compare', path: model.version!, comparator: '=', value: expectedVersion }
+      : undefined,
+    options.where?.(conditions),
+  )
+  const params: PutItemCommandInput & { Item: AttributeMap; TableName: string } = {
+    TableName: options.table ?? model.table,
+    Item: item,
+  }
+  if (condition !== undefined) {
+    params.ConditionExpression = compileCondition(condition, placeholders, modelEncoder(model, 'conditions'))
+    params.ReturnValuesOnConditionCheckFailure = 'ALL_OLD'
+  }
+  return { input: placeholders.attach(params), expectedVersion }
+}
+
+/** The PutItem input for a create (fails if the item exists). */
+export function createParams<M extends AnyModel>(
+  model: M,
+  data: InputOf<M>,
+  options?: PutOptions<M>,
+): PutItemCommandInput {
+  return buildPut(model, data, 'create', options).input
+}
+
+/** The PutItem input for a put (replace). */
+export function putParams<M extends AnyModel>(
+  model: M,
+  data: InputOf<M>,
+  options?: PutOptions<M>,
+): PutItemCommandInput {
+  return buildPut(model, data, 'put', options).input
+}
+
+/** Sends a create or put through the db; returns the item as stored. */
+export async function putItem<M extends AnyModel>(
+  db: Db,
+  model: M,
+  data: InputOf<M>,
+  mode: PutMode,
+  options: Omit<PutOptions<M>, 'table'> = {},
+): Promise<ItemOf<M>> {
+  const table = db.tableName(model.table)
+  const built = buildPut(model, data, mode, { ...options, table })
+  const plainItem = built.input.Item
+  built.input.Item = await transformForWrite(db, model, table, plainItem)
+  if (built.input.Item !== plainItem) assertItemSize(built.input.Item)
+  try {
+    await db.send(new PutItemCommand(built.input))
+  } catch (error) {
+    throw await mapConditionFailure(error, db, model, table, { expectedVersion: built.expectedVersion })
+  }
+  return fromStoredItem(model, plainItem)
+}
+
+/** The create or put as one TransactWriteItem (for a unit of work). */
+export async function putTransactItem<M extends AnyModel>(
+  db: Db,
+  model: M,
+  data: InputOf<M>,
+  mode: PutMode,
+  options: Omit<PutOptions<M>, 'table'> = {},
+): Promise<TransactWriteItem> {
+  const table = db.tableName(model.table)
+  const { input } = buildPut(model, data, mode, { ...options, table })
+  input.Item = await transformForWrite(db, model, table, input.Item)
+  return { Put: input as NonNullable<TransactWriteItem['Put']> }
+}

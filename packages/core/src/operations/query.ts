@@ -1,0 +1,289 @@
+// Query by partition key (on the table or an explicit index). A query never falls back to a scan:
+// without every partition-key value it does not compile, and at runtime it is a ValidationError.
+import { type AttributeValue, QueryCommand, type QueryCommandInput } from '@aws-sdk/client-dynamodb'
+import { decodeCursor, encodeCursor } from '../cursor.ts'
+import type { Db } from '../db.ts'
+import { ValidationError } from '../errors.ts'
+import {
+  allOf,
+  type Condition,
+  type ConditionBuilder,
+  compileCondition,
+  conditions,
+} from '../expressions/condition.ts'
+import { Placeholders } from '../expressions/placeholders.ts'
+import { compileProjection } from '../expressions/projection.ts'
+import { type KeyTemplate, renderKey, renderKeyPrefix, type TemplateVariables } from '../key-template.ts'
+import type { AttributeMap } from '../marshall.ts'
+import { type AnyModel, assertPlainPath, type ItemOf, modelEncoder, type PlainItemOf } from '../model.ts'
+import { readItem } from './write-support.ts'
+
+type Types<M extends AnyModel> = NonNullable<M['~types']>
+type Vars<S> = S extends string ? TemplateVariables<S> : never
+type Item<M extends AnyModel> = ItemOf<M>
+type IndexDef<M extends AnyModel, N> = N extends keyof Types<M>['indexes'] ? Types<M>['indexes'][N] : never
+type PkNames<M extends AnyModel, N> = [N] extends [undefined]
+  ? Types<M>['pkNames']
+  : IndexDef<M, N> extends { type: 'gsi'; pk: infer P }
+    ? Vars<P> & keyof Item<M>
+    : Types<M>['pkNames']
+type SkNames<M extends AnyModel, N> = [N] extends [undefined]
+  ? Types<M>['skNames']
+  : IndexDef<M, N> extends { sk: infer S }
+    ? Vars<S> & keyof Item<M>
+    : never
+type Values<M extends AnyModel, K> = { [P in K & keyof Item<M>]: NonNullable<Item<M>[P]> }
+
+/** What a query on index N (undefined: the table) takes: every partition-key value, a prefix of sort-key values. */
+export type QueryKey<M extends AnyModel, N = undefined> = Values<M, PkNames<M, N>> &
+  Partial<Values<M, Exclude<SkNames<M, N>, PkNames<M, N>>>>
+
+type SkValues<M extends AnyModel, N> = Partial<Values<M, SkNames<M, N>>>
+
+/** A sort-key range, in sort-key values (rendered with the template, as a prefix where incomplete). */
+export type SortKeyRange<M extends AnyModel, N> =
+  | { gt: SkValues<M, N> }
+  | { ge: SkValues<M, N> }
+  | { lt: SkValues<M, N> }
+  | { le: SkValues<M, N> }
+  | { between: readonly [SkValues<M, N>, SkValues<M, N>] }
+
+export interface QueryOptions<
+  M extends AnyModel,
+  N extends string | undefined = undefined,
+  P = keyof PlainItemOf<M>,
+> {
+  /** Query this secondary index (by its key in the model's `indexes`). */
+  index?: N
+  /** Instead of the sort-key prefix from the key values: a range. */
+  range?: SortKeyRange<M, N>
+  filter?: (c: ConditionBuilder<PlainItemOf<M>>) => Condition
+  projection?: readonly P[]
+  /** 'asc' (default) or 'desc' by sort key. */
+  order?: 'asc' | 'desc'
+  /** At most this many items in all. */
+  limit?: number
+  /** Where a previous query stopped. */
+  cursor?: string
+  /** Pages to read (default 1); 'all' reads until the end. */
+  pages?: number | 'all'
+  consistent?: boolean
+  includeExpired?: boolean
+  table?: string
+  now?: Date
+}
+
+export interface Page<T> {
+  items: T[]
+  /** Pass to the next query to continue; undefined at the end. */
+  cursor: string | undefined
+  count: number
+  scannedCount: number
+}
+
+interface Target {
+  indexName: string | undefined
+  pk: KeyTemplate
+  pkAttribute: string
+  sk: KeyTemplate | undefined
+  skAttribute: string | undefined
+}
+
+function target(model: AnyModel, index: string | undefined): Target {
+  if (index === undefined) {
+    return {
+      indexName: undefined,
+      pk: model.pk,
+      pkAttribute: model.pkAttribute,
+      sk: model.sk,
+      skAttribute: model.skAttribute,
+    }
+  }
+  const runtime = model.indexes[index]
+  if (runtime === undefined) throw new ValidationError(`${model.name} has no index ${index}`)
+  return {
+    indexName: runtime.name,
+    pk: runtime.pk ?? model.pk,
+    pkAttribute: runtime.pkAttribute,
+    sk: runtime.sk,
+    skAttribute: runtime.skAttribute,
+  }
+}
+
+const RANGE_OPS = { gt: '>', ge: '>=', lt: '<', le: '<=' } as const
+
+/** The Query input: pure and synchronous. `exclusiveStartKey` comes from a decoded cursor. */
+export function queryParams<M extends AnyModel, const N extends string | undefined = undefined>(
+  model: M,
+  key: QueryKey<M, N>,
+  options: QueryOptions<M, N, any> = {},
+  exclusiveStartKey?: Record<string, AttributeValue>,
+): QueryCommandInput {
+  const values = (key ?? {}) as Record<string, unknown>
+  const where = target(model, options.index)
+  const missing = where.pk.variables.find((name) => values[name] === undefined || values[name] === null)
+  if (missing !== undefined) {
+    throw new ValidationError(
+      `${model.name}: a query needs the partition key value ${missing} (scans must be asked for by name)`,
+    )
+  }
+  const placeholders = new Placeholders()
+  const pkValue = placeholders.value({ S: renderKey(where.pk, values, model.delimiter) })
+  let keyCondition = `${placeholders.name(where.pkAttribute)} = ${pkValue}`
+  if (where.sk !== undefined && where.skAttribute !== undefined) {
+    const sk = placeholders.name(where.skAttribute)
+    const range = options.range as Record<string, unknown> | undefined
+    if (range !== undefined) {
+      const [op, bound] = Object.entries(range)[0] ?? []
+      const render = (partial: unknown) => ({
+        S: renderKeyPrefix(where.sk!, (partial ?? {}) as Record<string, unknown>, model.delimiter).prefix,
+      })
+      if (op === 'between' && Array.isArray(bound)) {
+        keyCondition += ` AND ${sk} BETWEEN ${placeholders.value(render(bound[0]))} AND ${placeholders.value(render(bound[1]))}`
+      } else if (op !== undefined && op in RANGE_OPS) {
+        keyCondition += ` AND ${sk} ${RANGE_OPS[op as keyof typeof RANGE_OPS]} ${placeholders.value(render(bound))}`
+      } else {
+        throw new ValidationError(`${model.name}: range must be one of gt, ge, lt, le, between`)
+      }
+    } else {
+      const { prefix, complete } = renderKeyPrefix(where.sk, values, model.delimiter)
+      if (complete) keyCondition += ` AND ${sk} = ${placeholders.value({ S: prefix })}`
+      else if (prefix !== '') keyCondition += ` AND begins_with(${sk}, ${placeholders.value({ S: prefix })})`
+    }
+  } else if (options.range !== undefined) {
+    throw new ValidationError(
+      `${model.name}: this ${options.index ? 'index' : 'table'} has no sort key to range over`,
+    )
+  }
+  const params: QueryCommandInput = {
+    TableName: options.table ?? model.table,
+    KeyConditionExpression: keyCondition,
+  }
+  if (where.indexName !== undefined) params.IndexName = where.indexName
+  const filter = allOf(
+    // Single-table design: only this entity's items, whatever else shares the partition.
+    { op: 'compare', path: model.entityAttribute, comparator: '=', value: model.name },
+    expiryFilter(model, options),
+    options.filter?.(conditions),
+  ) as Condition
+  params.FilterExpression = compileCondition(filter, placeholders, modelEncoder(model, 'filters'))
+  if (options.projection !== undefined) {
+    for (const path of options.projection) assertPlainPath(model, path as string, 'projections')
+    params.ProjectionExpression = compileProjection(options.projection as string[], placeholders)
+  }
+  if (options.order === 'desc') params.ScanIndexForward = false
+  if (options.limit !== undefined) {
+    if (!Number.isSafeInteger(options.limit) || options.limit < 1)
+      throw new ValidationError('limit must be a positive integer')
+    params.Limit = options.limit
+  }
+  if (options.consistent) params.ConsistentRead = true
+  if (exclusiveStartKey !== undefined) params.ExclusiveStartKey = exclusiveStartKey
+  return placeholders.attach(params)
+}
+
+export function expiryFilter(
+  model: AnyModel,
+  options: { includeExpired?: boolean; now?: Date },
+): Condition | undefined {
+  if (model.ttl === undefined || options.includeExpired) return undefined
+  const now = Math.floor((options.now ?? new Date()).getTime() / 1000)
+  return {
+    op: 'or',
+    conditions: [
+      { op: 'notExists', path: model.ttl },
+      { op: 'compare', path: model.ttl, comparator: '>', value: new Date(now * 1000) },
+    ],
+  }
+}
+
+export interface PagedRequest {
+  Limit?: number
+  ExclusiveStartKey?: Record<string, AttributeValue>
+}
+
+/** Reads pages until the limit, the page count or the end; shared by query and scan. */
+export async function readPages<M extends AnyModel>(
+  db: Db,
+  model: M,
+  table: string,
+  params: PagedRequest & { IndexName?: string },
+  send: (input: PagedRequest) => Promise<{
+    Items?: AttributeMap[]
+    LastEvaluatedKey?: AttributeMap
+    Count?: number
+    ScannedCount?: number
+  }>,
+  options: { limit?: number; pages?: number | 'all' },
+  cursorScope: { table: string; index?: string | undefined },
+): Promise<Page<Item<M>>> {
+  const maxPages = options.pages === 'all' ? Number.POSITIVE_INFINITY : (options.pages ?? 1)
+  if (maxPages !== Number.POSITIVE_INFINITY && (!Number.isSafeInteger(maxPages) || maxPages < 1)) {
+    throw new ValidationError("pages must be a positive integer or 'all'")
+  }
+  const stored: AttributeMap[] = []
+  let startKey = params.ExclusiveStartKey
+  let count = 0
+  let scannedCount = 0
+  for (let page = 0; page < maxPages; page++) {
+    const remaining = options.limit === undefined ? undefined : options.limit - count
+    const input: PagedRequest = { ...params, ExclusiveStartKey: startKey }
+    if (remaining !== undefined) input.Limit = remaining
+    const output = await send(input)
+    stored.push(...(output.Items ?? []))
+    count += output.Count ?? 0
+    scannedCount += output.ScannedCount ?? 0
+    startKey = output.LastEvaluatedKey
+    if (startKey === undefined || (options.limit !== undefined && count >= options.limit)) break
+  }
+  const items = await Promise.all(stored.map((item) => readItem(db, model, table, item)))
+  return {
+    items,
+    cursor: startKey === undefined ? undefined : encodeCursor(startKey, cursorScope, db.options.cursorSecret),
+    count,
+    scannedCount,
+  }
+}
+
+/** Runs a query through the db. */
+export async function query<M extends AnyModel, const N extends string | undefined = undefined>(
+  db: Db,
+  model: M,
+  key: QueryKey<M, N>,
+  options: Omit<QueryOptions<M, N, any>, 'table'> = {},
+): Promise<Page<Item<M>>> {
+  const table = db.tableName(model.table)
+  const scope = { table, index: options.index }
+  const start =
+    options.cursor === undefined ? undefined : decodeCursor(options.cursor, scope, db.options.cursorSecret)
+  const params = queryParams(model, key, { ...options, table } as QueryOptions<M, N, any>, start)
+  return readPages(
+    db,
+    model,
+    table,
+    params,
+    (input) => db.send(new QueryCommand({ ...params, ...input })),
+    options,
+    scope,
+  )
+}
+
+/** Counts matching items (Select COUNT: no items are transferred) across all pages. */
+export async function queryCount<M extends AnyModel, const N extends string | undefined = undefined>(
+  db: Db,
+  model: M,
+  key: QueryKey<M, N>,
+  options: Omit<QueryOptions<M, N, any>, 'table' | 'projection' | 'cursor' | 'limit' | 'pages'> = {},
+): Promise<number> {
+  const table = db.tableName(model.table)
+  const params = queryParams(model, key, { ...options, table } as QueryOptions<M, N, any>)
+  params.Select = 'COUNT'
+  let count = 0
+  let startKey: Record<string, AttributeValue> | undefined
+  do {
+    const output = await db.send(new QueryCommand({ ...params, ExclusiveStartKey: startKey }))
+    count += output.Count ?? 0
+    startKey = output.LastEvaluatedKey
+  } while (startKey !== undefined)
+  return count
+}

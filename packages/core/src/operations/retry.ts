@@ -1,0 +1,48 @@
+// Exponential backoff with full jitter for unprocessed batch items: spreads retries of many Lambdas
+// so they do not hit a throttled partition in lockstep.
+
+export interface RetryOptions {
+  /** Attempts per chunk, the first included (default 8). */
+  maxAttempts?: number
+  /** First backoff ceiling in ms (default 50); doubles per attempt. */
+  baseDelayMs?: number
+  /** Backoff ceiling in ms (default 5000). */
+  maxDelayMs?: number
+  /** Chunks in flight at once (default 4). */
+  concurrency?: number
+}
+
+export function backoffDelay(
+  attempt: number,
+  options: RetryOptions,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(options.maxDelayMs ?? 5000, (options.baseDelayMs ?? 50) * 2 ** attempt)
+  return Math.floor(random() * ceiling)
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/** Runs `work` over `tasks` with at most `concurrency` in flight; results keep the tasks' order. */
+export async function mapBounded<T, R>(
+  tasks: readonly T[],
+  concurrency: number,
+  work: (task: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(tasks.length)
+  let next = 0
+  const worker = async () => {
+    while (next < tasks.length) {
+      const index = next++
+      results[index] = await work(tasks[index] as T)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, tasks.length)) }, worker))
+  return results
+}
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = []
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size))
+  return chunks
+}

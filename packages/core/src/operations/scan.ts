@@ -1,0 +1,113 @@
+// Scan reads the whole table: only ever run when asked for by name, never as a query's fallback.
+import { ScanCommand, type ScanCommandInput } from '@aws-sdk/client-dynamodb'
+import { decodeCursor } from '../cursor.ts'
+import type { Db } from '../db.ts'
+import { ValidationError } from '../errors.ts'
+import {
+  allOf,
+  type Condition,
+  type ConditionBuilder,
+  compileCondition,
+  conditions,
+} from '../expressions/condition.ts'
+import { Placeholders } from '../expressions/placeholders.ts'
+import { compileProjection } from '../expressions/projection.ts'
+import { type AnyModel, assertPlainPath, type ItemOf, modelEncoder, type PlainItemOf } from '../model.ts'
+import { expiryFilter, type Page, readPages } from './query.ts'
+
+export interface ScanOptions<M extends AnyModel, P = keyof PlainItemOf<M>> {
+  filter?: (c: ConditionBuilder<PlainItemOf<M>>) => Condition
+  projection?: readonly P[]
+  /** Secondary index to scan. */
+  index?: string
+  limit?: number
+  cursor?: string
+  pages?: number | 'all'
+  consistent?: boolean
+  /** Parallel scan: this many segments read at once (all pages of each); no cursor. */
+  segments?: number
+  includeExpired?: boolean
+  table?: string
+  now?: Date
+}
+
+/** The Scan input: pure and synchronous. */
+export function scanParams<M extends AnyModel>(
+  model: M,
+  options: ScanOptions<M, any> = {},
+): ScanCommandInput {
+  const placeholders = new Placeholders()
+  const params: ScanCommandInput = { TableName: options.table ?? model.table }
+  if (options.index !== undefined) {
+    const index = model.indexes[options.index]
+    if (index === undefined) throw new ValidationError(`${model.name} has no index ${options.index}`)
+    params.IndexName = index.name
+  }
+  const filter = allOf(
+    { op: 'compare', path: model.entityAttribute, comparator: '=', value: model.name },
+    expiryFilter(model, options),
+    options.filter?.(conditions),
+  ) as Condition
+  params.FilterExpression = compileCondition(filter, placeholders, modelEncoder(model, 'filters'))
+  if (options.projection !== undefined) {
+    for (const path of options.projection) assertPlainPath(model, path as string, 'projections')
+    params.ProjectionExpression = compileProjection(options.projection as string[], placeholders)
+  }
+  if (options.limit !== undefined) {
+    if (!Number.isSafeInteger(options.limit) || options.limit < 1)
+      throw new ValidationError('limit must be a positive integer')
+    params.Limit = options.limit
+  }
+  if (options.consistent) params.ConsistentRead = true
+  return placeholders.attach(params)
+}
+
+/** Scans the model's items (filtered to its entity type); with `segments`, in parallel. */
+export async function scan<M extends AnyModel>(
+  db: Db,
+  model: M,
+  options: Omit<ScanOptions<M, any>, 'table'> = {},
+): Promise<Page<ItemOf<M>>> {
+  const table = db.tableName(model.table)
+  const params = scanParams(model, { ...options, table })
+  const scope = { table, index: options.index === undefined ? undefined : `scan:${options.index}` }
+  const segments = options.segments ?? 1
+  if (!Number.isSafeInteger(segments) || segments < 1 || segments > 1_000_000) {
+    throw new ValidationError('segments must be a positive integer')
+  }
+  if (segments === 1) {
+    if (options.cursor !== undefined)
+      params.ExclusiveStartKey = decodeCursor(options.cursor, scope, db.options.cursorSecret)
+    return readPages(
+      db,
+      model,
+      table,
+      params,
+      (input) => db.send(new ScanCommand({ ...params, ...input })),
+      options,
+      scope,
+    )
+  }
+  if (options.cursor !== undefined)
+    throw new ValidationError('A parallel scan reads every segment to the end; it takes no cursor')
+  const pages = await Promise.all(
+    Array.from({ length: segments }, (_, segment) =>
+      readPages(
+        db,
+        model,
+        table,
+        params,
+        (input) =>
+          db.send(new ScanCommand({ ...params, ...input, Segment: segment, TotalSegments: segments })),
+        { pages: 'all' },
+        scope,
+      ),
+    ),
+  )
+  return {
+    items: pages.flatMap((page) => page.items),
+    cursor: undefined,
+    count: pages.reduce((sum, page) => sum + page.count, 0),
+    scannedCount: pages.reduce((sum, page) => sum + page.scannedCount, 0),
+  }
+}

@@ -1,0 +1,69 @@
+// TransactWriteItems: all or nothing, up to 100 items, idempotent for 10 minutes through the
+// ClientRequestToken. Cancellation reasons come back mapped to the item that failed.
+import {
+  type TransactWriteItem,
+  TransactWriteItemsCommand,
+  type TransactWriteItemsCommandInput,
+} from '@aws-sdk/client-dynamodb'
+import type { Db } from '../db.ts'
+import { TransactionTooLargeError, ValidationError } from '../errors.ts'
+import {
+  allOf,
+  type Condition,
+  type ConditionBuilder,
+  compileCondition,
+  conditions,
+} from '../expressions/condition.ts'
+import { Placeholders } from '../expressions/placeholders.ts'
+import { type AnyModel, type KeyOf, keyAttributes, modelEncoder, type PlainItemOf } from '../model.ts'
+import { MAX_TRANSACTION_ITEMS } from '../unit-of-work.ts'
+
+/** The TransactWriteItems input: checks the size limit before anything is sent. */
+export function transactWriteParams(
+  items: readonly TransactWriteItem[],
+  clientRequestToken?: string,
+): TransactWriteItemsCommandInput {
+  if (items.length === 0) throw new ValidationError('A transaction needs at least one item')
+  if (items.length > MAX_TRANSACTION_ITEMS) throw new TransactionTooLargeError(items.length)
+  const params: TransactWriteItemsCommandInput = { TransactItems: [...items] }
+  if (clientRequestToken !== undefined) {
+    if (clientRequestToken.length < 1 || clientRequestToken.length > 36) {
+      throw new ValidationError('A ClientRequestToken has 1 to 36 characters')
+    }
+    params.ClientRequestToken = clientRequestToken
+  }
+  return params
+}
+
+/**
+ * Sends the items as one transaction. A TransactionCancelledError's `reasons[i]` belongs to
+ * `items[i]` (code, message, old item for failed conditions, table and key).
+ */
+export async function transactWrite(
+  db: Db,
+  items: readonly TransactWriteItem[],
+  options: { clientRequestToken?: string } = {},
+): Promise<void> {
+  await db.send(new TransactWriteItemsCommand(transactWriteParams(items, options.clientRequestToken)))
+}
+
+/** A ConditionCheck item: the transaction only succeeds if this item meets `where`. */
+export function conditionCheckParams<M extends AnyModel>(
+  model: M,
+  key: KeyOf<M>,
+  where: (c: ConditionBuilder<PlainItemOf<M>>) => Condition,
+  options: { table?: string; mustExist?: boolean } = {},
+): TransactWriteItem {
+  const placeholders = new Placeholders()
+  const condition = allOf(
+    options.mustExist === false ? undefined : { op: 'exists', path: model.pkAttribute },
+    where(conditions),
+  ) as Condition
+  const check = {
+    TableName: options.table ?? model.table,
+    Key: keyAttributes(model, key),
+    ConditionExpression: compileCondition(condition, placeholders, modelEncoder(model, 'conditions')),
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+  }
+  return { ConditionCheck: placeholders.attach(check) }
+}

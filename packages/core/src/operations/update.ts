@@ -1,0 +1,321 @@
+// UpdateItem from typed changes. The update never creates an item unless asked (upsert), keeps
+// createdAt with if_not_exists, bumps the version, and keeps index keys in step with the attributes
+// they are built from (or refuses when it cannot).
+import {
+  type AttributeValue,
+  type TransactWriteItem,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb'
+import { type AttributeSpec, toAttributeValue } from '../attributes.ts'
+import type { Db } from '../db.ts'
+import { ValidationError } from '../errors.ts'
+import {
+  allOf,
+  type Condition,
+  type ConditionBuilder,
+  compileCondition,
+  conditions,
+} from '../expressions/condition.ts'
+import { Placeholders } from '../expressions/placeholders.ts'
+import { compileUpdate, type UpdateAction } from '../expressions/update.ts'
+import { renderKey } from '../key-template.ts'
+import type { AttributeMap } from '../marshall.ts'
+import {
+  type AnyModel,
+  type ItemOf,
+  type KeyOf,
+  keyAttributes,
+  modelEncoder,
+  type PlainItemOf,
+} from '../model.ts'
+import { mapConditionFailure, readItem, transformForWrite } from './write-support.ts'
+
+type Types<M extends AnyModel> = NonNullable<M['~types']>
+/** Attributes an update may change: not key attributes, not the version, not the timestamps. */
+export type UpdatableOf<M extends AnyModel> = Omit<
+  ItemOf<M>,
+  | Types<M>['keyNames']
+  | (M extends { version: infer V extends string } ? V : never)
+  | 'createdAt'
+  | 'updatedAt'
+>
+type NamesWhere<T, V> = { [K in keyof T]-?: NonNullable<T[K]> extends V ? K : never }[keyof T] & string
+type OptionalNames<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? K : never }[keyof T] & string
+type Plain<M extends AnyModel> = Omit<UpdatableOf<M>, Types<M>['encrypted']>
+
+export interface UpdateChanges<M extends AnyModel> {
+  /** SET attribute = value. */
+  set?: Partial<UpdatableOf<M>>
+  /** SET attribute = if_not_exists(attribute, value). */
+  setIfNotExists?: Partial<UpdatableOf<M>>
+  /** REMOVE optional attributes. */
+  remove?: readonly OptionalNames<UpdatableOf<M>>[]
+  /** ADD to a number (atomic counter) or add elements to a set. */
+  add?: { [K in NamesWhere<Plain<M>, number | bigint | Set<any>>]?: NonNullable<Plain<M>[K]> }
+  /** SET attribute = attribute - value (a missing attribute counts as 0). */
+  subtract?: { [K in NamesWhere<Plain<M>, number | bigint>]?: NonNullable<Plain<M>[K]> }
+  /** Append elements to the end of a list. */
+  append?: { [K in NamesWhere<Plain<M>, readonly unknown[]>]?: NonNullable<Plain<M>[K]> }
+  /** Prepend elements to the start of a list. */
+  prepend?: { [K in NamesWhere<Plain<M>, readonly unknown[]>]?: NonNullable<Plain<M>[K]> }
+  /** DELETE elements from a set. */
+  deleteFromSet?: { [K in NamesWhere<Plain<M>, Set<any>>]?: NonNullable<Plain<M>[K]> }
+}
+
+export type ReturnValuesOption = 'ALL_NEW' | 'ALL_OLD' | 'UPDATED_NEW' | 'UPDATED_OLD' | 'NONE'
+
+export interface UpdateOptions<M extends AnyModel> {
+  table?: string
+  where?: (c: ConditionBuilder<PlainItemOf<M>>) => Condition
+  /** Optimistic locking: update only at this version (else OptimisticLockError); the version is bumped. */
+  expectedVersion?: number
+  /** Create the item when it does not exist (default false: a missing item is a NotFoundError). */
+  upsert?: boolean
+  /** What to return (default ALL_NEW). */
+  returnValues?: ReturnValuesOption
+  now?: Date
+}
+
+export interface BuiltUpdate {
+  input: UpdateItemCommandInput & { ExpressionAttributeValues: Record<string, AttributeValue> }
+  expectedVersion: number | undefined
+  /** Value placeholders holding encrypted attributes, by attribute name. */
+  encryptedValues: Record<string, string>
+}
+
+function attributeFor(model: AnyModel, name: string, action: string): AttributeSpec {
+  const attr = model.attributes[name] as AttributeSpec | undefined
+  if (attr === undefined) throw new ValidationError(`${model.name}: ${name} is not an attribute of the model`)
+  if (model.keyVariables.has(name)) {
+    throw new ValidationError(
+      `${model.name}: ${name} is part of the primary key and cannot be updated (${action})`,
+    )
+  }
+  if (attr.isEncrypted && action !== 'set' && action !== 'remove' && action !== 'setIfNotExists') {
+    throw new ValidationError(`${model.name}: encrypted attribute ${name} can only be set or removed`)
+  }
+  return attr
+}
+
+const isNumeric = (attr: AttributeSpec) =>
+  attr.kind === 'number' || attr.kind === 'bigint' || attr.kind === 'decimal'
+const isSet = (attr: AttributeSpec) => attr.kind === 'stringSet' || attr.kind === 'numberSet'
+
+function entries(record: object | undefined): [string, unknown][] {
+  return record === undefined ? [] : Object.entries(record).filter(([, value]) => value !== undefined)
+}
+
+/** Builds the UpdateItem without sending: pure and synchronous. */
+export function buildUpdate<M extends AnyModel>(
+  model: M,
+  key: KeyOf<M>,
+  changes: UpdateChanges<M>,
+  options: UpdateOptions<M> = {},
+): BuiltUpdate {
+  const actions: UpdateAction[] = []
+  const encrypted: Record<string, AttributeValue> = {}
+  const assigned: Record<string, unknown> = { ...key }
+  const touched = new Set<string>()
+  const removed = new Set<string>()
+  const set = (kind: 'set' | 'setIfNotExists', record: object | undefined) => {
+    for (const [name, value] of entries(record)) {
+      const attr = attributeFor(model, name, kind)
+      const stored = toAttributeValue(attr, value, name)
+      if (attr.isEncrypted) encrypted[name] = stored
+      actions.push({ action: kind, path: name, value: stored })
+      touched.add(name)
+      if (kind === 'set') assigned[name] = value
+    }
+  }
+  set('set', changes.set)
+  set('setIfNotExists', changes.setIfNotExists)
+  for (const name of changes.remove ?? []) {
+    const attr = attributeFor(model, name, 'remove')
+    if (attr.isRequired)
+      throw new ValidationError(`${model.name}: required attribute ${name} cannot be removed`)
+    actions.push({ action: 'remove', path: name })
+    removed.add(name)
+  }
+  for (const [name, value] of entries(changes.add)) {
+    const attr = attributeFor(model, name, 'add')
+    if (!isNumeric(attr) && !isSet(attr))
+      throw new ValidationError(`${model.name}: add() needs a number or a set (${name})`)
+    actions.push({
+      action: 'add',
+      path: name,
+      value: toAttributeValue({ ...attr, validators: [] }, value, name),
+    })
+    touched.add(name)
+  }
+  for (const [name, value] of entries(changes.subtract)) {
+    const attr = attributeFor(model, name, 'subtract')
+    if (!isNumeric(attr)) throw new ValidationError(`${model.name}: subtract() needs a number (${name})`)
+    actions.push({
+      action: 'subtract',
+      path: name,
+      value: toAttributeValue({ ...attr, validators: [] }, value, name),
+    })
+    touched.add(name)
+  }
+  for (const kind of ['append', 'prepend'] as const) {
+    for (const [name, value] of entries(changes[kind])) {
+      const attr = attributeFor(model, name, kind)
+      if (attr.kind !== 'list') throw new ValidationError(`${model.name}: ${kind}() needs a list (${name})`)
+      actions.push({ action: kind, path: name, value: toAttributeValue(attr, value, name) })
+      touched.add(name)
+    }
+  }
+  for (const [name, value] of entries(changes.deleteFromSet)) {
+    const attr = attributeFor(model, name, 'deleteFromSet')
+    if (!isSet(attr)) throw new ValidationError(`${model.name}: deleteFromSet() needs a set (${name})`)
+    actions.push({
+      action: 'deleteFromSet',
+      path: name,
+      value: toAttributeValue({ ...attr, validators: [] }, value, name),
+    })
+    touched.add(name)
+  }
+  if (actions.length === 0) throw new ValidationError(`${model.name}: an update needs at least one change`)
+  maintainIndexes(model, assigned, touched, removed, actions)
+
+  const now = (options.now ?? new Date()).toISOString()
+  if (model.timestamps) {
+    actions.push({ action: 'set', path: 'updatedAt', value: { S: now } })
+    actions.push({ action: 'setIfNotExists', path: 'createdAt', value: { S: now } })
+  }
+  const expectedVersion = model.version === undefined ? undefined : options.expectedVersion
+  if (model.version !== undefined) {
+    actions.push(
+      expectedVersion === undefined
+        ? { action: 'add', path: model.version, value: { N: '1' } }
+        : { action: 'set', path: model.version, value: { N: String(expectedVersion + 1) } },
+    )
+  }
+  if (model.entityAttribute !== undefined && options.upsert) {
+    actions.push({ action: 'set', path: model.entityAttribute, value: { S: model.name } })
+  }
+
+  const placeholders = new Placeholders()
+  const params = {
+    TableName: options.table ?? model.table,
+    Key: keyAttributes(model, key),
+    UpdateExpression: compileUpdate(actions, placeholders),
+    ReturnValues: options.returnValues ?? 'ALL_NEW',
+  } as UpdateItemCommandInput
+  const condition = allOf(
+    options.upsert ? undefined : { op: 'exists', path: model.pkAttribute },
+    expectedVersion !== undefined
+      ? { op: 'compare', path: model.version!, comparator: '=', value: expectedVersion }
+      : undefined,
+    options.where?.(conditions),
+  )
+  if (condition !== undefined) {
+    params.ConditionExpression = compileCondition(condition, placeholders, modelEncoder(model, 'conditions'))
+    params.ReturnValuesOnConditionCheckFailure = 'ALL_OLD'
+  }
+  const encryptedValues: Record<string, string> = {}
+  for (const [placeholder, value] of Object.entries(placeholders.values)) {
+    for (const [name, stored] of Object.entries(encrypted))
+      if (stored === value) encryptedValues[name] = placeholder
+  }
+  return { input: placeholders.attach(params) as BuiltUpdate['input'], expectedVersion, encryptedValues }
+}
+
+// An index key is a rendering of attributes; changing one of them must re-render the key, or the
+// index silently goes stale.
+function maintainIndexes(
+  model: AnyModel,
+  assigned: Record<string, unknown>,
+  touched: Set<string>,
+  removed: Set<string>,
+  actions: UpdateAction[],
+): void {
+  for (const index of Object.values(model.indexes)) {
+    const variables = [...(index.pk?.variables ?? []), ...(index.sk?.variables ?? [])]
+    if (!variables.some((name) => touched.has(name) || removed.has(name))) continue
+    if (variables.some((name) => removed.has(name))) {
+      if (!index.sparse)
+        throw new ValidationError(`${model.name}: removing an attribute of index ${index.name} (not sparse)`)
+      if (index.type === 'gsi') actions.push({ action: 'remove', path: index.pkAttribute })
+      if (index.skAttribute !== undefined) actions.push({ action: 'remove', path: index.skAttribute })
+      continue
+    }
+    const missing = variables.filter((name) => assigned[name] === undefined)
+    if (missing.length > 0) {
+      throw new ValidationError(
+        `${model.name}: this update changes index ${index.name}; also set ${missing.join(', ')} so its key can be rebuilt`,
+      )
+    }
+    if (index.pk !== undefined && index.type === 'gsi') {
+      actions.push({
+        action: 'set',
+        path: index.pkAttribute,
+        value: { S: renderKey(index.pk, assigned, model.delimiter) },
+      })
+    }
+    if (index.sk !== undefined && index.skAttribute !== undefined) {
+      actions.push({
+        action: 'set',
+        path: index.skAttribute,
+        value: { S: renderKey(index.sk, assigned, model.delimiter) },
+      })
+    }
+  }
+}
+
+/** The UpdateItem input: pure and synchronous. */
+export function updateParams<M extends AnyModel>(
+  model: M,
+  key: KeyOf<M>,
+  changes: UpdateChanges<M>,
+  options?: UpdateOptions<M>,
+): UpdateItemCommandInput {
+  return buildUpdate(model, key, changes, options).input
+}
+
+async function encryptValues(db: Db, model: AnyModel, table: string, built: BuiltUpdate): Promise<void> {
+  const names = Object.keys(built.encryptedValues)
+  if (names.length === 0) return
+  const values = built.input.ExpressionAttributeValues
+  const plain: AttributeMap = {}
+  for (const name of names) plain[name] = values[built.encryptedValues[name]!]!
+  const sealed = await transformForWrite(db, model, table, plain, built.input.Key as AttributeMap)
+  for (const name of names) values[built.encryptedValues[name]!] = sealed[name]!
+}
+
+/** Sends an update; returns the item as ReturnValues asks (ALL_NEW by default). */
+export async function updateItem<M extends AnyModel>(
+  db: Db,
+  model: M,
+  key: KeyOf<M>,
+  changes: UpdateChanges<M>,
+  options: Omit<UpdateOptions<M>, 'table'> = {},
+): Promise<ItemOf<M> | undefined> {
+  const table = db.tableName(model.table)
+  const built = buildUpdate(model, key, changes, { ...options, table })
+  await encryptValues(db, model, table, built)
+  try {
+    const output = await db.send(new UpdateItemCommand(built.input))
+    return output.Attributes === undefined ? undefined : await readItem(db, model, table, output.Attributes)
+  } catch (error) {
+    throw await mapConditionFailure(error, db, model, table, {
+      expectedVersion: built.expectedVersion,
+      requireExisting: !options.upsert,
+    })
+  }
+}
+
+export async function updateTransactItem<M extends AnyModel>(
+  db: Db,
+  model: M,
+  key: KeyOf<M>,
+  changes: UpdateChanges<M>,
+  options: Omit<UpdateOptions<M>, 'table' | 'returnValues'> = {},
+): Promise<TransactWriteItem> {
+  const table = db.tableName(model.table)
+  const built = buildUpdate(model, key, changes, { ...options, table })
+  await encryptValues(db, model, table, built)
+  const { ReturnValues: _ignored, ...rest } = built.input
+  return { Update: rest as NonNullable<TransactWriteItem['Update']> }
+}
