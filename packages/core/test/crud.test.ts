@@ -1,0 +1,335 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Db, type ItemTransformer, isDynamormError } from '../src/index.ts'
+import { Payment, paymentsDb, type TestDb, uniqueId } from './fixtures.ts'
+
+let env: TestDb
+let db: Db
+beforeAll(async () => {
+  env = await paymentsDb()
+  db = env.db
+})
+afterAll(() => env.table.delete())
+
+const newPayment = (overrides: Record<string, unknown> = {}) => ({
+  partnerId: 'p1',
+  id: uniqueId('pay'),
+  amount: 1250,
+  status: 'PENDING' as const,
+  ...overrides,
+})
+
+describe('create, get, put, delete', () => {
+  it('creates an item with defaults, version 1 and timestamps, and reads it back unchanged', async () => {
+    const payments = db.model(Payment)
+    const input = newPayment({
+      minor: 12345678901234567890n,
+      exact: '12.3',
+      captured: true,
+      receipt: new Uint8Array([1, 2, 3]),
+      settledAt: new Date('2024-01-02T03:04:05.000Z'),
+      tags: new Set(['a', 'b']),
+      scores: new Set([1, 2.5]),
+      notes: ['x', 'y'],
+      card: { last4: '4242', brand: 'visa' },
+      meta: { nested: { deep: [1, 'two'] } },
+    })
+    const created = await payments.create(input)
+    expect(created.version).toBe(1)
+    expect(created.currency).toBe('EUR')
+    expect(created.createdAt).toBe(created.updatedAt)
+    const read = await payments.get({ partnerId: 'p1', id: input.id }, { consistent: true })
+    expect(read).toEqual(created)
+    expect(read).toMatchObject({ ...input, currency: 'EUR' })
+  })
+
+  it('create fails with ConditionFailedError carrying the existing item', async () => {
+    const payments = db.model(Payment)
+    const input = newPayment()
+    await payments.create(input)
+    const error = await payments.create({ ...input, amount: 1 }).catch((e: unknown) => e)
+    expect(isDynamormError(error, 'ConditionFailedError')).toBe(true)
+    expect((error as { status: number }).status).toBe(409)
+    expect((error as { item: { amount: number } }).item.amount).toBe(1250)
+    expect((error as { details: { item: { amount: number } } }).details.item.amount).toBe(1250)
+  })
+
+  it('put replaces at the expected version and rejects a stale version with OptimisticLockError', async () => {
+    const payments = db.model(Payment)
+    const created = await payments.create(newPayment())
+    const replaced = await payments.put({ ...created, amount: 99 })
+    expect(replaced.version).toBe(2)
+    expect(replaced.createdAt).toBe(created.createdAt)
+    const stale = await payments.put({ ...created, amount: 98 }).catch((e: unknown) => e)
+    expect(isDynamormError(stale, 'OptimisticLockError')).toBe(true)
+    expect((stale as { status: number }).status).toBe(412)
+    // A versioned put without a version can only create.
+    const { version: _v, ...unversioned } = replaced
+    expect(
+      isDynamormError(await payments.put(unversioned).catch((e: unknown) => e), 'ConditionFailedError'),
+    ).toBe(true)
+  })
+
+  it('get returns undefined for a missing item and getOrThrow a NotFoundError', async () => {
+    const payments = db.model(Payment)
+    expect(await payments.get({ partnerId: 'p1', id: 'nope' })).toBeUndefined()
+    const error = await payments.getOrThrow({ partnerId: 'p1', id: 'nope' }).catch((e: unknown) => e)
+    expect(isDynamormError(error, 'NotFoundError')).toBe(true)
+  })
+
+  it('get with a projection returns only those attributes', async () => {
+    const payments = db.model(Payment)
+    const created = await payments.create(newPayment({ card: { last4: '1111' } }))
+    const read = await payments.get({ partnerId: 'p1', id: created.id }, { projection: ['amount', 'status'] })
+    expect(read).toEqual({ amount: 1250, status: 'PENDING' })
+  })
+
+  it('delete returns the old item, honours versions and conditions', async () => {
+    const payments = db.model(Payment)
+    const created = await payments.create(newPayment())
+    const key = { partnerId: 'p1', id: created.id }
+    expect(
+      isDynamormError(
+        await payments.delete(key, { expectedVersion: 7 }).catch((e: unknown) => e),
+        'OptimisticLockError',
+      ),
+    ).toBe(true)
+    const refused = await payments
+      .delete(key, { where: (c) => c.eq('status', 'SETTLED') })
+      .catch((e: unknown) => e)
+    expect(isDynamormError(refused, 'ConditionFailedError')).toBe(true)
+    const deleted = await payments.delete(key, { expectedVersion: 1 })
+    expect(deleted?.id).toBe(created.id)
+    expect(await payments.delete(key)).toBeUndefined()
+    expect(
+      isDynamormError(
+        await payments.delete(key, { mustExist: true }).catch((e: unknown) => e),
+        'NotFoundError',
+      ),
+    ).toBe(true)
+  })
+
+  it('rejects invalid input before sending', async () => {
+    const payments = db.model(Payment)
+    const calls = db.meter.calls
+    const bad: unknown[] = [
+      payments.create(newPayment({ amount: -1 }) as never),
+      payments.create(newPayment({ status: 'LOST' }) as never),
+      payments.create(newPayment({ unknownAttribute: 1 }) as never),
+      payments.create(newPayment({ id: 'a#b' }) as never),
+      payments.create(newPayment({ id: '' }) as never),
+      payments.create({ partnerId: 'p1', amount: 1, status: 'PENDING' } as never),
+      payments.create(newPayment({ tags: new Set() }) as never),
+      payments.create(newPayment({ card: { brand: 'visa' } }) as never),
+      payments.get({ partnerId: 'p1' } as never),
+    ]
+    for (const promise of bad) {
+      const error = await (promise as Promise<unknown>).catch((e: unknown) => e)
+      expect(isDynamormError(error, 'ValidationError')).toBe(true)
+      expect((error as { status: number }).status).toBe(400)
+    }
+    expect(db.meter.calls).toBe(calls)
+  })
+
+  it('rejects an item over 400 KB with ItemTooLargeError before sending', async () => {
+    const payments = db.model(Payment)
+    const calls = db.meter.calls
+    const error = await payments
+      .create(newPayment({ notes: ['x'.repeat(410 * 1024)] }))
+      .catch((e: unknown) => e)
+    expect(isDynamormError(error, 'ItemTooLargeError')).toBe(true)
+    expect(db.meter.calls).toBe(calls)
+    // Just under the limit goes through.
+    await payments.create(newPayment({ notes: ['x'.repeat(395 * 1024)] }))
+  })
+
+  it('hides items whose TTL has passed (DynamoDB deletes them only eventually)', async () => {
+    const payments = db.model(Payment)
+    const expired = await payments.create(newPayment({ expiresAt: new Date(Date.now() - 60_000) }))
+    const live = await payments.create(newPayment({ expiresAt: new Date(Date.now() + 3_600_000) }))
+    expect(await payments.get({ partnerId: 'p1', id: expired.id })).toBeUndefined()
+    expect(await payments.get({ partnerId: 'p1', id: expired.id }, { includeExpired: true })).toBeDefined()
+    expect((await payments.get({ partnerId: 'p1', id: live.id }))?.expiresAt).toEqual(live.expiresAt)
+  })
+})
+
+describe('update', () => {
+  it('applies set, remove, add, subtract, append, prepend, deleteFromSet and setIfNotExists', async () => {
+    const payments = db.model(Payment)
+    const created = await payments.create(
+      newPayment({
+        captured: false,
+        tags: new Set(['a', 'b', 'c']),
+        notes: ['m'],
+        scores: new Set([1]),
+        minor: 10n,
+      }),
+    )
+    const key = { partnerId: 'p1', id: created.id }
+    const updated = await payments.update(key, {
+      set: { captured: true },
+      remove: ['exact'],
+      add: { scores: new Set([2]), minor: 5n },
+      subtract: { amount: 250 },
+      append: { notes: ['z'] },
+      deleteFromSet: { tags: new Set(['b']) },
+      setIfNotExists: { meta: { first: 1 } },
+    })
+    expect(updated).toMatchObject({
+      captured: true,
+      amount: 1000,
+      minor: 15n,
+      notes: ['m', 'z'],
+      tags: new Set(['a', 'c']),
+      scores: new Set([1, 2]),
+      version: 2,
+      createdAt: created.createdAt,
+    })
+    const again = await payments.update(key, {
+      prepend: { notes: ['first'] },
+      setIfNotExists: { meta: { second: 2 } },
+    })
+    expect(again.notes).toEqual(['first', 'm', 'z'])
+    expect(again.meta).toEqual({ first: 1 })
+    // An index attribute set only if absent cannot be kept in step with its index key.
+    const error = await payments
+      .update(key, { setIfNotExists: { settledAt: new Date() } })
+      .catch((e: unknown) => e)
+    expect(isDynamormError(error, 'ValidationError')).toBe(true)
+    expect(again.updatedAt >= again.createdAt).toBe(true)
+  })
+
+  it('checks the version, fails NotFound on a missing item, and upserts only when asked', async () => {
+    const payments = db.model(Payment)
+    const created = await payments.create(newPayment())
+    const key = { partnerId: 'p1', id: created.id }
+    const updated = await payments.update(key, { set: { status: 'AUTHORIZED' } }, { expectedVersion: 1 })
+    expect(updated.version).toBe(2)
+    const stale = await payments
+      .update(key, { set: { status: 'SETTLED' } }, { expectedVersion: 1 })
+      .catch((e: unknown) => e)
+    expect(isDynamormError(stale, 'OptimisticLockError')).toBe(true)
+    expect((stale as { item: { version: number } }).item.version).toBe(2)
+    const missing = await payments
+      .update({ partnerId: 'p1', id: 'ghost' }, { set: { captured: true } })
+      .catch((e: unknown) => e)
+    expect(isDynamormError(missing, 'NotFoundError')).toBe(true)
+    const upserted = await payments.update(
+      { partnerId: 'p1', id: uniqueId() },
+      { set: { captured: true, amount: 5, status: 'PENDING' } },
+      { upsert: true },
+    )
+    expect(upserted).toMatchObject({ captured: true, version: 1 })
+    expect(upserted.createdAt).toBe(upserted.updatedAt)
+  })
+
+  it('keeps index keys in step and refuses updates it cannot keep in step', async () => {
+    const payments = db.model(Payment)
+    const created = await payments.create(newPayment())
+    const key = { partnerId: 'p1', id: created.id }
+    await payments.update(key, {
+      set: { status: 'SETTLED', settledAt: new Date('2024-02-02T00:00:00.000Z') },
+    })
+    const settled = await payments.query({ partnerId: 'p1', status: 'SETTLED' }, { index: 'byStatus' })
+    expect(settled.items.map((item) => item.id)).toContain(created.id)
+    const error = await payments.update(key, { remove: ['status' as never] }).catch((e: unknown) => e)
+    expect(isDynamormError(error, 'ValidationError')).toBe(true)
+    await payments.update(key, { remove: ['settledAt'] })
+    const bySettled = await payments.query({ partnerId: 'p1' }, { index: 'bySettledAt' })
+    expect(bySettled.items.map((item) => item.id)).not.toContain(created.id)
+    const keyChange = await payments.update(key, { set: { id: 'other' } as never }).catch((e: unknown) => e)
+    expect(isDynamormError(keyChange, 'ValidationError')).toBe(true)
+  })
+
+  it('returns the old item on a failed condition and rejects overlapping or empty updates', async () => {
+    const payments = db.model(Payment)
+    const created = await payments.create(newPayment())
+    const key = { partnerId: 'p1', id: created.id }
+    const error = await payments
+      .update(key, { set: { captured: true } }, { where: (c) => c.gt('amount', 1_000_000) })
+      .catch((e: unknown) => e)
+    expect(isDynamormError(error, 'ConditionFailedError')).toBe(true)
+    expect((error as { item: { id: string } }).item.id).toBe(created.id)
+    for (const changes of [
+      {},
+      { set: { amount: 1 }, subtract: { amount: 1 } },
+      { add: { status: 1 } as never },
+    ]) {
+      const bad = await payments.update(key, changes as never).catch((e: unknown) => e)
+      expect(isDynamormError(bad, 'ValidationError')).toBe(true)
+    }
+    const old = await payments.update(key, { set: { amount: 7 } }, { returnValues: 'ALL_OLD' })
+    expect(old.amount).toBe(1250)
+  })
+})
+
+describe('capacity and encryption seam', () => {
+  it('records consumed capacity per table and index for every call', async () => {
+    const requestDb = db.forRequest()
+    const payments = requestDb.model(Payment)
+    await payments.create(newPayment({ status: 'AUTHORIZED' }))
+    await payments.query({ partnerId: 'p1' })
+    const totals = requestDb.meter.totals()
+    expect(totals.calls).toBe(2)
+    const table = totals.tables[env.table.name]
+    expect(table?.writeCapacityUnits).toBeGreaterThan(0)
+    expect(table?.readCapacityUnits).toBeGreaterThan(0)
+    expect(Object.keys(table?.indexes ?? {})).toContain('byStatus')
+  })
+
+  it('passes encrypted attributes through the item transformer on write and read', async () => {
+    const seen: string[] = []
+    const transformer: ItemTransformer = {
+      async beforeWrite(item, context) {
+        seen.push(
+          `write:${context.model}:${context.encryptedAttributes.join(',')}:${Object.keys(context.key).sort().join(',')}`,
+        )
+        const out = { ...item }
+        for (const name of context.encryptedAttributes) {
+          const value = item[name]
+          if (value?.S !== undefined) out[name] = { S: `enc:${Buffer.from(value.S).toString('base64')}` }
+        }
+        return out
+      },
+      async afterRead(item, context) {
+        const out = { ...item }
+        for (const name of context.encryptedAttributes) {
+          const value = item[name]
+          if (value?.S?.startsWith('enc:'))
+            out[name] = { S: Buffer.from(value.S.slice(4), 'base64').toString() }
+        }
+        return out
+      },
+    }
+    const secureDb = db.scoped({ transformer })
+    const payments = secureDb.model(Payment)
+    const created = await payments.create(newPayment({ cardNumber: '4111111111111111' }))
+    expect(created.cardNumber).toBe('4111111111111111')
+    expect(seen[0]).toBe('write:Payment:cardNumber:pk,sk')
+    // Stored as ciphertext: a plain db sees the transformed value.
+    const raw = await db.model(Payment).get({ partnerId: 'p1', id: created.id })
+    expect(raw?.cardNumber).toMatch(/^enc:/)
+    expect((await payments.get({ partnerId: 'p1', id: created.id }))?.cardNumber).toBe('4111111111111111')
+    const updated = await payments.update(
+      { partnerId: 'p1', id: created.id },
+      { set: { cardNumber: '5555' } },
+    )
+    expect(updated.cardNumber).toBe('5555')
+    expect((await db.model(Payment).get({ partnerId: 'p1', id: created.id }))?.cardNumber).toBe(
+      `enc:${Buffer.from('5555').toString('base64')}`,
+    )
+    // Encrypted attributes never reach expressions, and are never stored in clear without a transformer.
+    for (const attempt of [
+      () =>
+        payments.update(
+          { partnerId: 'p1', id: created.id },
+          { set: { captured: true } },
+          { where: (c) => c.eq('cardNumber' as never, 'x' as never) },
+        ),
+      () => payments.get({ partnerId: 'p1', id: created.id }, { projection: ['cardNumber' as never] }),
+      () => payments.query({ partnerId: 'p1' }, { filter: (c) => c.exists('cardNumber' as never) }),
+      () => db.model(Payment).create(newPayment({ cardNumber: '4111' })),
+    ]) {
+      expect(isDynamormError(await attempt().catch((e: unknown) => e), 'ValidationError')).toBe(true)
+    }
+  })
+})
