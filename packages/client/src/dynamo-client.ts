@@ -1,0 +1,104 @@
+// dynamoClient(): the first middleware of every handler. The container's warm client is made once,
+// when the factory runs (module init); each request gets a Db of its own (fresh capacity meter and
+// unit of work) bound to that client and to the Lambda's deadline, and its unit of work is committed
+// as one TransactWriteItems after everything else has run.
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { createDb, type Db, type ItemTransformer, type TableNameResolver } from '@dynamorm/core'
+import type { MiddlewareObj, Request } from '@middy/core'
+import type { Context } from 'aws-lambda'
+import { deadlineExceededError } from './client-error.ts'
+import { type WarmupLogger, warmUpConnection } from './connection-warmup.ts'
+import { definedOptions } from './defined-options.ts'
+import { deadlineBoundClient, requestDeadline } from './request-deadline.ts'
+import { createWarmDynamoClient, type WarmDynamoClientOptions } from './warm-dynamo-client.ts'
+
+export interface DynamoClientOptions extends WarmDynamoClientOptions {
+  /** Bring your own client; the connection and retry options above are then not applied. */
+  client?: DynamoDBClient
+  /** Prefix or function from logical to physical table names (default: names used as given). */
+  tableName?: TableNameResolver
+  /** Secret that signs query cursors (HMAC-SHA-256). */
+  cursorSecret?: string | Uint8Array
+  /** Item codec for encrypted attributes (see @dynamorm/encryption). */
+  transformer?: ItemTransformer
+  /** Open the connection when the factory runs, so the first request skips the handshake (default true). */
+  warmup?: boolean
+  /**
+   * Milliseconds kept back from the Lambda's remaining time: no DynamoDB call of the request starts,
+   * or keeps running, within this margin of the deadline (default 500).
+   */
+  deadlineMarginMs?: number
+  /** The unit of work is only committed when at least this much time is left after the margin (default 250). */
+  minCommitTimeMs?: number
+  /** Where the one warm-up failure line goes (default console). */
+  logger?: WarmupLogger
+}
+
+/** What `dynamoClient()` adds to the Lambda context. */
+export interface DynamoClientContext {
+  /** The request's Db: the container's client, this request's capacity meter and unit of work. */
+  db: Db
+}
+
+export const dynamoClientDefaults = {
+  warmup: true,
+  deadlineMarginMs: 500,
+  minCommitTimeMs: 250,
+  logger: console as WarmupLogger,
+} satisfies DynamoClientOptions
+
+type DynamoClientRequest = Request<unknown, unknown, Error, Context & DynamoClientContext>
+
+/** Middy middleware injecting `context.db` and committing the request's unit of work. */
+export function dynamoClient(
+  options: DynamoClientOptions = {},
+): MiddlewareObj<unknown, any, Error, Context & DynamoClientContext> {
+  const settings = { ...dynamoClientDefaults, ...definedOptions(options) }
+  const client = settings.client ?? createWarmDynamoClient(settings)
+  const warmDb = createDb({
+    client,
+    tableName: settings.tableName,
+    cursorSecret: settings.cursorSecret,
+    transformer: settings.transformer,
+  })
+  let warming: Promise<void> | undefined = settings.warmup
+    ? warmUpConnection(client, settings.logger).finally(() => {
+        warming = undefined
+      })
+    : undefined
+
+  const dynamoClientBefore = (request: DynamoClientRequest): Promise<void> | undefined => {
+    const context = request.context
+    const deadline = requestDeadline(context, settings.deadlineMarginMs)
+    context.db =
+      deadline === undefined
+        ? warmDb.forRequest()
+        : createDb({ ...warmDb.options, client: deadlineBoundClient(client, deadline) })
+    // The first request joins the warm-up's handshake instead of opening a second connection.
+    return warming
+  }
+
+  const dynamoClientAfter = async (request: DynamoClientRequest): Promise<void> => {
+    const { db, awsRequestId } = request.context
+    if (db.unitOfWork.size === 0) return
+    const remainingMs = requestDeadline(request.context, settings.deadlineMarginMs)?.()
+    if (remainingMs !== undefined && remainingMs < settings.minCommitTimeMs) {
+      db.unitOfWork.discard()
+      throw deadlineExceededError(remainingMs, settings.minCommitTimeMs, 'Unit of work not committed')
+    }
+    // The request id as ClientRequestToken: a retried commit of the same invocation is not applied twice.
+    await db.unitOfWork.commit(awsRequestId)
+  }
+
+  const dynamoClientOnError = (request: DynamoClientRequest): void => {
+    // Nothing queued by a failed request is sent; before may not have run if an earlier middleware threw.
+    request.context.db?.unitOfWork.discard()
+  }
+
+  return {
+    name: 'dynamoClient',
+    before: dynamoClientBefore,
+    after: dynamoClientAfter,
+    onError: dynamoClientOnError,
+  } as MiddlewareObj<unknown, any, Error, Context & DynamoClientContext>
+}

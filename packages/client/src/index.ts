@@ -1,0 +1,7 @@
+export { deadlineExceededError } from './client-error.ts'
+export type { WarmupLogger } from './connection-warmup.ts'
+export type { DynamoClientContext, DynamoClientOptions } from './dynamo-client.ts'
+export { dynamoClient, dynamoClientDefaults } from './dynamo-client.ts'
+export { boundToRequest } from './request-deadline.ts'
+export type { WarmDynamoClientOptions } from './warm-dynamo-client.ts'
+export { createWarmDynamoClient, warmDynamoClientDefaults } from './warm-dynamo-client.ts'

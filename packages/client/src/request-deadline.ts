@@ -1,0 +1,54 @@
+// Every DynamoDB call of a request ends before the Lambda deadline minus a margin, retries included:
+// a call Lambda kills half-way leaves the caller unsure whether it landed, so it is cut short (and
+// reported as a typed 503) while there is still time to answer.
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import type { Db } from '@dynamorm/core'
+import { deadlineExceededError } from './client-error.ts'
+
+/** Milliseconds a request may still spend on DynamoDB (the Lambda's remaining time minus the margin). */
+export type RequestDeadline = () => number
+
+const deadlines = new WeakMap<object, RequestDeadline>()
+
+/** The request deadline of a Lambda context, or undefined outside Lambda (no getRemainingTimeInMillis). */
+export function requestDeadline(context: unknown, marginMs: number): RequestDeadline | undefined {
+  const remaining = (context as { getRemainingTimeInMillis?: () => number } | undefined)
+    ?.getRemainingTimeInMillis
+  if (typeof remaining !== 'function') return undefined
+  return () => remaining.call(context) - marginMs
+}
+
+type Send = (command: unknown, options?: unknown) => Promise<unknown>
+
+/**
+ * A view of `client` whose `send` carries an abort signal for the request's deadline. It shares the
+ * client's configuration, middleware stack and sockets: making one costs an object, not a client.
+ */
+export function deadlineBoundClient(client: DynamoDBClient, deadline: RequestDeadline): DynamoDBClient {
+  const send = client.send.bind(client) as Send
+  const bound = Object.create(client) as DynamoDBClient & { send: Send }
+  bound.send = async (command: unknown, options?: unknown) => {
+    if (typeof options === 'function') return send(command, options)
+    const remainingMs = deadline()
+    if (remainingMs <= 0) throw deadlineExceededError(remainingMs, 1, 'DynamoDB call not started')
+    const abortSignal = AbortSignal.timeout(remainingMs)
+    try {
+      return await send(command, { ...(options as object | undefined), abortSignal })
+    } catch (error) {
+      if (abortSignal.aborted) throw deadlineExceededError(deadline(), 1, 'DynamoDB call cut short', error)
+      throw error
+    }
+  }
+  deadlines.set(bound, deadline)
+  return bound
+}
+
+/**
+ * `client` bounded by the same deadline as the request `db` serves (a Db from `dynamoClient`, or one
+ * scoped from it); `client` itself when that request has no deadline. For middlewares that bring their
+ * own client (a partner's account) into a request.
+ */
+export function boundToRequest(client: DynamoDBClient, db: Db): DynamoDBClient {
+  const deadline = deadlines.get(db.client)
+  return deadline === undefined ? client : deadlineBoundClient(client, deadline)
+}

@@ -1,0 +1,237 @@
+import { randomUUID } from 'node:crypto'
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb'
+import { createDb, Db, isDynamormError, marshallItem } from '@dynamorm/core'
+import {
+  createTestTable,
+  type DynamoFaultProxy,
+  lambdaContext,
+  localDynamoClient,
+  startDynamoFaultProxy,
+  type TestTable,
+} from '@dynamorm/testing'
+import middy from '@middy/core'
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+import { dynamoClient } from '../src/index.ts'
+import { invoke, putPayment, readPayment } from './fixtures.ts'
+
+const endpoint = inject('dynamoEndpoint')
+const admin = createDb({ client: localDynamoClient(endpoint) })
+let table: TestTable
+let proxy: DynamoFaultProxy
+
+beforeAll(async () => {
+  table = await createTestTable(admin.client, { prefix: 'client-payments' })
+  proxy = await startDynamoFaultProxy(endpoint)
+})
+afterAll(async () => {
+  await table.delete()
+  await proxy.close()
+})
+afterEach(() => proxy.faults.reset())
+
+const viaProxy = () => dynamoClient({ client: localDynamoClient(proxy.endpoint), warmup: false })
+
+async function expectRejection(promise: Promise<unknown>): Promise<Error & { status?: number }> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  )
+  expect(error).toBeInstanceOf(Error)
+  return error as Error & { status: number }
+}
+
+describe('context.db', () => {
+  it('is a Db bound to the given client, with a fresh meter and unit of work for every request', async () => {
+    const client = localDynamoClient(endpoint)
+    const seen: Db[] = []
+    const handler = middy()
+      .use(dynamoClient({ client, warmup: false }))
+      .handler(async (_event, context) => {
+        seen.push(context.db)
+        await readPayment(context.db, table.name, 'none')
+        return context.db.meter.totals().calls
+      })
+    expect(await invoke(handler)).toBe(1)
+    expect(await invoke(handler)).toBe(1)
+    expect(seen).toHaveLength(2)
+    expect(seen[0]).toBeInstanceOf(Db)
+    expect(seen[0]).not.toBe(seen[1])
+    expect(seen[0]!.meter).not.toBe(seen[1]!.meter)
+    // The request's client is a view of the container's client: same config, same sockets.
+    expect(seen[0]!.client.config).toBe(client.config)
+  })
+
+  it('resolves table names with the configured prefix', async () => {
+    const handler = middy()
+      .use(dynamoClient({ client: admin.client, warmup: false, tableName: 'partner-x-' }))
+      .handler(async (_event, context) => context.db.tableName('payments'))
+    expect(await invoke(handler)).toBe('partner-x-payments')
+  })
+
+  it('works outside Lambda, where the context has no deadline', async () => {
+    const handler = middy()
+      .use(dynamoClient({ client: admin.client, warmup: false }))
+      .handler(async (_event, context) => {
+        context.db.unitOfWork.add(putPayment(table.name, 'no-deadline', 5))
+        return context.db.client === admin.client
+      })
+    expect(await invoke(handler, { awsRequestId: randomUUID() })).toBe(true)
+    expect(await readPayment(admin, table.name, 'no-deadline')).toMatchObject({ amount: 5 })
+  })
+})
+
+describe('unit of work', () => {
+  it('commits everything queued as one TransactWriteItems after the handler', async () => {
+    const before = proxy.calls('TransactWriteItems')
+    const handler = middy()
+      .use(viaProxy())
+      .handler(async (_event, context) => {
+        context.db.unitOfWork.add(putPayment(table.name, 'together-1', 100))
+        context.db.unitOfWork.add(putPayment(table.name, 'together-2', 200), { label: 'second' })
+        // Nothing is sent until after the handler.
+        expect(await readPayment(admin, table.name, 'together-1')).toBeUndefined()
+        return 'ok'
+      })
+    expect(await invoke(handler)).toBe('ok')
+    expect(proxy.calls('TransactWriteItems') - before).toBe(1)
+    expect(await readPayment(admin, table.name, 'together-1')).toMatchObject({ amount: 100 })
+    expect(await readPayment(admin, table.name, 'together-2')).toMatchObject({ amount: 200 })
+  })
+
+  it('sends nothing when nothing was queued', async () => {
+    const before = proxy.calls()
+    const handler = middy()
+      .use(viaProxy())
+      .handler(async () => 'read-only')
+    expect(await invoke(handler)).toBe('read-only')
+    expect(proxy.calls()).toBe(before)
+  })
+
+  it('cancels every write when one condition fails, naming the write by its label', async () => {
+    await admin.send(
+      new UpdateItemCommand({
+        TableName: table.name,
+        Key: marshallItem({ pk: 'PAYMENT#taken', sk: 'V1' }),
+        UpdateExpression: 'SET amount = :a',
+        ExpressionAttributeValues: marshallItem({ ':a': 1 }),
+      }),
+    )
+    const handler = middy()
+      .use(viaProxy())
+      .handler(async (_event, context) => {
+        context.db.unitOfWork.add(putPayment(table.name, 'cancelled-1', 10), { label: 'payment' })
+        context.db.unitOfWork.add(putPayment(table.name, 'taken', 20), { label: 'duplicate' })
+      })
+    const error = await expectRejection(invoke(handler))
+    expect(isDynamormError(error, 'TransactionCancelledError')).toBe(true)
+    expect(error.status).toBe(409)
+    const reasons = (error as unknown as { reasons: Array<{ code: string; label?: string }> }).reasons
+    expect(reasons.map((reason) => [reason.code, reason.label])).toEqual([
+      ['None', 'payment'],
+      ['ConditionalCheckFailed', 'duplicate'],
+    ])
+    expect(await readPayment(admin, table.name, 'cancelled-1')).toBeUndefined()
+    expect(await readPayment(admin, table.name, 'taken')).toMatchObject({ amount: 1 })
+  })
+
+  it('sends nothing when the handler throws, and rethrows the handler error', async () => {
+    const before = proxy.calls()
+    let queued = 0
+    const handler = middy()
+      .use(viaProxy())
+      .handler(async (_event, context) => {
+        context.db.unitOfWork.add(putPayment(table.name, 'failed-1', 10))
+        queued = context.db.unitOfWork.size
+        throw new Error('card declined')
+      })
+    const error = await expectRejection(invoke(handler))
+    expect(error.message).toBe('card declined')
+    expect(queued).toBe(1)
+    expect(proxy.calls()).toBe(before)
+    expect(await readPayment(admin, table.name, 'failed-1')).toBeUndefined()
+  })
+
+  it('discards the unit of work when a later middleware fails in after', async () => {
+    let db: Db | undefined
+    const handler = middy()
+      .use(viaProxy())
+      .use({
+        after: async () => {
+          throw new Error('audit failed')
+        },
+      })
+      .handler(async (_event, context) => {
+        db = context.db
+        context.db.unitOfWork.add(putPayment(table.name, 'after-failed', 10))
+      })
+    await expectRejection(invoke(handler))
+    expect(db!.unitOfWork.size).toBe(0)
+    expect(await readPayment(admin, table.name, 'after-failed')).toBeUndefined()
+  })
+
+  it('tolerates an earlier middleware failing before context.db exists', async () => {
+    const handler = middy()
+      .use({
+        before: async () => {
+          throw new Error('body parser failed')
+        },
+      })
+      .use(viaProxy())
+      .handler(async () => 'never')
+    const error = await expectRejection(invoke(handler))
+    expect(error.message).toBe('body parser failed')
+  })
+
+  it('refuses more than 100 writes with a clear error before sending anything', async () => {
+    const before = proxy.calls()
+    const handler = middy()
+      .use(viaProxy())
+      .handler(async (_event, context) => {
+        for (let i = 0; i < 101; i++) context.db.unitOfWork.add(putPayment(table.name, `big-${i}`, i))
+      })
+    const error = await expectRejection(invoke(handler))
+    expect(isDynamormError(error, 'TransactionTooLargeError')).toBe(true)
+    expect(error.message).toContain('101')
+    expect(proxy.calls()).toBe(before)
+    expect(await readPayment(admin, table.name, 'big-0')).toBeUndefined()
+  })
+
+  it('commits exactly 100 writes', async () => {
+    const handler = middy()
+      .use(viaProxy())
+      .handler(async (_event, context) => {
+        for (let i = 0; i < 100; i++) context.db.unitOfWork.add(putPayment(table.name, `hundred-${i}`, i))
+      })
+    await invoke(handler)
+    expect(await readPayment(admin, table.name, 'hundred-0')).toMatchObject({ amount: 0 })
+    expect(await readPayment(admin, table.name, 'hundred-99')).toMatchObject({ amount: 99 })
+  })
+
+  it('uses the Lambda request id as ClientRequestToken, so a repeated commit applies once', async () => {
+    const awsRequestId = randomUUID()
+    const handler = middy()
+      .use(viaProxy())
+      .handler(async (_event, context) => {
+        context.db.unitOfWork.add({
+          Update: {
+            TableName: table.name,
+            Key: marshallItem({ pk: 'BALANCE#token', sk: 'V1' }),
+            UpdateExpression: 'ADD balance :one',
+            ExpressionAttributeValues: marshallItem({ ':one': 1 }),
+          },
+        })
+      })
+    await invoke(handler, lambdaContext({ awsRequestId }))
+    await invoke(handler, lambdaContext({ awsRequestId }))
+    const item = await admin.send(
+      new UpdateItemCommand({
+        TableName: table.name,
+        Key: marshallItem({ pk: 'BALANCE#token', sk: 'V1' }),
+        UpdateExpression: 'ADD balance :zero',
+        ExpressionAttributeValues: marshallItem({ ':zero': 0 }),
+        ReturnValues: 'ALL_NEW',
+      }),
+    )
+    expect(item.Attributes?.balance).toEqual({ N: '1' })
+  })
+})

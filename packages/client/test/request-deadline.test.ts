@@ -1,0 +1,147 @@
+import { createDb, isDynamormError } from '@dynamorm/core'
+import {
+  createTestTable,
+  type DynamoFaultProxy,
+  lambdaContext,
+  localDynamoClient,
+  startDynamoFaultProxy,
+  type TestTable,
+} from '@dynamorm/testing'
+import middy from '@middy/core'
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+import { boundToRequest, dynamoClient } from '../src/index.ts'
+import { invoke, putPayment, readPayment } from './fixtures.ts'
+
+const endpoint = inject('dynamoEndpoint')
+const admin = createDb({ client: localDynamoClient(endpoint) })
+let table: TestTable
+let proxy: DynamoFaultProxy
+
+beforeAll(async () => {
+  table = await createTestTable(admin.client, { prefix: 'deadline-payments' })
+  proxy = await startDynamoFaultProxy(endpoint)
+})
+afterAll(async () => {
+  await table.delete()
+  await proxy.close()
+})
+afterEach(() => proxy.faults.reset())
+
+async function rejectionOf(promise: Promise<unknown>) {
+  const error = await promise.then(
+    () => new Error('expected a rejection'),
+    (reason: unknown) => reason as Error & { status: number; details: Record<string, unknown> },
+  )
+  return error as Error & { status: number; details: Record<string, unknown>; cause?: unknown }
+}
+
+describe('the Lambda deadline', () => {
+  it('refuses to start a call inside the margin, with a typed 503 and nothing sent', async () => {
+    const before = proxy.calls()
+    const handler = middy()
+      .use(dynamoClient({ client: localDynamoClient(proxy.endpoint), warmup: false, deadlineMarginMs: 500 }))
+      .handler(async (_event, context) => readPayment(context.db, table.name, 'late'))
+    const error = await rejectionOf(invoke(handler, lambdaContext({ timeoutMs: 300 })))
+    expect(isDynamormError(error, 'DeadlineExceededError')).toBe(true)
+    expect(error.status).toBe(503)
+    expect(error.message).toMatch(/DynamoDB call not started: \d+ ms left before the Lambda deadline/)
+    expect(proxy.calls()).toBe(before)
+  })
+
+  it('cuts a slow call short before the deadline instead of letting Lambda kill it', async () => {
+    proxy.faults.set({ latencyMs: 5000, operation: 'GetItem' })
+    const before = proxy.calls('GetItem')
+    const handler = middy()
+      .use(dynamoClient({ client: localDynamoClient(proxy.endpoint), warmup: false, deadlineMarginMs: 500 }))
+      .handler(async (_event, context) => readPayment(context.db, table.name, 'slow'))
+    const context = lambdaContext({ timeoutMs: 1500 })
+    const error = await rejectionOf(invoke(handler, context))
+    expect(isDynamormError(error, 'DeadlineExceededError')).toBe(true)
+    expect(error.message).toContain('DynamoDB call cut short')
+    expect(error.cause).toBeDefined()
+    // It gave up with the margin still in hand: the request can still answer.
+    expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0)
+    expect(proxy.calls('GetItem') - before).toBe(1)
+  })
+
+  it('does not commit the unit of work when too little time is left, and sends nothing', async () => {
+    const before = proxy.calls()
+    const handler = middy()
+      .use(
+        dynamoClient({
+          client: localDynamoClient(proxy.endpoint),
+          warmup: false,
+          deadlineMarginMs: 500,
+          minCommitTimeMs: 5000,
+        }),
+      )
+      .handler(async (_event, context) => {
+        context.db.unitOfWork.add(putPayment(table.name, 'no-time', 1))
+      })
+    const error = await rejectionOf(invoke(handler, lambdaContext({ timeoutMs: 2000 })))
+    expect(isDynamormError(error, 'DeadlineExceededError')).toBe(true)
+    expect(error.message).toContain('Unit of work not committed')
+    expect(error.details.neededMs).toBe(5000)
+    expect(proxy.calls()).toBe(before)
+    expect(await readPayment(admin, table.name, 'no-time')).toBeUndefined()
+  })
+
+  it('commits when enough time is left', async () => {
+    const handler = middy()
+      .use(dynamoClient({ client: localDynamoClient(proxy.endpoint), warmup: false }))
+      .handler(async (_event, context) => {
+        context.db.unitOfWork.add(putPayment(table.name, 'in-time', 1))
+      })
+    await invoke(handler, lambdaContext({ timeoutMs: 10_000 }))
+    expect(await readPayment(admin, table.name, 'in-time')).toMatchObject({ amount: 1 })
+  })
+
+  it('passes errors other than the deadline through unchanged', async () => {
+    const handler = middy()
+      .use(dynamoClient({ client: localDynamoClient(proxy.endpoint), warmup: false }))
+      .handler(async (_event, context) => readPayment(context.db, 'no-such-table-for-deadline', 'x'))
+    const error = await rejectionOf(invoke(handler))
+    expect(isDynamormError(error, 'TableNotFoundError')).toBe(true)
+  })
+})
+
+describe('boundToRequest', () => {
+  it("bounds another client (a partner's) by the same request deadline", async () => {
+    const partnerClient = localDynamoClient(proxy.endpoint)
+    const before = proxy.calls()
+    const handler = middy()
+      .use(dynamoClient({ client: admin.client, warmup: false, deadlineMarginMs: 500 }))
+      .handler(async (_event, context) => {
+        const bound = boundToRequest(partnerClient, context.db)
+        expect(bound).not.toBe(partnerClient)
+        expect(bound.config).toBe(partnerClient.config)
+        // Scoped Dbs of the request (a partner's) carry the same deadline.
+        expect(boundToRequest(partnerClient, context.db.scoped({ client: bound }))).not.toBe(partnerClient)
+        return readPayment(createDb({ client: bound }), table.name, 'bound')
+      })
+    const error = await rejectionOf(invoke(handler, lambdaContext({ timeoutMs: 200 })))
+    expect(isDynamormError(error, 'DeadlineExceededError')).toBe(true)
+    expect(proxy.calls()).toBe(before)
+  })
+
+  it('returns the client itself when the request has no deadline', () => {
+    const client = localDynamoClient(proxy.endpoint)
+    expect(boundToRequest(client, createDb({ client: admin.client }))).toBe(client)
+  })
+
+  it('leaves callback-style sends alone', async () => {
+    const handler = middy()
+      .use(dynamoClient({ client: admin.client, warmup: false }))
+      .handler(async (_event, context) => {
+        const { GetItemCommand } = await import('@aws-sdk/client-dynamodb')
+        const command = new GetItemCommand({ TableName: table.name, Key: { pk: { S: 'x' }, sk: { S: 'y' } } })
+        return new Promise((resolve, reject) => {
+          ;(context.db.client.send as (c: unknown, cb: (e: unknown, d: unknown) => void) => void)(
+            command,
+            (error, data) => (error ? reject(error) : resolve(data)),
+          )
+        })
+      })
+    expect(await invoke(handler)).toMatchObject({ $metadata: { httpStatusCode: 200 } })
+  })
+})

@@ -1,0 +1,187 @@
+import { connect, createServer } from 'node:net'
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb'
+import { createDb, isDynamormError } from '@dynamorm/core'
+import { type DynamoFaultProxy, lambdaContext, startDynamoFaultProxy } from '@dynamorm/testing'
+import middy from '@middy/core'
+import type { NodeHttpHandler } from '@smithy/node-http-handler'
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+import { createWarmDynamoClient, dynamoClient, warmDynamoClientDefaults } from '../src/index.ts'
+import { credentials, invoke } from './fixtures.ts'
+
+const endpoint = inject('dynamoEndpoint')
+let proxy: DynamoFaultProxy
+
+beforeAll(async () => {
+  proxy = await startDynamoFaultProxy(endpoint)
+})
+afterAll(() => proxy.close())
+afterEach(() => proxy.faults.reset())
+
+const local = (target: string) => ({ region: 'us-east-1', endpoint: target, credentials })
+
+/** A port nothing listens on, so connections are refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** A TCP relay to `target` that counts the connections opened through it. */
+async function connectionCounter(target: string) {
+  const { hostname, port } = new URL(target)
+  let connections = 0
+  const open = new Set<{ destroy(): void }>()
+  const server = createServer((socket) => {
+    connections += 1
+    open.add(socket)
+    const upstream = connect(Number(port), hostname)
+    open.add(upstream)
+    socket.pipe(upstream).pipe(socket)
+    socket.on('error', () => upstream.destroy())
+    upstream.on('error', () => socket.destroy())
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address() as { port: number }
+  return {
+    endpoint: `http://127.0.0.1:${address.port}`,
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        for (const socket of open) socket.destroy()
+      }),
+  }
+}
+
+async function rejectionOf(promise: Promise<unknown>) {
+  return (await promise.then(
+    () => new Error('expected a rejection'),
+    (reason: unknown) => reason,
+  )) as Error & { status: number }
+}
+
+describe('createWarmDynamoClient', () => {
+  it('applies the documented defaults, an undefined option meaning the default', async () => {
+    const client = createWarmDynamoClient({ clientConfig: local(proxy.endpoint), maxAttempts: undefined })
+    expect(await client.config.maxAttempts()).toBe(3)
+    expect(client.config.retryMode).toBe('standard')
+    await client.send(new ListTablesCommand({ Limit: 1 }))
+    const handlerConfig = await (client.config.requestHandler as NodeHttpHandler).httpHandlerConfigs()
+    expect(handlerConfig).toMatchObject({
+      connectionTimeout: warmDynamoClientDefaults.connectionTimeoutMs,
+      requestTimeout: warmDynamoClientDefaults.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    })
+  })
+
+  it('retries throttling with backoff up to maxAttempts', async () => {
+    const client = createWarmDynamoClient({ clientConfig: local(proxy.endpoint), maxAttempts: 3 })
+    proxy.faults.set({ throttle: 2, operation: 'ListTables' })
+    const before = proxy.calls('ListTables')
+    const output = await client.send(new ListTablesCommand({ Limit: 1 }))
+    expect(output.$metadata.attempts).toBe(3)
+    expect(proxy.calls('ListTables') - before).toBe(3)
+  })
+
+  it('gives up after maxAttempts with a typed 429', async () => {
+    const db = createDb({
+      client: createWarmDynamoClient({ clientConfig: local(proxy.endpoint), maxAttempts: 1 }),
+    })
+    proxy.faults.set({ throttle: 1, operation: 'ListTables' })
+    const before = proxy.calls('ListTables')
+    const error = await rejectionOf(db.send(new ListTablesCommand({ Limit: 1 })))
+    expect(isDynamormError(error, 'ThrottledError')).toBe(true)
+    expect(error.status).toBe(429)
+    expect(proxy.calls('ListTables') - before).toBe(1)
+  })
+
+  it('fails an attempt that outlives requestTimeoutMs, retries it, then reports 503', async () => {
+    const db = createDb({
+      client: createWarmDynamoClient({
+        clientConfig: local(proxy.endpoint),
+        maxAttempts: 2,
+        requestTimeoutMs: 200,
+      }),
+    })
+    proxy.faults.set({ latencyMs: 3000, operation: 'ListTables' })
+    const before = proxy.calls('ListTables')
+    const error = await rejectionOf(db.send(new ListTablesCommand({ Limit: 1 })))
+    expect(isDynamormError(error, 'ServiceUnavailableError')).toBe(true)
+    expect(error.status).toBe(503)
+    expect(proxy.calls('ListTables') - before).toBe(2)
+  })
+
+  it('keeps one connection alive across calls', async () => {
+    const counter = await connectionCounter(endpoint)
+    try {
+      const client = createWarmDynamoClient({ clientConfig: local(counter.endpoint) })
+      for (let i = 0; i < 3; i++) await client.send(new ListTablesCommand({ Limit: 1 }))
+      expect(counter.connections()).toBe(1)
+      client.destroy()
+    } finally {
+      await counter.close()
+    }
+  })
+})
+
+describe('dynamoClient warm-up', () => {
+  it('opens the connection when the factory runs, once, and the first request waits for it', async () => {
+    const before = proxy.calls('DescribeEndpoints')
+    const middleware = dynamoClient({ clientConfig: local(proxy.endpoint) })
+    expect(proxy.calls('DescribeEndpoints') - before).toBeLessThanOrEqual(1)
+    const handler = middy()
+      .use(middleware)
+      .handler(async () => 'warm')
+    expect(await invoke(handler)).toBe('warm')
+    expect(proxy.calls('DescribeEndpoints') - before).toBe(1)
+    await invoke(handler)
+    expect(proxy.calls('DescribeEndpoints') - before).toBe(1)
+  })
+
+  it('sends nothing at init with warmup: false', async () => {
+    const before = proxy.calls()
+    const handler = middy()
+      .use(dynamoClient({ clientConfig: local(proxy.endpoint), warmup: false }))
+      .handler(async () => 'cold')
+    expect(await invoke(handler)).toBe('cold')
+    expect(proxy.calls()).toBe(before)
+  })
+
+  it('counts any HTTP answer (even an error) as a warm connection, without logging', async () => {
+    const lines: string[] = []
+    proxy.faults.set({ serverError: 10, operation: 'DescribeEndpoints' })
+    const handler = middy()
+      .use(
+        dynamoClient({
+          clientConfig: local(proxy.endpoint),
+          maxAttempts: 1,
+          logger: { warn: (line) => lines.push(line) },
+        }),
+      )
+      .handler(async () => 'ok')
+    expect(await invoke(handler)).toBe('ok')
+    expect(lines).toEqual([])
+  })
+
+  it('swallows a failed warm-up and logs one line without secrets; requests still work', async () => {
+    const lines: string[] = []
+    const secret = { accessKeyId: 'AKIAWARMUPSECRET', secretAccessKey: 'very-secret-key' }
+    const port = await closedPort()
+    const middleware = dynamoClient({
+      clientConfig: { region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials: secret },
+      maxAttempts: 1,
+      logger: { warn: (line) => lines.push(line) },
+    })
+    const handler = middy()
+      .use(middleware)
+      .handler(async () => 'served')
+    expect(await invoke(handler, lambdaContext())).toBe('served')
+    await invoke(handler, lambdaContext())
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/^@dynamorm\/client: connection warm-up failed \(\w+\)/)
+    expect(lines[0]).not.toContain(secret.accessKeyId)
+    expect(lines[0]).not.toContain(secret.secretAccessKey)
+  })
+})
