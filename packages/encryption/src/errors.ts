@@ -1,0 +1,63 @@
+// The package's failures. Messages name tables and attributes, never values: a ciphertext's plaintext,
+// a data key or a credential must not reach a log line or an HTTP response through an error.
+import { DynamormError, type DynamormErrorOptions } from '@dynamorm/core'
+
+/** A field did not authenticate: tampered, truncated, or moved to another row, attribute or table. */
+export class DecryptionError extends DynamormError {
+  constructor(message: string, options?: DynamormErrorOptions) {
+    super('DecryptionError', 500, message, options)
+  }
+}
+
+/** KMS could not be reached or answered with a server error or throttling after the SDK's retries. */
+export class KmsUnavailableError extends DynamormError {
+  constructor(message: string, options?: DynamormErrorOptions) {
+    super('KmsUnavailableError', 503, message, options)
+  }
+}
+
+/** KMS refused: key disabled, deleted or unknown, or the caller's role may not use it. */
+export class KmsKeyError extends DynamormError {
+  constructor(message: string, options?: DynamormErrorOptions) {
+    super('KmsKeyError', 502, message, options)
+  }
+}
+
+/** The encryption was configured wrongly (invalid option, partner without a key). */
+export class EncryptionConfigError extends DynamormError {
+  constructor(message: string, options?: DynamormErrorOptions) {
+    super('EncryptionConfigError', 500, message, options)
+  }
+}
+
+// KMS exceptions that mean "try again later" rather than "this will never work".
+const unavailable = new Set([
+  'ThrottlingException',
+  'KMSInternalException',
+  'DependencyTimeoutException',
+  'KeyUnavailableException',
+  'TimeoutError',
+])
+// KMS exceptions that mean the ciphertext (an encrypted data key) is not what it claims to be.
+const badCiphertext = new Set(['InvalidCiphertextException', 'IncorrectKeyException'])
+
+/**
+ * The one place a KMS failure becomes a typed error. The SDK error is kept as `cause` only in a
+ * reduced form (name, HTTP status): SDK errors carry request metadata that has no place in a response.
+ */
+export function kmsFailure(error: unknown, operation: string): DynamormError {
+  const sdk = error as { name?: string; $fault?: string; $metadata?: { httpStatusCode?: number } }
+  const name = typeof sdk?.name === 'string' ? sdk.name : 'Error'
+  const cause = { name, httpStatusCode: sdk?.$metadata?.httpStatusCode }
+  const details = { operation, kmsError: name }
+  if (badCiphertext.has(name)) {
+    return new DecryptionError(`KMS ${operation} rejected an encrypted data key (${name})`, {
+      cause,
+      details,
+    })
+  }
+  if (unavailable.has(name) || sdk?.$fault === 'server' || sdk?.$metadata?.httpStatusCode === undefined) {
+    return new KmsUnavailableError(`KMS ${operation} is unavailable (${name})`, { cause, details })
+  }
+  return new KmsKeyError(`KMS ${operation} was refused (${name})`, { cause, details })
+}

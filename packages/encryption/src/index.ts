@@ -1,0 +1,20 @@
+export { createBeaconKey } from './beacon.ts'
+export { DecryptionError, EncryptionConfigError, KmsKeyError, KmsUnavailableError } from './errors.ts'
+export type {
+  BeaconAttributeOptions,
+  BeaconOptions,
+  FieldEncryption,
+  FieldEncryptionContext,
+  FieldEncryptionOptions,
+  ReencryptedItem,
+} from './field-encryption.ts'
+export { defaults, fieldEncryption } from './field-encryption.ts'
+export type {
+  EncryptingPartner,
+  PartnerEncryptionContext,
+  PartnerFieldEncryption,
+  PartnerFieldEncryptionOptions,
+} from './partner-encryption.ts'
+export { partnerDefaults, partnerEncryption, partnerFieldEncryption } from './partner-encryption.ts'
+export type { ReencryptTableOptions, ReencryptTableResult } from './reencrypt-table.ts'
+export { reencryptTable } from './reencrypt-table.ts'

@@ -1,0 +1,116 @@
+// Per-partner keys: each partner's fields are sealed under its own KMS key, reached through the
+// partner's assumed-role credentials, so one partner's role can never open another's data.
+import { KMSClient, type KMSClientConfig } from '@aws-sdk/client-kms'
+import type { Db } from '@dynamorm/core'
+import { DataKeyCache } from './data-key-cache.ts'
+import { EncryptionConfigError } from './errors.ts'
+import { type FieldEncryption, type FieldEncryptionOptions, fieldEncryption } from './field-encryption.ts'
+
+/** What encryption needs of @dynamorm/partner's `context.partner`. */
+export interface EncryptingPartner {
+  id: string
+  region?: string
+  kmsKeyId?: string
+  /** The assumed role's credentials (provider or identity). */
+  credentials?: KMSClientConfig['credentials']
+}
+
+export interface PartnerFieldEncryptionOptions
+  extends Omit<FieldEncryptionOptions, 'kms' | 'keyId' | 'beacons'> {
+  /** Key for partners that name none (default: none, so such a partner is a configuration error). */
+  keyId?: string
+  /** Extra KMS client settings for every partner's client (endpoint, retries, request handler). */
+  kmsConfig?: Omit<KMSClientConfig, 'credentials' | 'region'>
+  /** Beacons, with the partner's own beacon key (encrypted under the partner's KMS key). */
+  beacons?: {
+    key: (partner: EncryptingPartner) => Uint8Array | string
+    attributes: NonNullable<FieldEncryptionOptions['beacons']>['attributes']
+  }
+  /** Partners whose client and key caches are kept (default 100); the least recently used go first. */
+  maxPartners?: number
+}
+
+export interface PartnerFieldEncryption {
+  (partner: EncryptingPartner): FieldEncryption
+  /** Wipes every partner's keys and closes their KMS clients. */
+  dispose(): void
+}
+
+export const partnerDefaults = { maxPartners: 100 }
+
+class PartnerEntry {
+  readonly client: KMSClient
+  readonly encryption: FieldEncryption
+  /** Read by the client's credential provider on every signing, so refreshed credentials are used. */
+  credentials: KMSClientConfig['credentials']
+  constructor(partner: EncryptingPartner, options: PartnerFieldEncryptionOptions, keyId: string) {
+    this.credentials = partner.credentials
+    this.client = new KMSClient({
+      ...options.kmsConfig,
+      ...(partner.region === undefined ? {} : { region: partner.region }),
+      ...(partner.credentials === undefined
+        ? {}
+        : { credentials: (input) => resolveCredentials(this.credentials, input) }),
+    })
+    this.encryption = fieldEncryption({
+      ...options,
+      keyId,
+      kms: this.client,
+      beacons: options.beacons && {
+        key: options.beacons.key(partner),
+        attributes: options.beacons.attributes,
+      },
+    })
+  }
+  evict(): void {
+    this.encryption.wipeKeys()
+    this.client.destroy()
+  }
+}
+
+async function resolveCredentials(credentials: KMSClientConfig['credentials'], input: unknown) {
+  const provider = credentials as unknown
+  return typeof provider === 'function' ? provider(input) : provider
+}
+
+/** `(partner) => FieldEncryption`, one client and key cache per partner, built at the partner's first use. */
+export function partnerFieldEncryption(options: PartnerFieldEncryptionOptions): PartnerFieldEncryption {
+  const partners = new DataKeyCache<PartnerEntry>({
+    maxEntries: options.maxPartners ?? partnerDefaults.maxPartners,
+    ttlMs: Number.POSITIVE_INFINITY,
+    now: Date.now,
+  })
+  const forPartner = (partner: EncryptingPartner): FieldEncryption => {
+    const keyId = partner.kmsKeyId ?? options.keyId
+    if (keyId === undefined) {
+      throw new EncryptionConfigError(`Partner ${partner.id} has no KMS key for field encryption`)
+    }
+    const id = `${partner.id}\u0000${partner.region ?? ''}\u0000${keyId}`
+    let entry = partners.get(id)
+    if (entry === undefined) {
+      entry = new PartnerEntry(partner, options, keyId)
+      partners.set(id, entry)
+    } else if (partner.credentials !== undefined) {
+      entry.credentials = partner.credentials
+    }
+    return entry.encryption
+  }
+  return Object.assign(forPartner, { dispose: () => partners.clear() })
+}
+
+export interface PartnerEncryptionContext {
+  partner: EncryptingPartner & { db: Db }
+}
+
+/**
+ * Middy middleware, used after partnerContext: `context.partner.db` becomes the same Db with the
+ * partner's field encryption as its transformer (same meter and unit of work).
+ */
+export function partnerEncryption(options: PartnerFieldEncryptionOptions) {
+  const forPartner = partnerFieldEncryption(options)
+  const partnerEncryptionBefore = (request: { context: PartnerEncryptionContext }): void => {
+    const { partner } = request.context
+    partner.db = partner.db.scoped({ transformer: forPartner(partner) })
+  }
+  return { before: partnerEncryptionBefore, encryptionFor: forPartner }
+}
