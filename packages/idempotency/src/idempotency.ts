@@ -1,0 +1,291 @@
+// The idempotency() middleware. before: take the lock (or replay / refuse); after: queue the completion
+// in the request's unit of work; onError: release the lock, and only if this invocation owns it.
+import { randomUUID } from 'node:crypto'
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb'
+import { type Db, type DynamormError, isDynamormError } from '@dynamorm/core'
+import type { MiddlewareObj, Request } from '@middy/core'
+import type { Context } from 'aws-lambda'
+import {
+  COMPLETION_LABEL,
+  completionUpdate,
+  completionWrite,
+  type OwnedRecord,
+  RELEASE_LABEL,
+  releaseDelete,
+  releaseWrite,
+} from './completion.ts'
+import type { IdempotencyContext, OptionalIdempotencyContext } from './context.ts'
+import {
+  IdempotencyConfigurationError,
+  IdempotencyInFlightError,
+  IdempotencyKeyMissingError,
+  IdempotencyLeaseLostError,
+  IdempotencyOutcomeUnknownError,
+  IdempotencyPayloadMismatchError,
+} from './errors.ts'
+import { fingerprint } from './fingerprint.ts'
+import { headerValue, httpErrorResult, httpOperation, isHttpEvent } from './http-event.ts'
+import { type LockRequest, lockInput, sendLock } from './lock.ts'
+import type { IdempotencyOptions } from './options.ts'
+import { applyReconciliation, type ReconcileOutcome } from './reconciliation.ts'
+import { publicRecord, type RecordTable } from './record.ts'
+import { assertValidKey, recordKey } from './record-key.ts'
+import { replayResponse, responseStatus } from './replay.ts'
+import { decodeResponse, encodeResponse, type StoredResponse } from './stored-response.ts'
+
+export const defaults = {
+  table: 'idempotency',
+  partitionKey: 'pk',
+  sortKey: undefined as string | undefined,
+  ttlAttribute: 'expiresAt',
+  ttlSeconds: 86_400,
+  header: 'Idempotency-Key',
+  required: true,
+  leaseMs: 30_000,
+  leaseMarginMs: 0,
+  onExpiredLease: 'report' as 'report' | 'reexecute',
+  compressAboveBytes: 4096,
+  maxResponseBytes: 350 * 1024,
+  httpResponses: true,
+}
+
+/** What the request's other middlewares put on the context: the request's Db, the partner's if any. */
+interface DbContext {
+  db?: Db
+  partner?: { id?: string; db?: Db }
+}
+
+/** Per-request state, frozen in `before` and never recomputed (a handler that mutates its event changes nothing). */
+interface RequestState {
+  db: Db
+  http: boolean
+  owned: OwnedRecord | undefined
+}
+
+// Bounds the lock loop: a fenced takeover can find the record released, then lock afresh once more.
+const MAX_LOCK_ATTEMPTS = 3
+
+/** The default storage rule: keep real outcomes, release on "try again" answers (409, 429) and 5xx. */
+function storesOutcome(response: unknown, http: boolean): boolean {
+  const status = responseStatus(response, http)
+  return status === undefined || (status < 500 && status !== 409 && status !== 429)
+}
+
+export function idempotency<TEvent = unknown, TResult = unknown>(
+  options: IdempotencyOptions<TEvent, TResult> & { required: false },
+): MiddlewareObj<TEvent, TResult, Error, Context & OptionalIdempotencyContext>
+export function idempotency<TEvent = unknown, TResult = unknown>(
+  options?: IdempotencyOptions<TEvent, TResult>,
+): MiddlewareObj<TEvent, TResult, Error, Context & IdempotencyContext>
+export function idempotency<TEvent = unknown, TResult = unknown>(
+  options: IdempotencyOptions<TEvent, TResult> = {},
+): MiddlewareObj<TEvent, TResult, Error, Context & IdempotencyContext> {
+  const config = { ...defaults, ...options }
+  assertPositive('ttlSeconds', config.ttlSeconds)
+  assertPositive('leaseMs', config.leaseMs)
+  assertPositive('maxResponseBytes', config.maxResponseBytes)
+  const states = new WeakMap<object, RequestState>()
+  type IdempotencyRequestArg = Request<TEvent, TResult, Error, Context & IdempotencyContext>
+
+  // The middleware's refusals: an API Gateway result for HTTP events (so a caller sees 409, not 500),
+  // a thrown typed error otherwise.
+  const refuse = (request: IdempotencyRequestArg, http: boolean, error: DynamormError, headers = {}) => {
+    if (!(http && config.httpResponses)) throw error
+    request.earlyResponse = httpErrorResult(error, headers) as TResult
+  }
+
+  const limits = { compressAboveBytes: config.compressAboveBytes, maxBytes: config.maxResponseBytes }
+  const encode = (response: unknown): StoredResponse => encodeResponse(response, limits)
+
+  const answer = (request: IdempotencyRequestArg, response: unknown) => {
+    request.earlyResponse = response as TResult
+  }
+
+  async function idempotencyBefore(request: IdempotencyRequestArg): Promise<void> {
+    const { event, context } = request
+    const scope = context as unknown as DbContext
+    const db = scope.partner?.db ?? scope.db
+    if (db === undefined) {
+      throw new IdempotencyConfigurationError(
+        'idempotency() needs context.db: use dynamoClient() (and partnerContext()) before it',
+      )
+    }
+    const http = isHttpEvent(event)
+    const key = config.key ? config.key(event, context) : headerValue(event, config.header)
+    if (key === undefined) {
+      if (config.required)
+        refuse(
+          request,
+          http,
+          new IdempotencyKeyMissingError(`This operation needs an ${config.header} header`),
+        )
+      return
+    }
+    let payloadFingerprint: string
+    try {
+      assertValidKey(key)
+      payloadFingerprint = fingerprint(
+        config.payload ? config.payload(event, context) : defaultPayload(event, http),
+      )
+    } catch (error) {
+      if (!isDynamormError(error)) throw error
+      return refuse(request, http, error)
+    }
+    const operation =
+      typeof config.operation === 'function'
+        ? config.operation(event, context)
+        : (config.operation ?? (http ? httpOperation(event) : context.functionName))
+    const table: RecordTable = {
+      tableName: db.tableName(config.table),
+      partitionKey: config.partitionKey,
+      sortKey: config.sortKey,
+      ttlAttribute: config.ttlAttribute,
+    }
+    const remaining = context.getRemainingTimeInMillis?.() ?? config.leaseMs
+    const lock: LockRequest = {
+      table,
+      recordKey: recordKey(scope.partner?.id, operation, key),
+      fingerprint: payloadFingerprint,
+      ownerToken: randomUUID(),
+      requestId: context.awsRequestId,
+      nowMs: Date.now(),
+      // Never past the Lambda's own deadline: after it, nobody can still be working under this lease.
+      leaseMs: Math.max(1, Math.min(config.leaseMs, remaining - config.leaseMarginMs)),
+      ttlSeconds: config.ttlSeconds,
+      takeOverExpiredLease: config.onExpiredLease === 'reexecute',
+    }
+
+    let outcome: ReconcileOutcome = { kind: 'absent' }
+    try {
+      for (let attempt = 0; attempt < MAX_LOCK_ATTEMPTS && outcome.kind === 'absent'; attempt++) {
+        outcome = await sendLock(db, lock, lockInput(lock))
+        if (outcome.kind === 'lease-expired' && config.reconcile && config.onExpiredLease === 'report') {
+          const decision = await config.reconcile(publicRecord(outcome.record), event, context)
+          outcome = await applyReconciliation(db, lock, outcome.record, decision, encode)
+        }
+      }
+    } catch (error) {
+      // Throttled after the SDK's retries, or DynamoDB unreachable: nothing was written, say so cleanly.
+      if (isDynamormError(error, 'ThrottledError') || isDynamormError(error, 'ServiceUnavailableError')) {
+        return refuse(request, http, error, { 'retry-after': '1' })
+      }
+      throw error
+    }
+
+    const known = { key, recordKey: lock.recordKey, fingerprint: payloadFingerprint }
+    switch (outcome.kind) {
+      case 'acquired':
+        states.set(request, {
+          db,
+          http,
+          owned: { table, recordKey: lock.recordKey, ownerToken: lock.ownerToken },
+        })
+        context.idempotency = {
+          ...known,
+          replayed: false,
+          leaseExpiresAt: lock.nowMs + lock.leaseMs,
+          takeover: outcome.previous && publicRecord(outcome.previous),
+        }
+        return
+      case 'completed':
+      case 'reconciled': {
+        const stored =
+          outcome.kind === 'completed'
+            ? decodeResponse(outcome.record.responseEncoding, outcome.record.response)
+            : decodeStored(outcome.response)
+        context.idempotency = { ...known, replayed: true, leaseExpiresAt: undefined, takeover: undefined }
+        return answer(request, replayResponse(stored, http))
+      }
+      case 'in-flight':
+        return refuse(request, http, new IdempotencyInFlightError(outcome.retryAfterSeconds), {
+          'retry-after': String(outcome.retryAfterSeconds),
+        })
+      case 'mismatch':
+        return refuse(request, http, new IdempotencyPayloadMismatchError())
+      case 'lease-expired':
+        return refuse(
+          request,
+          http,
+          new IdempotencyOutcomeUnknownError({ details: { record: publicRecord(outcome.record) } }),
+        )
+      case 'absent':
+        // Only a record that keeps vanishing between conditional writes gets here.
+        throw new IdempotencyConfigurationError('The idempotency record kept changing while locking')
+    }
+  }
+
+  function idempotencyAfter(request: IdempotencyRequestArg): void {
+    const state = states.get(request)
+    if (state?.owned === undefined) return
+    const { owned, db } = state
+    const response = request.response
+    const stores = config.storeResponse
+      ? config.storeResponse(response as TResult)
+      : storesOutcome(response, state.http)
+    // Queued, not sent: dynamoClient commits it with the handler's writes and the audit entries, so the
+    // outcome is recorded exactly when the work it describes lands. A response that cannot be stored
+    // throws here, and onError releases the lock.
+    if (stores) {
+      const stored = encode(response)
+      db.unitOfWork.add(completionWrite(completionUpdate(owned, stored, Date.now(), config.ttlSeconds)), {
+        label: COMPLETION_LABEL,
+      })
+    } else {
+      db.unitOfWork.add(releaseWrite(releaseDelete(owned)), { label: RELEASE_LABEL })
+    }
+  }
+
+  async function idempotencyOnError(request: IdempotencyRequestArg): Promise<void> {
+    const state = states.get(request)
+    // Only the owner acts: a duplicate, a mismatch or a failed lock never touches the record.
+    if (state?.owned === undefined) return
+    const { owned, db, http } = state
+    state.owned = undefined
+    if (lostLease(request.error)) {
+      const error = new IdempotencyLeaseLostError({ cause: request.error })
+      request.error = error
+      if (http && config.httpResponses) {
+        request.response = httpErrorResult(error) as TResult
+        return answer(request, request.response)
+      }
+      return
+    }
+    try {
+      await db.send(new DeleteItemCommand(releaseDelete(owned)))
+    } catch {
+      // Not ours any more, already completed, or DynamoDB unreachable: the lease runs out on its own,
+      // and the request's own error is what the caller must see.
+    }
+  }
+
+  return {
+    name: 'idempotency',
+    before: idempotencyBefore,
+    after: idempotencyAfter,
+    onError: idempotencyOnError,
+  }
+}
+
+function defaultPayload(event: unknown, http: boolean): unknown {
+  return http ? (event as { body?: unknown }).body : event
+}
+
+const decodeStored = (stored: StoredResponse): unknown =>
+  stored.encoding === 'none' ? undefined : decodeResponse(stored.encoding, stored.value)
+
+function assertPositive(name: string, value: number): void {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new IdempotencyConfigurationError(`idempotency(): ${name} must be a positive number, not ${value}`)
+  }
+}
+
+/** A commit cancelled because this invocation's completion or release condition failed: the owner token changed. */
+function lostLease(error: unknown): boolean {
+  if (!isDynamormError(error, 'TransactionCancelledError')) return false
+  const reasons = (error as unknown as { reasons?: Array<{ code?: string; label?: string }> }).reasons ?? []
+  return reasons.some(
+    (reason) =>
+      reason.code === 'ConditionalCheckFailed' &&
+      (reason.label === COMPLETION_LABEL || reason.label === RELEASE_LABEL),
+  )
+}
