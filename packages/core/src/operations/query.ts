@@ -61,7 +61,7 @@ export interface QueryOptions<
   projection?: readonly P[]
   /** 'asc' (default) or 'desc' by sort key. */
   order?: 'asc' | 'desc'
-  /** At most this many items in all. */
+  /** At most this many items in all (pages are read until it is met, unless `pages` is given). */
   limit?: number
   /** Where a previous query stopped. */
   cursor?: string
@@ -217,7 +217,12 @@ export async function readPages<M extends AnyModel>(
   options: { limit?: number; pages?: number | 'all' },
   cursorScope: { table: string; index?: string | undefined },
 ): Promise<Page<Item<M>>> {
-  const maxPages = options.pages === 'all' ? Number.POSITIVE_INFINITY : (options.pages ?? 1)
+  // With a limit and no page count, keep reading until the limit is met: DynamoDB's Limit counts items
+  // evaluated before the filter, so one page can come back short while more matches remain.
+  const maxPages =
+    options.pages === 'all' || (options.pages === undefined && options.limit !== undefined)
+      ? Number.POSITIVE_INFINITY
+      : (options.pages ?? 1)
   if (maxPages !== Number.POSITIVE_INFINITY && (!Number.isSafeInteger(maxPages) || maxPages < 1)) {
     throw new ValidationError("pages must be a positive integer or 'all'")
   }

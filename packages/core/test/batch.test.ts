@@ -1,0 +1,95 @@
+import { localDynamoClient, startDynamoFaultProxy } from '@dynamorm/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { batchGetParams, batchWriteParams, createDb, type Db, isDynamormError } from '../src/index.ts'
+import { backoffDelay } from '../src/operations/retry.ts'
+import { Payment, paymentsDb, type TestDb } from './fixtures.ts'
+
+let env: TestDb
+let db: Db
+beforeAll(async () => {
+  env = await paymentsDb()
+  db = env.db
+})
+afterAll(() => env.table.delete())
+
+const payment = (partnerId: string, n: number) => ({
+  partnerId,
+  id: `b${n}`,
+  amount: n,
+  status: 'PENDING' as const,
+})
+
+describe('batch write and get', () => {
+  it('chunks to 25 writes and 100 keys and returns items aligned with the keys', async () => {
+    const inputs = Array.from({ length: 130 }, (_, n) => payment('batch', n))
+    expect(batchWriteParams(Payment, { put: inputs })).toHaveLength(6)
+    expect(batchGetParams(Payment, inputs)).toHaveLength(2)
+    const requestDb = db.forRequest()
+    const payments = requestDb.model(Payment)
+    expect(await payments.batchWrite({ put: inputs }, { concurrency: 3 })).toEqual({ written: 130 })
+    const keys = [
+      ...inputs.map(({ partnerId, id }) => ({ partnerId, id })),
+      { partnerId: 'batch', id: 'missing' },
+    ]
+    const items = await payments.batchGet([...keys, keys[0]!], { consistent: true })
+    expect(items).toHaveLength(132)
+    expect(items[0]?.amount).toBe(0)
+    expect(items[129]?.amount).toBe(129)
+    expect(items[130]).toBeUndefined()
+    expect(items[131]?.id).toBe('b0')
+    expect(requestDb.meter.totals().calls).toBe(6 + 2)
+    const projected = await payments.batchGet(keys.slice(0, 3), { projection: ['amount'] })
+    expect(projected[2]).toEqual({ amount: 2 })
+    await payments.batchWrite({ delete: keys.slice(0, 100) })
+    expect((await payments.batchGet(keys.slice(0, 100))).every((item) => item === undefined)).toBe(true)
+  })
+
+  it('rejects a batch naming a key twice before sending', async () => {
+    const error = await db
+      .model(Payment)
+      .batchWrite({ put: [payment('dup', 1)], delete: [{ partnerId: 'dup', id: 'b1' }] })
+      .catch((e: unknown) => e)
+    expect(isDynamormError(error, 'ValidationError')).toBe(true)
+  })
+
+  it('retries throttled chunks with backoff, then lists what is still unprocessed', async () => {
+    const proxy = await startDynamoFaultProxy(env.endpoint)
+    try {
+      // SDK retries off: the batch's own backoff handles throttling.
+      const client = localDynamoClient(proxy.endpoint, { maxAttempts: 1 })
+      const throttled = createDb({ client, tableName: db.options.tableName }).model(Payment)
+      proxy.faults.set({ throttle: 2, operation: 'BatchWriteItem' })
+      await throttled.batchWrite({ put: [payment('retry', 1), payment('retry', 2)] }, { baseDelayMs: 1 })
+      expect(proxy.calls('BatchWriteItem')).toBe(3)
+      proxy.faults.set({ throttle: 2, operation: 'BatchGetItem' })
+      const items = await throttled.batchGet([{ partnerId: 'retry', id: 'b1' }], { baseDelayMs: 1 })
+      expect(items[0]?.amount).toBe(1)
+      proxy.faults.set({ throttle: 100, operation: 'BatchWriteItem' })
+      const error = await throttled
+        .batchWrite({ put: [payment('retry', 3)] }, { maxAttempts: 3, baseDelayMs: 1 })
+        .catch((e: unknown) => e)
+      expect(isDynamormError(error, 'UnprocessedItemsError')).toBe(true)
+      expect((error as { status: number }).status).toBe(503)
+      expect((error as { unprocessed: unknown[] }).unprocessed).toHaveLength(1)
+      proxy.faults.set({ throttle: 100, operation: 'BatchGetItem' })
+      const getError = await throttled
+        .batchGet([{ partnerId: 'retry', id: 'b1' }], { maxAttempts: 2, baseDelayMs: 1 })
+        .catch((e: unknown) => e)
+      expect((getError as { unprocessed: unknown[] }).unprocessed).toHaveLength(1)
+      proxy.faults.reset()
+      proxy.faults.set({ serverError: 1, operation: 'BatchWriteItem' })
+      const unavailable = await throttled.batchWrite({ put: [payment('retry', 4)] }).catch((e: unknown) => e)
+      expect(isDynamormError(unavailable, 'ServiceUnavailableError')).toBe(true)
+    } finally {
+      proxy.faults.reset()
+      await proxy.close()
+    }
+  })
+
+  it('backs off exponentially with full jitter under a ceiling', () => {
+    expect(backoffDelay(0, { baseDelayMs: 100 }, () => 0.999)).toBe(99)
+    expect(backoffDelay(3, { baseDelayMs: 100 }, () => 0.5)).toBe(400)
+    expect(backoffDelay(30, { baseDelayMs: 100, maxDelayMs: 1000 }, () => 0.999)).toBe(999)
+    expect(backoffDelay(2, {}, () => 0)).toBe(0)
+  })
+})
