@@ -69,7 +69,8 @@ export interface FieldEncryptionOptions {
 export interface FieldEncryptionContext extends ItemTransformContext {
   /**
    * The item holds only some attributes (an UpdateItem's SET values): each field then carries its
-   * own encrypted data key, and the item's data-key attribute is left alone.
+   * own encrypted data key, and the item's data-key attribute is left alone. Default: true when the
+   * item lacks any of `key`'s attributes.
    */
   partial?: boolean
 }
@@ -173,8 +174,10 @@ export function fieldEncryption(options: FieldEncryptionOptions): FieldEncryptio
     context: FieldEncryptionContext,
   ): Promise<AttributeMap> {
     const present = checkContext(item, context)
+    // A whole item always holds its own key; one that does not is an update's SET values.
+    const partial = context.partial ?? !Object.keys(context.key).every((name) => item[name] !== undefined)
     const out: AttributeMap = { ...item }
-    if (!context.partial) delete out[dataKeyAttribute]
+    if (!partial) delete out[dataKeyAttribute]
     if (present.length === 0) return out
     const table = bindingTable(context.table)
     const encodedKey = canonicalKey(context.key)
@@ -184,7 +187,7 @@ export function fieldEncryption(options: FieldEncryptionOptions): FieldEncryptio
     try {
       Object.assign(out, await beaconsFor(item, present))
       key = await keyring.encryptionKey(table, present.length)
-      const reference: DataKeyReference = context.partial
+      const reference: DataKeyReference = partial
         ? { kind: KEY_INLINE, encryptedKey: key.encrypted }
         : { kind: KEY_IN_ITEM, id: key.id }
       const header = fieldHeader(reference)
@@ -195,7 +198,7 @@ export function fieldEncryption(options: FieldEncryptionOptions): FieldEncryptio
           B: sealField({ dataKey: key!.plaintext, iv: randomBytes(IV_BYTES), header, aad, plaintext }),
         }
       })
-      if (!context.partial) out[dataKeyAttribute] = { M: { [key.id.toString('hex')]: { B: key.encrypted } } }
+      if (!partial) out[dataKeyAttribute] = { M: { [key.id.toString('hex')]: { B: key.encrypted } } }
       return out
     } finally {
       key?.release()
