@@ -166,7 +166,8 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
       }
     } catch (error) {
       // Throttled after the SDK's retries, or DynamoDB unreachable: nothing was written, say so cleanly.
-      if (isDynamormError(error, 'ThrottledError') || isDynamormError(error, 'ServiceUnavailableError')) {
+      // (core's ThrottledError 429, ServiceUnavailableError 503, the client's DeadlineExceededError 503)
+      if (isDynamormError(error) && (error.status === 429 || error.status === 503)) {
         return refuse(request, http, error, { 'retry-after': '1' })
       }
       throw error
