@@ -56,7 +56,9 @@ async function bundle(name: string, side: BundledSide): Promise<number> {
   // A bundle that lost its library, or swallowed the SDK, would be measured wrongly: check both.
   const libraryFiles = contributors(result.metafile, side.library)
   assert.ok(libraryFiles.length > 0, `${name}: the library is in the bundle`)
-  const bundledSdk = Object.keys(result.metafile.inputs).filter((path) => /node_modules\/@(aws-sdk|smithy)\//.test(path))
+  const bundledSdk = Object.keys(result.metafile.inputs).filter((path) =>
+    /node_modules\/@(aws-sdk|smithy)\//.test(path),
+  )
   assert.deepEqual(bundledSdk, [], `${name}: the AWS SDK stays external`)
   assert.ok(
     output.imports.some((imported) => imported.external && imported.path === '@aws-sdk/client-dynamodb'),

@@ -5,7 +5,12 @@ import { localDynamoClient, startDynamoDbLocal } from '@dynamorm/testing'
 import { coreRequests } from './builders/core-requests.ts'
 import { electrodbRequests } from './builders/electrodb-requests.ts'
 import { toolboxRequests } from './builders/toolbox-requests.ts'
-import { assertMarshallable, type DocumentOperation, toLowLevelInput } from './document-marshalling.ts'
+import {
+  assertMarshallable,
+  type DocumentOperation,
+  marshalledMembersOf,
+  toLowLevelInput,
+} from './document-marshalling.ts'
 import { checkAgainstDynamoDb, type SendableRequests } from './live-check.ts'
 import { keys, type PaymentInput, type PaymentKey, payments, poolSize } from './payment-requests.ts'
 import { checkGet, checkPut, checkQuery, checkUpdate, type LowLevelInput } from './request-checks.ts'
@@ -105,6 +110,15 @@ async function checkLive(): Promise<void> {
 const format = (value: number, digits: number): string => value.toFixed(digits)
 
 async function main(): Promise<void> {
+  console.log(
+    '# core builds low-level (AttributeValue) input; ElectroDB and dynamodb-toolbox build DocumentClient',
+  )
+  console.log(
+    '# input, so their figures include the marshalling lib-dynamodb does when it sends (util-dynamodb',
+  )
+  console.log(
+    `# marshall over ${operations.map((operation) => `${operation}: ${marshalledMembersOf(operation).join('/')}`).join(', ')})`,
+  )
   checkRequests()
   console.log('# requests checked: key, item, update actions, condition, key condition, filter, projection')
   await checkLive()
