@@ -1,0 +1,160 @@
+import { QueryCommand } from '@aws-sdk/client-dynamodb'
+import type { KMSClient } from '@aws-sdk/client-kms'
+import { type AttributeMap, isDynamormError } from '@dynamorm/core'
+import type { KmsServer } from '@dynamorm/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createBeaconKey, type FieldEncryption, fieldEncryption } from '../src/index.ts'
+import { contextFor, KEY_A, keyOf, kmsClient, putRaw, startKms, type TestDb, testDb } from './fixtures.ts'
+
+let kms: KmsServer
+let client: KMSClient
+let env: TestDb
+let beaconKey: string
+let encryption: FieldEncryption
+
+const attributes = ['cardNumber', 'iban']
+
+beforeAll(async () => {
+  kms = await startKms()
+  client = kmsClient(kms)
+  env = await testDb({
+    globalIndexes: [
+      { name: 'byCard', partitionKey: { name: 'cardNumberBeacon', type: 'B' } },
+      { name: 'byIban', partitionKey: { name: 'ibanHash', type: 'B' } },
+    ],
+  })
+  beaconKey = await createBeaconKey(client, KEY_A)
+  encryption = fieldEncryption({
+    keyId: KEY_A,
+    kms: client,
+    beacons: { key: beaconKey, attributes: { cardNumber: {}, iban: { name: 'ibanHash', bits: 128 } } },
+  })
+})
+
+afterAll(async () => {
+  await env.table.delete()
+  client.destroy()
+  await kms.close()
+})
+
+async function store(pk: string, card: string, iban: string): Promise<AttributeMap> {
+  const item = { ...keyOf(pk), cardNumber: { S: card }, iban: { S: iban } }
+  const sealed = await encryption.beforeWrite(item, contextFor(env.table.name, keyOf(pk), attributes))
+  await putRaw(env.db, env.table.name, sealed)
+  return sealed
+}
+
+async function findBy(index: string, attribute: string, beacon: Uint8Array): Promise<string[]> {
+  const output = await env.db.send(
+    new QueryCommand({
+      TableName: env.table.name,
+      IndexName: index,
+      KeyConditionExpression: '#b = :b',
+      ExpressionAttributeNames: { '#b': attribute },
+      ExpressionAttributeValues: { ':b': { B: beacon } },
+    }),
+  )
+  return (output.Items ?? []).map((item) => item.pk!.S!).sort()
+}
+
+describe('beacons', () => {
+  it('finds exactly the items with an equal plaintext through a GSI, without decrypting', async () => {
+    const first = await store('pay-1', '4111111111111111', 'DE01')
+    await store('pay-2', '5500005555555559', 'DE02')
+    await store('pay-3', '4111111111111111', 'DE03')
+    expect(first.cardNumberBeacon!.B).toHaveLength(8)
+    expect(first.ibanHash!.B).toHaveLength(16)
+    expect(first.cardNumberBeacon).not.toEqual(first.cardNumber)
+    expect(
+      await findBy('byCard', 'cardNumberBeacon', await encryption.beacon('cardNumber', '4111111111111111')),
+    ).toEqual(['pay-1', 'pay-3'])
+    expect(
+      await findBy('byCard', 'cardNumberBeacon', await encryption.beacon('cardNumber', '5500005555555559')),
+    ).toEqual(['pay-2'])
+    expect(
+      await findBy('byCard', 'cardNumberBeacon', await encryption.beacon('cardNumber', '4000000000000002')),
+    ).toEqual([])
+    expect(await findBy('byIban', 'ibanHash', await encryption.beaconOf('iban', { S: 'DE02' }))).toEqual([
+      'pay-2',
+    ])
+    // The beacon key was decrypted once, at first use.
+    expect(kms.calls('Decrypt')).toBe(1)
+  })
+
+  it('is bound to its attribute and is stripped from items read back', async () => {
+    const sealed = await store('pay-4', 'SAME', 'SAME')
+    expect(Buffer.from(sealed.cardNumberBeacon!.B!).subarray(0, 8)).not.toEqual(
+      Buffer.from(sealed.ibanHash!.B!).subarray(0, 8),
+    )
+    const opened = await encryption.afterRead(sealed, contextFor(env.table.name, keyOf('pay-4'), attributes))
+    expect(opened).toEqual({ ...keyOf('pay-4'), cardNumber: { S: 'SAME' }, iban: { S: 'SAME' } })
+    expect(encryption.storedAttributes.beacons).toEqual({ cardNumber: 'cardNumberBeacon', iban: 'ibanHash' })
+  })
+
+  it('gives equal numbers one beacon however they are spelled', async () => {
+    expect(await encryption.beaconOf('cardNumber', { N: '12.30' })).toEqual(
+      await encryption.beaconOf('cardNumber', { N: '12.3' }),
+    )
+    expect(await encryption.beacon('cardNumber', 12.3)).toEqual(
+      await encryption.beaconOf('cardNumber', { N: '12.3' }),
+    )
+  })
+
+  it('differs with another beacon key', async () => {
+    const other = fieldEncryption({
+      keyId: KEY_A,
+      kms: client,
+      beacons: { key: await createBeaconKey(client, KEY_A), attributes: { cardNumber: {} } },
+    })
+    expect(await other.beacon('cardNumber', '4111111111111111')).not.toEqual(
+      await encryption.beacon('cardNumber', '4111111111111111'),
+    )
+  })
+
+  it('fails with typed errors: no beacon configured, KMS down at first use (then recovers)', async () => {
+    const noBeacon = await encryption.beacon('status', 'x').catch((error) => error)
+    expect(isDynamormError(noBeacon, 'EncryptionConfigError')).toBe(true)
+    const plain = fieldEncryption({ keyId: KEY_A, kms: client })
+    expect(
+      isDynamormError(await plain.beacon('cardNumber', 'x').catch((e) => e), 'EncryptionConfigError'),
+    ).toBe(true)
+    const fresh = fieldEncryption({
+      keyId: KEY_A,
+      kms: client,
+      beacons: { key: beaconKey, attributes: { cardNumber: {} } },
+    })
+    kms.faults.set({ serverError: 10, operation: 'Decrypt' })
+    const down = await fresh
+      .beforeWrite(
+        { ...keyOf('x'), cardNumber: { S: 'x' } },
+        contextFor(env.table.name, keyOf('x'), attributes),
+      )
+      .catch((error) => error)
+    expect(isDynamormError(down, 'KmsUnavailableError')).toBe(true)
+    kms.faults.reset()
+    expect(await fresh.beacon('cardNumber', '4111111111111111')).toEqual(
+      await encryption.beacon('cardNumber', '4111111111111111'),
+    )
+    // A beacon key that is not a KMS ciphertext of ours is refused as a decryption failure.
+    const forged = fieldEncryption({
+      keyId: KEY_A,
+      kms: client,
+      beacons: { key: Buffer.alloc(64, 1), attributes: { cardNumber: {} } },
+    })
+    expect(isDynamormError(await forged.beacon('cardNumber', 'x').catch((e) => e), 'DecryptionError')).toBe(
+      true,
+    )
+    fresh.wipeKeys()
+    expect(await fresh.beacon('cardNumber', 'y')).toHaveLength(8)
+  })
+
+  it('reports a KMS failure while creating a beacon key', async () => {
+    kms.faults.set({ serverError: 10, operation: 'GenerateDataKeyWithoutPlaintext' })
+    const error = await createBeaconKey(client, KEY_A).catch((e) => e)
+    kms.faults.reset()
+    expect(isDynamormError(error, 'KmsUnavailableError')).toBe(true)
+    expect(isDynamormError(await createBeaconKey(client, 'alias/none').catch((e) => e), 'KmsKeyError')).toBe(
+      true,
+    )
+  })
+})

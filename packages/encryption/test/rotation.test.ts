@@ -1,0 +1,180 @@
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb'
+import type { KMSClient } from '@aws-sdk/client-kms'
+import { type AttributeMap, createDb, type Db } from '@dynamorm/core'
+import type { KmsServer } from '@dynamorm/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type FieldEncryption, fieldEncryption, reencryptTable } from '../src/index.ts'
+import {
+  contextFor,
+  getRaw,
+  KEY_A,
+  KEY_B,
+  keyOf,
+  kmsClient,
+  putRaw,
+  startKms,
+  type TestDb,
+  testDb,
+} from './fixtures.ts'
+
+let kms: KmsServer
+let client: KMSClient
+let env: TestDb
+
+beforeAll(async () => {
+  kms = await startKms()
+  client = kmsClient(kms)
+  env = await testDb()
+})
+
+afterAll(async () => {
+  await env.table.delete()
+  client.destroy()
+  await kms.close()
+})
+
+const attributes = ['card', 'iban']
+const plainItem = (pk: string): AttributeMap => ({
+  ...keyOf(pk),
+  card: { S: `card-${pk}` },
+  iban: { M: { number: { S: `iban-${pk}` } } },
+  status: { S: 'SETTLED' },
+})
+
+async function writeItems(encryption: FieldEncryption, pks: string[]): Promise<void> {
+  for (const pk of pks) {
+    const context = contextFor(env.table.name, keyOf(pk), attributes)
+    await putRaw(env.db, env.table.name, await encryption.beforeWrite(plainItem(pk), context))
+  }
+}
+
+const read = async (encryption: FieldEncryption, pk: string) =>
+  encryption.afterRead(
+    (await getRaw(env.db, env.table.name, keyOf(pk)))!,
+    contextFor(env.table.name, keyOf(pk), attributes),
+  )
+
+describe('key rotation', () => {
+  it('writes new items under the new key, still reads old ones, and moves old ones with reencryptTable', async () => {
+    const before = fieldEncryption({ keyId: 'alias/payments-a', kms: client })
+    await writeItems(before, ['rot-1', 'rot-2', 'rot-3'])
+    const after = fieldEncryption({ keyId: KEY_B, kms: client })
+    await writeItems(after, ['rot-4'])
+    // Old items decrypt under the rotated configuration: the data key names its KMS key.
+    expect(await read(after, 'rot-1')).toEqual(plainItem('rot-1'))
+    // Once KEY_A is disabled, its items no longer open, which is how we prove the move below.
+    const stale = (await getRaw(env.db, env.table.name, keyOf('rot-2')))!
+    const result = await reencryptTable({
+      db: env.db,
+      table: env.table.name,
+      encryption: after,
+      encryptedAttributes: attributes,
+    })
+    expect(result).toEqual({ scanned: 4, reencrypted: 3, conflicts: 0 })
+    kms.disableKey(KEY_A)
+    try {
+      const fresh = fieldEncryption({ keyId: KEY_B, kms: client })
+      for (const pk of ['rot-1', 'rot-2', 'rot-3', 'rot-4'])
+        expect(await read(fresh, pk)).toEqual(plainItem(pk))
+      const error = await fresh
+        .afterRead(stale, contextFor(env.table.name, keyOf('rot-2'), attributes))
+        .catch((e) => e)
+      expect(error.name).toBe('KmsKeyError')
+    } finally {
+      kms.enableKey(KEY_A)
+    }
+    // A second run finds nothing left to move.
+    expect(
+      await reencryptTable({
+        db: env.db,
+        table: env.table.name,
+        encryption: after,
+        encryptedAttributes: attributes,
+      }),
+    ).toEqual({ scanned: 4, reencrypted: 0, conflicts: 0 })
+  })
+
+  it('rewrites every item with all: true, pages through the table, and keeps other attributes', async () => {
+    const local = await testDb()
+    try {
+      const encryption = fieldEncryption({ keyId: KEY_A, kms: client })
+      const pks = Array.from({ length: 7 }, (_, index) => `page-${index}`)
+      for (const pk of pks) {
+        const context = contextFor(local.table.name, keyOf(pk), attributes)
+        await putRaw(local.db, local.table.name, await encryption.beforeWrite(plainItem(pk), context))
+      }
+      const db = createDb({
+        client: local.db.client,
+        tableName: (logical) => `${logical}-${local.table.name.split('-')[1]}`,
+      })
+      const result = await reencryptTable({
+        db,
+        table: 'enc',
+        encryption,
+        encryptedAttributes: attributes,
+        pageSize: 3,
+        all: true,
+        model: 'Payment',
+      })
+      expect(result).toEqual({ scanned: 7, reencrypted: 7, conflicts: 0 })
+      const stored = (await getRaw(local.db, local.table.name, keyOf('page-0')))!
+      expect(stored.status).toEqual({ S: 'SETTLED' })
+      expect(
+        await encryption.afterRead(stored, contextFor(local.table.name, keyOf('page-0'), attributes)),
+      ).toEqual(plainItem('page-0'))
+    } finally {
+      await local.table.delete()
+    }
+  })
+
+  it('leaves an item another writer changed meanwhile, and counts it as a conflict', async () => {
+    const local = await testDb()
+    try {
+      const old = fieldEncryption({ keyId: KEY_A, kms: client })
+      const context = contextFor(local.table.name, keyOf('race'), attributes)
+      await putRaw(local.db, local.table.name, await old.beforeWrite(plainItem('race'), context))
+      const current = fieldEncryption({ keyId: KEY_B, kms: client })
+      // The concurrent writer lands between the scan and the conditional rewrite.
+      const racingDb = racingWriter(local.db, local.table.name, async () => {
+        const newer = await current.beforeWrite({ ...plainItem('race'), card: { S: 'newer card' } }, context)
+        await putRaw(local.db, local.table.name, newer)
+      })
+      const result = await reencryptTable({
+        db: racingDb,
+        table: local.table.name,
+        encryption: current,
+        encryptedAttributes: attributes,
+      })
+      expect(result).toEqual({ scanned: 1, reencrypted: 0, conflicts: 1 })
+      const stored = (await getRaw(local.db, local.table.name, keyOf('race')))!
+      expect((await current.afterRead(stored, context)).card).toEqual({ S: 'newer card' })
+    } finally {
+      await local.table.delete()
+    }
+  })
+
+  it('reports other failures of the rewrite', async () => {
+    const encryption = fieldEncryption({ keyId: KEY_B, kms: client })
+    const missing = reencryptTable({
+      db: env.db,
+      table: 'no-such-table',
+      encryption,
+      encryptedAttributes: attributes,
+    })
+    await expect(missing).rejects.toMatchObject({ name: expect.stringMatching(/Error$/) })
+  })
+})
+
+/** A Db whose first UpdateItem is preceded by `race` (a write by someone else). */
+function racingWriter(db: Db, _table: string, race: () => Promise<void>): Db {
+  let raced = false
+  const racing = Object.create(db) as Db
+  racing.send = async (command) => {
+    if (!raced && command instanceof UpdateItemCommand) {
+      raced = true
+      await race()
+    }
+    return db.send(command)
+  }
+  return racing
+}
