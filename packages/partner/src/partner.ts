@@ -1,0 +1,57 @@
+// context.partner: who the request is for and a Db in that partner's account. Its credentials are
+// reachable only through the provider function; toJSON and util.inspect show the identity alone, so
+// logging the context cannot print a key.
+import { inspect } from 'node:util'
+import type { Db } from '@dynamorm/core'
+import type { RoleSession } from './role-session.ts'
+
+/** Resolves the partner's current assumed-role credentials (for other AWS clients, e.g. KMS). */
+export type PartnerCredentialsProvider = () => Promise<RoleSession>
+
+export class Partner {
+  /** The partner's id, as the authorizer (or your resolver) gave it. */
+  readonly id: string
+  /** The partner's AWS account, from its role ARN. */
+  readonly accountId: string
+  /** Region of the partner's tables. */
+  readonly region: string
+  /** The partner's KMS key for field encryption, if any. */
+  readonly kmsKeyId: string | undefined
+  /**
+   * Query builder in the partner's account: the partner's client and table names, the request's
+   * capacity meter and unit of work.
+   */
+  readonly db: Db
+  readonly #credentials: PartnerCredentialsProvider
+
+  constructor(
+    identity: { id: string; accountId: string; region: string; kmsKeyId: string | undefined },
+    db: Db,
+    credentials: PartnerCredentialsProvider,
+  ) {
+    this.id = identity.id
+    this.accountId = identity.accountId
+    this.region = identity.region
+    this.kmsKeyId = identity.kmsKeyId
+    this.db = db
+    this.#credentials = credentials
+  }
+
+  /** The assumed-role credentials provider (refreshing, never expired), e.g. for a KMS client. */
+  get credentials(): PartnerCredentialsProvider {
+    return this.#credentials
+  }
+
+  /** Physical name of one of the partner's tables. */
+  tableName(logicalName: string): string {
+    return this.db.tableName(logicalName)
+  }
+
+  toJSON(): { id: string; accountId: string; region: string; kmsKeyId: string | undefined } {
+    return { id: this.id, accountId: this.accountId, region: this.region, kmsKeyId: this.kmsKeyId }
+  }
+
+  [inspect.custom](): string {
+    return `Partner ${inspect(this.toJSON())}`
+  }
+}

@@ -1,0 +1,88 @@
+// One AssumeRole into a partner's account, with our own retries: the STS client is made with
+// maxAttempts 1, so the attempts counted here are the calls STS sees.
+import { setTimeout as sleep } from 'node:timers/promises'
+import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts'
+import { partnerCredentialsError } from './partner-error.ts'
+import type { CheckedEntry } from './partner-registry.ts'
+
+/** Temporary credentials of a partner's role. */
+export interface RoleSession {
+  accessKeyId: string
+  secretAccessKey: string
+  sessionToken: string
+  expiration: Date
+}
+
+export interface StsRetry {
+  /** Calls at most, the first included. */
+  attempts: number
+  /** Backoff before retry n is a random delay up to min(maxDelayMs, baseDelayMs * 2^(n-1)) ("full jitter"). */
+  baseDelayMs: number
+  maxDelayMs: number
+}
+
+// STS answers that another attempt could change; anything else (AccessDenied, a bad ExternalId,
+// a malformed request) is a refusal, and retrying it would only burn the Lambda's time.
+const RETRYABLE = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'IDPCommunicationError',
+  'TimeoutError',
+  'RequestTimeout',
+])
+
+// RoleSessionName: 2-64 of [\w+=,.@-]. It shows in the partner's CloudTrail, so it names the
+// platform, the partner and the request that caused the call.
+export function roleSessionName(partnerId: string, requestId: string | undefined): string {
+  const request = (requestId ?? 'refresh').replace(/[^\w+=,.@-]/g, '').slice(0, 8) || 'refresh'
+  return `dynamorm-${partnerId.slice(0, 64 - 'dynamorm-'.length - 1 - request.length)}-${request}`
+}
+
+export async function assumePartnerRole(
+  sts: STSClient,
+  partnerId: string,
+  entry: CheckedEntry,
+  requestId: string | undefined,
+  retry: StsRetry,
+): Promise<RoleSession> {
+  const command = new AssumeRoleCommand({
+    RoleArn: entry.roleArn,
+    RoleSessionName: roleSessionName(partnerId, requestId),
+    ExternalId: entry.externalId,
+    DurationSeconds: entry.sessionDurationSeconds,
+  })
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { Credentials: credentials } = await sts.send(command)
+      if (
+        !credentials?.AccessKeyId ||
+        !credentials.SecretAccessKey ||
+        !credentials.SessionToken ||
+        !credentials.Expiration
+      ) {
+        throw partnerCredentialsError(partnerId, 'IncompleteCredentials', attempt, true)
+      }
+      return {
+        accessKeyId: credentials.AccessKeyId,
+        secretAccessKey: credentials.SecretAccessKey,
+        sessionToken: credentials.SessionToken,
+        expiration: credentials.Expiration,
+      }
+    } catch (error) {
+      const failure = error as { name?: string; $metadata?: { httpStatusCode?: number } }
+      if (failure.name === 'PartnerCredentialsError') throw error
+      const status = failure.$metadata?.httpStatusCode
+      // No status: the request never got an answer (refused connection, reset, timeout).
+      const retryable = RETRYABLE.has(failure.name ?? '') || status === undefined || status >= 500
+      const code = failure.name ?? 'Error'
+      if (!retryable) throw partnerCredentialsError(partnerId, code, attempt, true)
+      if (attempt >= retry.attempts) throw partnerCredentialsError(partnerId, code, attempt, false)
+      const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1))
+      await sleep(Math.random() * ceiling)
+    }
+  }
+}
