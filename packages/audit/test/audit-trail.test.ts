@@ -1,0 +1,325 @@
+import {
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb'
+import { createDb, isDynamormError, marshallItem } from '@dynamorm/core'
+import { createTestTable, httpApiEvent, lambdaContext, type TestTable } from '@dynamorm/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { auditTrail, entityHistory, REDACTED, verifyAuditChain } from '../src/index.ts'
+import { shardPartitionKey } from '../src/table-layout.ts'
+import { type AuditedContext, auditedHandler, captureLogger, createAuditTable, scanAll, testClient } from './audit-fixture.ts'
+
+let client: DynamoDBClient
+let auditTable: TestTable
+let payments: TestTable
+
+beforeAll(async () => {
+  client = testClient()
+  ;[auditTable, payments] = await Promise.all([createAuditTable(client), createTestTable(client, { prefix: 'payments' })])
+})
+afterAll(async () => {
+  await Promise.all([auditTable.delete(), payments.delete()])
+})
+
+const event = (partner: string, body: Record<string, unknown> = {}, sub = 'user-7') =>
+  httpApiEvent({ method: 'POST', path: '/payments', jwtClaims: { sub, partner }, sourceIp: '203.0.113.9', body })
+
+/** The handler queues a payment Put in the unit of work and records it. */
+function capture(context: AuditedContext, paymentId: string, extra: Record<string, unknown> = {}) {
+  const after = { pk: paymentId, sk: 'payment', status: 'captured', amount: 1250, ...extra }
+  context.partner.db.unitOfWork.add({
+    Put: { TableName: payments.name, Item: marshallItem(after), ConditionExpression: 'attribute_not_exists(pk)' },
+  })
+  context.audit.record({ action: 'capture', entity: 'Payment', key: { paymentId }, before: undefined, after })
+  return { statusCode: 201 }
+}
+
+async function payment(paymentId: string) {
+  const { Item } = await client.send(
+    new GetItemCommand({ TableName: payments.name, Key: { pk: { S: paymentId }, sk: { S: 'payment' } }, ConsistentRead: true }),
+  )
+  return Item
+}
+
+describe('auditTrail() on success', () => {
+  it('writes the entry in the same transaction as the business write, with who/what/where', async () => {
+    const { lines, logger } = captureLogger()
+    const handler = auditedHandler(client, { table: auditTable.name, logger, region: 'us-east-1' }, async (_e, context) =>
+      capture(context, 'pay-1'),
+    )
+    const context = lambdaContext({ awsRequestId: 'req-success-1' })
+    await expect(handler(event('p-success'), context)).resolves.toEqual({ statusCode: 201 })
+    expect(await payment('pay-1')).toBeDefined()
+    const [entry] = await entityHistory({
+      db: createDb({ client }),
+      table: auditTable.name,
+      partnerId: 'p-success',
+      entity: 'Payment',
+      key: { paymentId: 'pay-1' },
+    })
+    expect(entry).toMatchObject({
+      v: 1,
+      partner: 'p-success',
+      actor: 'user-7',
+      requestId: 'req-success-1',
+      sourceIp: '203.0.113.9',
+      action: 'capture',
+      entity: 'Payment',
+      key: { paymentId: 'pay-1' },
+      outcome: 'success',
+      changes: { status: { after: 'captured' }, amount: { after: 1250 } },
+      chain: { seq: 1 },
+    })
+    expect(Date.parse(entry!.timestamp)).not.toBeNaN()
+    expect(entry!.hash).toMatch(/^[0-9a-f]{64}$/)
+    // One Powertools-style log line and one EMF line for the request.
+    expect(lines).toHaveLength(2)
+    expect(lines[0]).toMatchObject({
+      level: 'INFO',
+      message: 'audited request',
+      service: 'service_undefined',
+      function_request_id: 'req-success-1',
+      partner: 'p-success',
+      actor: 'user-7',
+      outcome: 'success',
+      audit_entries: 1,
+    })
+    expect(typeof lines[0]!.timestamp).toBe('string')
+    expect(lines[1]).toMatchObject({
+      _aws: {
+        CloudWatchMetrics: [
+          {
+            Namespace: 'DynamORM',
+            Dimensions: [['partner']],
+            Metrics: [
+              { Name: 'Requests', Unit: 'Count' },
+              { Name: 'ConsumedRCU', Unit: 'Count' },
+              { Name: 'ConsumedWCU', Unit: 'Count' },
+              { Name: 'EstimatedCostUSD', Unit: 'None' },
+            ],
+          },
+        ],
+      },
+      partner: 'p-success',
+      Requests: 1,
+    })
+    expect(typeof (lines[1]!._aws as { Timestamp: unknown }).Timestamp).toBe('number')
+  })
+
+  it('chains entries of consecutive requests and keeps the head in memory (no read per request)', async () => {
+    const audit = auditTrail({ table: auditTable.name, logger: () => {} })
+    const handler = auditedHandler(client, {}, async (_e, context) => capture(context, `pay-seq-${context.awsRequestId}`), audit)
+    const calls: number[] = []
+    for (let i = 0; i < 3; i++) {
+      const context = lambdaContext({ awsRequestId: `seq-${i}` })
+      await handler(event('p-seq'), context)
+      calls.push((context as unknown as AuditedContext).db.meter.calls)
+    }
+    // First request: lease claim + commit. Then only the commit: the head is never read again.
+    expect(calls).toEqual([2, 1, 1])
+    const report = await verifyAuditChain({ db: createDb({ client }), table: auditTable.name, partnerId: 'p-seq' })
+    expect(report).toEqual({ valid: true, entries: 3, shards: 1, problems: [] })
+  })
+
+  it('logs a request that recorded nothing, and writes no entry for it', async () => {
+    const { lines, logger } = captureLogger()
+    const handler = auditedHandler(client, { table: auditTable.name, logger }, async () => ({ statusCode: 200 }))
+    await handler(event('p-quiet'), lambdaContext())
+    expect(lines[0]).toMatchObject({ outcome: 'success', audit_entries: 0, pending_writes: 0 })
+    const report = await verifyAuditChain({ db: createDb({ client }), table: auditTable.name, partnerId: 'p-quiet' })
+    expect(report.entries).toBe(0)
+  })
+})
+
+describe('auditTrail() redaction', () => {
+  it('stores neither plaintext nor ciphertext of configured paths, model encrypted attributes and binaries', async () => {
+    const handler = auditedHandler(
+      client,
+      { table: auditTable.name, redact: ['card.number', 'bank.*.iban'], sensitiveAttributes: ['cvv'], logger: () => {} },
+      async (_e, context) => {
+        context.audit.record({
+          action: 'update',
+          entity: 'Payout',
+          key: { payoutId: 'po-1' },
+          model: { encryptedAttributes: ['taxId'] },
+          sensitive: ['payer.email'],
+          before: {
+            card: { number: '4111111111111111', brand: 'visa' },
+            bank: { main: { iban: 'DE89370400440532013000', bic: 'COBADEFF' } },
+            taxId: new Uint8Array([0xde, 0xad, 0xbe, 0xef]),
+            payer: { email: 'ann@example.com', name: 'Ann' },
+            cvv: '737',
+          },
+          after: {
+            card: { number: '5500000000000004', brand: 'mastercard' },
+            bank: { main: { iban: 'FR1420041010050500013M02606', bic: 'COBADEFF' } },
+            taxId: new Uint8Array([0xca, 0xfe]),
+            payer: { email: 'bob@example.com', name: 'Ann' },
+            cvv: '123',
+          },
+        })
+        return {}
+      },
+    )
+    await handler(event('p-redact'), lambdaContext())
+    const stored = JSON.stringify(await scanAll(client, auditTable.name))
+    for (const secret of [
+      '4111111111111111',
+      '5500000000000004',
+      'DE89370400440532013000',
+      'FR1420041010050500013M02606',
+      'ann@example.com',
+      'bob@example.com',
+      '737',
+      '"123"',
+      Buffer.from([0xde, 0xad, 0xbe, 0xef]).toString('base64'),
+      Buffer.from([0xca, 0xfe]).toString('base64'),
+      'deadbeef',
+    ]) {
+      expect(stored).not.toContain(secret)
+    }
+    const [entry] = await entityHistory({
+      db: createDb({ client }),
+      table: auditTable.name,
+      partnerId: 'p-redact',
+      entity: 'Payout',
+      key: { payoutId: 'po-1' },
+    })
+    expect(entry!.changes).toEqual({
+      'card.number': { before: REDACTED, after: REDACTED },
+      'card.brand': { before: 'visa', after: 'mastercard' },
+      'bank.main.iban': { before: REDACTED, after: REDACTED },
+      taxId: { before: REDACTED, after: REDACTED },
+      'payer.email': { before: REDACTED, after: REDACTED },
+      cvv: { before: REDACTED, after: REDACTED },
+    })
+  })
+})
+
+describe('auditTrail() on failure', () => {
+  it('writes a failure entry with the error name only, and the business write does not land', async () => {
+    const { lines, logger } = captureLogger()
+    const handler = auditedHandler(client, { table: auditTable.name, logger }, async (_e, context) => {
+      capture(context, 'pay-fail-1')
+      const error = new Error('card 4111111111111111 declined')
+      error.name = 'CardDeclinedError'
+      throw error
+    })
+    await expect(handler(event('p-fail'), lambdaContext({ awsRequestId: 'req-fail-1' }))).rejects.toThrow('declined')
+    expect(await payment('pay-fail-1')).toBeUndefined()
+    const [entry] = await entityHistory({
+      db: createDb({ client }),
+      table: auditTable.name,
+      partnerId: 'p-fail',
+      entity: 'Payment',
+      key: { paymentId: 'pay-fail-1' },
+    })
+    expect(entry).toMatchObject({ outcome: { failure: 'CardDeclinedError' }, requestId: 'req-fail-1', action: 'capture' })
+    expect(JSON.stringify(await scanAll(client, auditTable.name))).not.toContain('declined')
+    expect(lines[0]).toMatchObject({ level: 'ERROR', outcome: { failure: 'CardDeclinedError' }, audit_entries: 1 })
+    const report = await verifyAuditChain({ db: createDb({ client }), table: auditTable.name, partnerId: 'p-fail' })
+    expect(report.valid).toBe(true)
+  })
+
+  it('records the route when a request fails before recording anything, and names odd errors "Error"', async () => {
+    const handler = auditedHandler(client, { table: auditTable.name, logger: () => {} }, async () => {
+      throw 'a string, not an Error'
+    })
+    await expect(handler(event('p-route'), lambdaContext({ awsRequestId: 'req-route' }))).rejects.toBe('a string, not an Error')
+    const [entry] = await entityHistory({
+      db: createDb({ client }),
+      table: auditTable.name,
+      partnerId: 'p-route',
+      entity: 'request',
+      key: { requestId: 'req-route' },
+    })
+    expect(entry).toMatchObject({ action: 'POST /payments', outcome: { failure: 'Error' } })
+  })
+
+  it('lands neither business write nor success entry when the commit is cancelled, and records the failure', async () => {
+    await client.send(new PutItemCommand({ TableName: payments.name, Item: marshallItem({ pk: 'pay-dup', sk: 'payment', status: 'old' }) }))
+    const handler = auditedHandler(client, { table: auditTable.name, logger: () => {} }, async (_e, context) =>
+      capture(context, 'pay-dup', { status: 'new' }),
+    )
+    const error = await handler(event('p-cancel'), lambdaContext()).catch((e: unknown) => e)
+    expect(isDynamormError(error, 'TransactionCancelledError')).toBe(true)
+    expect((await payment('pay-dup'))?.status).toEqual({ S: 'old' })
+    const entries = await entityHistory({
+      db: createDb({ client }),
+      table: auditTable.name,
+      partnerId: 'p-cancel',
+      entity: 'Payment',
+      key: { paymentId: 'pay-dup' },
+    })
+    expect(entries.map((entry) => entry.outcome)).toEqual([{ failure: 'TransactionCancelledError' }])
+    const report = await verifyAuditChain({ db: createDb({ client }), table: auditTable.name, partnerId: 'p-cancel' })
+    expect(report).toMatchObject({ valid: true, entries: 1 })
+  })
+
+  it('turns a lost shard lease into a retryable AuditChainConflictError; nothing of the request lands', async () => {
+    const audit = auditTrail({ table: auditTable.name, shards: 2, logger: () => {} })
+    const handler = auditedHandler(client, {}, async (_e, context) => capture(context, `pay-${context.awsRequestId}`), audit)
+    await handler(event('p-steal'), lambdaContext({ awsRequestId: 'steal-1' }))
+    // Another container takes the shard over (as if our lease had expired while we were frozen).
+    const heads = await Promise.all(
+      [0, 1].map((shard) =>
+        client.send(
+          new GetItemCommand({ TableName: auditTable.name, Key: { pk: { S: shardPartitionKey('p-steal', shard) }, sk: { S: 'HEAD' } } }),
+        ),
+      ),
+    )
+    const shard = heads.findIndex((head) => head.Item !== undefined)
+    await client.send(
+      new UpdateItemCommand({
+        TableName: auditTable.name,
+        Key: { pk: { S: shardPartitionKey('p-steal', shard) }, sk: { S: 'HEAD' } },
+        UpdateExpression: 'SET #owner = :other, leaseUntil = :later',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':other': { S: 'other-container' }, ':later': { N: String(Date.now() + 600_000) } },
+      }),
+    )
+    const error = await handler(event('p-steal'), lambdaContext({ awsRequestId: 'steal-2' })).catch((e: unknown) => e)
+    expect(isDynamormError(error, 'AuditChainConflictError')).toBe(true)
+    expect((error as { status: number }).status).toBe(503)
+    expect(await payment('pay-steal-2')).toBeUndefined()
+    // The failure entry went to the other shard; the next request works there too.
+    await handler(event('p-steal'), lambdaContext({ awsRequestId: 'steal-3' }))
+    expect(await payment('pay-steal-3')).toBeDefined()
+    const report = await verifyAuditChain({ db: createDb({ client }), table: auditTable.name, partnerId: 'p-steal', shards: 2 })
+    expect(report).toMatchObject({ valid: true, entries: 3, shards: 2 })
+    const history = await entityHistory({
+      db: createDb({ client }),
+      table: auditTable.name,
+      partnerId: 'p-steal',
+      entity: 'Payment',
+      key: { paymentId: 'pay-steal-2' },
+    })
+    expect(history.map((entry) => entry.outcome)).toEqual([{ failure: 'AuditChainConflictError' }])
+  })
+
+  it('logs instead of failing again when every shard is taken, keeping the original error', async () => {
+    const { lines, logger } = captureLogger()
+    await client.send(
+      new PutItemCommand({
+        TableName: auditTable.name,
+        Item: marshallItem({
+          pk: shardPartitionKey('p-full', 0),
+          sk: 'HEAD',
+          owner: 'someone',
+          leaseUntil: Date.now() + 600_000,
+          seq: 0,
+          hash: 'x',
+        }),
+      }),
+    )
+    const handler = auditedHandler(client, { table: auditTable.name, shards: 1, logger }, async (_e, context) =>
+      capture(context, 'pay-full'),
+    )
+    const error = await handler(event('p-full'), lambdaContext()).catch((e: unknown) => e)
+    expect(isDynamormError(error, 'AuditShardsExhaustedError')).toBe(true)
+    expect(await payment('pay-full')).toBeUndefined()
+    expect(lines[0]).toMatchObject({ level: 'ERROR', audit_write_error: 'AuditShardsExhaustedError', audit_entries: 0 })
+  })
+})

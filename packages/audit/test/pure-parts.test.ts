@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest'
+import { changedFields } from '../src/change-diff.ts'
+import { canonicalJson, chainHash, genesisHash } from '../src/canonical-json.ts'
+import { isRedactedPath, REDACTED, redactionRules, toEntryValue } from '../src/redaction.ts'
+
+const noRules = redactionRules([], [])
+
+describe('canonicalJson', () => {
+  it('sorts keys at every depth so construction order does not change the hash', () => {
+    const a = canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: 'x' } })
+    const b = canonicalJson({ a: { c: 'x', d: [1, { y: 2, z: 1 }] }, b: 1 })
+    expect(a).toBe(b)
+    expect(a).toBe('{"a":{"c":"x","d":[1,{"y":2,"z":1}]},"b":1}')
+  })
+
+  it('keeps case-distinct keys apart and escapes strings', () => {
+    expect(canonicalJson({ a: 2, A: 1 })).toBe('{"A":1,"a":2}')
+    expect(canonicalJson({ 'q"': 'line\nbreak' })).toBe('{"q\\"":"line\\nbreak"}')
+    expect(canonicalJson(null)).toBe('null')
+  })
+
+  it('hashes with SHA-256, or HMAC-SHA-256 under a chain key', () => {
+    expect(chainHash('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad')
+    expect(chainHash('abc', 'key')).not.toBe(chainHash('abc'))
+    expect(chainHash('abc', 'key')).toMatch(/^[0-9a-f]{64}$/)
+    expect(genesisHash('p1', 0)).not.toBe(genesisHash('p1', 1))
+    expect(genesisHash('p1', 0)).not.toBe(genesisHash('p2', 0))
+  })
+})
+
+describe('redaction', () => {
+  const rules = redactionRules(['card.number', 'bank.*.iban', 'secret'], ['cvv'])
+
+  it('matches configured paths, wildcards, ancestors and names at any depth', () => {
+    expect(isRedactedPath(rules, ['card', 'number'])).toBe(true)
+    expect(isRedactedPath(rules, ['card', 'expiry'])).toBe(false)
+    expect(isRedactedPath(rules, ['bank', 'primary', 'iban'])).toBe(true)
+    expect(isRedactedPath(rules, ['bank', '0', 'iban'])).toBe(true)
+    expect(isRedactedPath(rules, ['bank', 'primary', 'bic'])).toBe(false)
+    expect(isRedactedPath(rules, ['secret', 'inner', 'deep'])).toBe(true)
+    expect(isRedactedPath(rules, ['payer', 'card', 'cvv'])).toBe(true)
+    expect(isRedactedPath(rules, ['card'])).toBe(false)
+  })
+
+  it('replaces values in nested objects and arrays and never keeps binaries', () => {
+    const value = {
+      card: { number: '4111111111111111', expiry: '12/30', cvv: '123' },
+      bank: [{ iban: 'DE89370400440532013000', bic: 'COBADEFF' }],
+      blob: new Uint8Array([1, 2, 3]),
+      amount: 100,
+    }
+    const out = toEntryValue(value, [], rules)
+    expect(out).toEqual({
+      card: { number: REDACTED, expiry: '12/30', cvv: REDACTED },
+      bank: [{ iban: REDACTED, bic: 'COBADEFF' }],
+      blob: REDACTED,
+      amount: 100,
+    })
+    const text = JSON.stringify(out)
+    for (const leak of ['4111111111111111', 'DE89370400440532013000', '123"', 'AQID']) expect(text).not.toContain(leak)
+  })
+
+  it('normalises values JSON cannot hold as they are', () => {
+    const cyclic: Record<string, unknown> = { name: 'loop' }
+    cyclic.self = cyclic
+    let deep: Record<string, unknown> = { leaf: true }
+    for (let i = 0; i < 40; i++) deep = { next: deep }
+    const out = toEntryValue(
+      {
+        big: 12345678901234567890n,
+        nan: Number.NaN,
+        inf: Number.POSITIVE_INFINITY,
+        when: new Date('2026-01-02T03:04:05.000Z'),
+        bad: new Date('nope'),
+        set: new Set(['b', 'a']),
+        map: new Map([['k', 1]]),
+        fn: () => 1,
+        gone: undefined,
+        list: [undefined, 1],
+        cyclic,
+        deep,
+      },
+      [],
+      noRules,
+    ) as Record<string, unknown>
+    expect(out.big).toBe('12345678901234567890')
+    expect(out.nan).toBe('NaN')
+    expect(out.inf).toBe('Infinity')
+    expect(out.when).toBe('2026-01-02T03:04:05.000Z')
+    expect(out.bad).toBe('Invalid Date')
+    expect(out.set).toEqual(['a', 'b'])
+    expect(out.map).toEqual({ k: 1 })
+    expect('fn' in out).toBe(false)
+    expect('gone' in out).toBe(false)
+    expect(out.list).toEqual([null, 1])
+    expect(out.cyclic).toEqual({ name: 'loop', self: '[CIRCULAR]' })
+    expect(JSON.stringify(out.deep)).toContain('[TOO DEEP]')
+    expect(toEntryValue(Symbol('x'), [], noRules)).toBeUndefined()
+  })
+})
+
+describe('changedFields', () => {
+  const rules = redactionRules(['card.number'], ['cvv'])
+
+  it('reports only changed leaves, by dotted path, with before and after', () => {
+    const changes = changedFields(
+      { status: 'authorized', amount: 100, meta: { a: 1, b: 2 }, tags: ['x'] },
+      { status: 'captured', amount: 100, meta: { a: 1, b: 3 }, tags: ['x', 'y'], note: 'n' },
+      rules,
+    )
+    expect(changes).toEqual({
+      status: { before: 'authorized', after: 'captured' },
+      'meta.b': { before: 2, after: 3 },
+      tags: { before: ['x'], after: ['x', 'y'] },
+      note: { after: 'n' },
+    })
+  })
+
+  it('treats a create as every field added and a delete as every field removed', () => {
+    expect(changedFields(undefined, { id: 'p1', card: { number: '4111' } }, rules)).toEqual({
+      id: { after: 'p1' },
+      card: { after: { number: REDACTED } },
+    })
+    expect(changedFields({ id: 'p1' }, undefined, rules)).toEqual({ id: { before: 'p1' } })
+  })
+
+  it('shows that a redacted field changed without showing either value', () => {
+    const changes = changedFields(
+      { card: { number: '4111111111111111' }, cvv: '123' },
+      { card: { number: '5500000000000004' }, cvv: '123' },
+      rules,
+    )
+    expect(changes).toEqual({ 'card.number': { before: REDACTED, after: REDACTED } })
+  })
+
+  it('compares binaries by bytes but reports them redacted, and ignores equal sets in any order', () => {
+    const changes = changedFields(
+      { secret: new Uint8Array([1, 2]), same: new Uint8Array([9]), roles: new Set(['a', 'b']) },
+      { secret: new Uint8Array([1, 3]), same: new Uint8Array([9]), roles: new Set(['b', 'a']) },
+      rules,
+    )
+    expect(changes).toEqual({ secret: { before: REDACTED, after: REDACTED } })
+  })
+
+  it('reports a redacted subtree as one field when a whole object is sensitive', () => {
+    const changes = changedFields({ cvv: { v: '1' } }, { cvv: { v: '2' } }, rules)
+    expect(changes).toEqual({ cvv: { before: REDACTED, after: REDACTED } })
+  })
+})
