@@ -9,9 +9,10 @@ export interface Contender {
 }
 
 export interface SamplerOptions {
-  /** Samples per contender; the median of their per-operation times is reported (default 21). */
+  /** Samples per contender; the median of their per-operation times is reported (default 41). */
   samples?: number
-  /** Target length of one sample in ms, used to size its batch (default 10). */
+  /** Target length of one sample in ms, used to size its batch (default 4). Short samples, finely
+   * interleaved, keep a burst of load from other jobs on one contender's samples only. */
   sampleMs?: number
   /** Warm-up per contender in ms before any sample is taken (default 300). */
   warmupMs?: number
@@ -49,8 +50,8 @@ export function median(values: readonly number[]): number {
 
 /** Median nanoseconds per operation of each contender, by name. */
 export function measure(contenders: readonly Contender[], options: SamplerOptions = {}): Map<string, number> {
-  const samples = options.samples ?? 21
-  const sampleMs = options.sampleMs ?? 10
+  const samples = options.samples ?? 41
+  const sampleMs = options.sampleMs ?? 4
   const warmupMs = options.warmupMs ?? 300
   const batches = contenders.map((contender) => batchSize(contender, sampleMs, warmupMs))
   const perOperation = contenders.map(() => [] as number[])
