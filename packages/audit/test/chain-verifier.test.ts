@@ -1,0 +1,213 @@
+import {
+  type AttributeValue,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb'
+import { createDb, isDynamormError } from '@dynamorm/core'
+import { httpApiEvent, lambdaContext, type TestTable } from '@dynamorm/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { canonicalJson, chainHash, type JsonValue } from '../src/canonical-json.ts'
+import { verifyShard } from '../src/chain-verifier.ts'
+import { auditTrail, verifyAuditChain } from '../src/index.ts'
+import { entrySortKey, shardPartitionKey } from '../src/table-layout.ts'
+import { auditedHandler, createAuditTable, testClient } from './audit-fixture.ts'
+
+let client: DynamoDBClient
+let table: TestTable
+let partnerCount = 0
+
+beforeAll(async () => {
+  client = testClient()
+  table = await createAuditTable(client, 'verify')
+})
+afterAll(() => table.delete())
+
+/** A partner with a one-shard chain of `n` entries written through the middleware. */
+async function chainOf(n: number, chainKey?: string): Promise<string> {
+  const partner = `tamper-${++partnerCount}`
+  const handler = auditedHandler(
+    client,
+    {},
+    async (_e, context) => {
+      context.audit.record({ action: 'capture', entity: 'Payment', key: { id: context.awsRequestId }, after: { amount: 1 } })
+      return {}
+    },
+    auditTrail({ table: table.name, shards: 1, logger: () => {}, ...(chainKey ? { chainKey } : {}) }),
+  )
+  for (let i = 1; i <= n; i++) {
+    await handler(httpApiEvent({ jwtClaims: { sub: 'u', partner } }), lambdaContext({ awsRequestId: `${partner}-r${i}` }))
+  }
+  return partner
+}
+
+const key = (partner: string, slot: number | string) => ({
+  pk: { S: shardPartitionKey(partner, 0) },
+  sk: { S: typeof slot === 'number' ? entrySortKey(slot) : slot },
+})
+
+async function read(partner: string, slot: number | string): Promise<Record<string, AttributeValue>> {
+  const { Item } = await client.send(new GetItemCommand({ TableName: table.name, Key: key(partner, slot), ConsistentRead: true }))
+  return Item!
+}
+
+async function write(partner: string, slot: number, item: Record<string, AttributeValue>) {
+  await client.send(new PutItemCommand({ TableName: table.name, Item: { ...item, ...key(partner, slot) } }))
+}
+
+async function remove(partner: string, slot: number) {
+  await client.send(new DeleteItemCommand({ TableName: table.name, Key: key(partner, slot) }))
+}
+
+/** Rewrites an entry's content; with `rehash` the stored hash is recomputed too (plain SHA-256). */
+async function edit(partner: string, slot: number, change: (content: Record<string, JsonValue>) => void, rehash: boolean) {
+  const item = await read(partner, slot)
+  const content = JSON.parse(item.content!.S!) as Record<string, JsonValue>
+  change(content)
+  const text = canonicalJson(content)
+  await write(partner, slot, { ...item, content: { S: text }, ...(rehash ? { hash: { S: chainHash(text) } } : {}) })
+}
+
+const verify = (partnerId: string, chainKey?: string) =>
+  verifyAuditChain({ db: createDb({ client }), table: table.name, partnerId, shards: 1, ...(chainKey ? { chainKey } : {}) })
+
+const summary = (problems: Awaited<ReturnType<typeof verify>>['problems']) =>
+  problems.map(({ kind, position, seq, count }) => (count === undefined ? { kind, position, seq } : { kind, position, seq, count }))
+
+describe('verifyAuditChain()', () => {
+  it('accepts an untouched chain', async () => {
+    const partner = await chainOf(4)
+    await expect(verify(partner)).resolves.toEqual({ valid: true, entries: 4, shards: 1, problems: [] })
+  })
+
+  it('finds an edited entry whose hash was left alone', async () => {
+    const partner = await chainOf(6)
+    await edit(partner, 3, (content) => void (content.actor = 'someone-else'), false)
+    const report = await verify(partner)
+    expect(report.valid).toBe(false)
+    expect(summary(report.problems)).toEqual([{ kind: 'modified', position: 3, seq: 3 }])
+  })
+
+  it('finds an edited entry whose hash was recomputed, by the broken link after it', async () => {
+    const partner = await chainOf(6)
+    await edit(partner, 3, (content) => void (content.outcome = 'success-edited'), true)
+    expect(summary((await verify(partner)).problems)).toEqual([{ kind: 'modified', position: 3, seq: 3 }])
+  })
+
+  it('finds a rewritten last entry through the chain head', async () => {
+    const partner = await chainOf(4)
+    await edit(partner, 4, (content) => void (content.actor = 'x'), true)
+    expect(summary((await verify(partner)).problems)).toEqual([{ kind: 'modified', position: 4, seq: 4 }])
+  })
+
+  it('with a chain key, a recomputed plain hash does not pass as genuine', async () => {
+    const partner = await chainOf(3, 'chain-secret')
+    await expect(verify(partner, 'chain-secret')).resolves.toMatchObject({ valid: true })
+    await edit(partner, 2, (content) => void (content.actor = 'x'), true)
+    expect(summary((await verify(partner, 'chain-secret')).problems)).toEqual([{ kind: 'modified', position: 2, seq: 2 }])
+  })
+
+  it('finds deleted entries: one, a run, and the last', async () => {
+    const one = await chainOf(6)
+    await remove(one, 3)
+    expect(summary((await verify(one)).problems)).toEqual([{ kind: 'deleted', position: 3, seq: 3, count: 1 }])
+    const run = await chainOf(6)
+    await remove(run, 2)
+    await remove(run, 3)
+    expect(summary((await verify(run)).problems)).toEqual([{ kind: 'deleted', position: 2, seq: 2, count: 2 }])
+    const last = await chainOf(4)
+    await remove(last, 4)
+    expect(summary((await verify(last)).problems)).toEqual([{ kind: 'deleted', position: 4, seq: 4, count: 1 }])
+  })
+
+  it('finds a deletion hidden by renumbering the later entries', async () => {
+    const partner = await chainOf(6)
+    for (let slot = 4; slot <= 6; slot++) await write(partner, slot - 1, await read(partner, slot))
+    await remove(partner, 6)
+    expect(summary((await verify(partner)).problems)).toEqual([{ kind: 'deleted', position: 3, seq: 3, count: 1 }])
+  })
+
+  it('finds reordered entries at both positions', async () => {
+    const partner = await chainOf(6)
+    const [two, five] = [await read(partner, 2), await read(partner, 5)]
+    await write(partner, 2, five)
+    await write(partner, 5, two)
+    expect(summary((await verify(partner)).problems)).toEqual([
+      { kind: 'reordered', position: 2, seq: 5 },
+      { kind: 'reordered', position: 5, seq: 2 },
+    ])
+  })
+
+  it('finds an entry appended past the head', async () => {
+    const partner = await chainOf(3)
+    const last = await read(partner, 3)
+    const content = JSON.parse(last.content!.S!) as Record<string, JsonValue> & { chain: Record<string, JsonValue> }
+    content.chain = { ...content.chain, seq: 4, prevHash: last.hash!.S! }
+    content.actor = 'forger'
+    const text = canonicalJson(content)
+    await write(partner, 4, { ...last, content: { S: text }, hash: { S: chainHash(text) } })
+    expect(summary((await verify(partner)).problems)).toEqual([{ kind: 'inserted', position: 4, seq: 4 }])
+  })
+
+  it('finds an entry inserted in the middle with the later entries shifted up', async () => {
+    const partner = await chainOf(5)
+    for (let slot = 5; slot >= 3; slot--) await write(partner, slot + 1, await read(partner, slot))
+    const previous = await read(partner, 2)
+    const forged = JSON.parse((await read(partner, 4)).content!.S!) as Record<string, JsonValue> & { chain: Record<string, JsonValue> }
+    forged.chain = { ...forged.chain, seq: 3, prevHash: previous.hash!.S! }
+    forged.action = 'refund'
+    const text = canonicalJson(forged)
+    await write(partner, 3, { ...previous, content: { S: text }, hash: { S: chainHash(text) } })
+    expect(summary((await verify(partner)).problems)).toEqual([{ kind: 'inserted', position: 3, seq: 3 }])
+  })
+
+  it("finds another partner's entry copied into the chain", async () => {
+    const victim = await chainOf(2)
+    const other = await chainOf(3)
+    await write(victim, 3, await read(other, 3))
+    const problems = summary((await verify(victim)).problems)
+    expect(problems).toContainEqual({ kind: 'inserted', position: 3, seq: 3 })
+  })
+
+  it('finds a deleted or rewritten chain head and foreign sort keys', async () => {
+    const headless = await chainOf(2)
+    await client.send(new DeleteItemCommand({ TableName: table.name, Key: key(headless, 'HEAD') }))
+    expect(summary((await verify(headless)).problems)).toEqual([{ kind: 'deleted', position: 0, seq: 0 }])
+    const rewound = await chainOf(3)
+    await client.send(
+      new UpdateItemCommand({
+        TableName: table.name,
+        Key: key(rewound, 'HEAD'),
+        UpdateExpression: 'SET #hash = :h',
+        ExpressionAttributeNames: { '#hash': 'hash' },
+        ExpressionAttributeValues: { ':h': { S: 'f'.repeat(64) } },
+      }),
+    )
+    expect(summary((await verify(rewound)).problems)).toEqual([{ kind: 'modified', position: 3, seq: 3 }])
+    const odd = await chainOf(1)
+    await write(odd, 1, { ...(await read(odd, 1)) })
+    await client.send(new PutItemCommand({ TableName: table.name, Item: { ...key(odd, 'ENTRY#garbage'), content: { S: '{}' } } }))
+    expect(summary((await verify(odd)).problems)).toEqual([{ kind: 'inserted', position: 0, seq: 0 }])
+  })
+
+  it('treats unparseable content as modified in its slot', () => {
+    const problems = verifyShard('p', 0, [{ sortKey: entrySortKey(1), content: 'not json', hash: 'x' }], { seq: 1, hash: 'x' })
+    expect(problems.map(({ kind, position }) => ({ kind, position }))).toEqual([{ kind: 'modified', position: 1 }])
+    expect(verifyShard('p', 0, [{ sortKey: entrySortKey(1), content: '{"chain":null}', hash: 'x' }], undefined)).toHaveLength(2)
+  })
+
+  it('rejects bad options before reading anything', async () => {
+    const db = createDb({ client })
+    for (const options of [
+      { db, partnerId: '' },
+      { db, partnerId: 'p', shards: 0 },
+      { db, partnerId: 'p', shards: 1.5 },
+      { db, partnerId: 'p', concurrency: 0 },
+    ]) {
+      const error = await verifyAuditChain(options).catch((e: unknown) => e)
+      expect(isDynamormError(error, 'AuditOptionsInvalidError')).toBe(true)
+    }
+  })
+})
