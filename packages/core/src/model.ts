@@ -151,7 +151,10 @@ export interface Model<
   readonly '~types'?: ModelTypes<A, K, I, V, T>
 }
 
-export type AnyModel = Model<any, any, any, any, any>
+/** Any model: its type-level part is left open so every concrete model is assignable. */
+export interface AnyModel extends Omit<Model, '~types'> {
+  readonly '~types'?: any
+}
 export type ItemOf<M extends AnyModel> = NonNullable<M['~types']>['item']
 export type InputOf<M extends AnyModel> = NonNullable<M['~types']>['input']
 export type KeyOf<M extends AnyModel> = NonNullable<M['~types']>['key']

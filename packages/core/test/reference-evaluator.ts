@@ -1,6 +1,6 @@
 // A small, independent model of DynamoDB's condition semantics over plain JS items, used to check
 // that compiled conditions mean in DynamoDB what they mean here.
-import type { Condition } from '../src/index.ts'
+import type { AttributePath, Condition } from '../src/index.ts'
 
 type Value = unknown
 
@@ -19,7 +19,7 @@ function typeOf(value: Value): string | undefined {
   return 'M'
 }
 
-function resolve(item: Record<string, Value>, path: Condition extends { path: infer P } ? P : never): Value {
+function resolve(item: Record<string, Value>, path: AttributePath): Value {
   const segments = typeof path === 'string' ? [path] : path
   let current: Value = item
   for (const segment of segments) {

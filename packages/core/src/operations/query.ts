@@ -15,7 +15,14 @@ import { Placeholders } from '../expressions/placeholders.ts'
 import { compileProjection } from '../expressions/projection.ts'
 import { type KeyTemplate, renderKey, renderKeyPrefix, type TemplateVariables } from '../key-template.ts'
 import type { AttributeMap } from '../marshall.ts'
-import { type AnyModel, assertPlainPath, type ItemOf, modelEncoder, type PlainItemOf } from '../model.ts'
+import {
+  type AnyModel,
+  assertPlainPath,
+  type IndexNamesOf,
+  type ItemOf,
+  modelEncoder,
+  type PlainItemOf,
+} from '../model.ts'
 import { readItem } from './write-support.ts'
 
 type Types<M extends AnyModel> = NonNullable<M['~types']>
@@ -113,7 +120,7 @@ function target(model: AnyModel, index: string | undefined): Target {
 const RANGE_OPS = { gt: '>', ge: '>=', lt: '<', le: '<=' } as const
 
 /** The Query input: pure and synchronous. `exclusiveStartKey` comes from a decoded cursor. */
-export function queryParams<M extends AnyModel, const N extends string | undefined = undefined>(
+export function queryParams<M extends AnyModel, const N extends IndexNamesOf<M> | undefined = undefined>(
   model: M,
   key: QueryKey<M, N>,
   options: QueryOptions<M, N, any> = {},
@@ -251,7 +258,7 @@ export async function readPages<M extends AnyModel>(
 }
 
 /** Runs a query through the db. */
-export async function query<M extends AnyModel, const N extends string | undefined = undefined>(
+export async function query<M extends AnyModel, const N extends IndexNamesOf<M> | undefined = undefined>(
   db: Db,
   model: M,
   key: QueryKey<M, N>,
@@ -274,7 +281,7 @@ export async function query<M extends AnyModel, const N extends string | undefin
 }
 
 /** Counts matching items (Select COUNT: no items are transferred) across all pages. */
-export async function queryCount<M extends AnyModel, const N extends string | undefined = undefined>(
+export async function queryCount<M extends AnyModel, const N extends IndexNamesOf<M> | undefined = undefined>(
   db: Db,
   model: M,
   key: QueryKey<M, N>,

@@ -1,0 +1,93 @@
+import { describe, expectTypeOf, it } from 'vitest'
+import {
+  createDb,
+  type Entity,
+  getParams,
+  type InputOf,
+  type ItemOf,
+  type KeyOf,
+  type Page,
+  queryParams,
+} from '../src/index.ts'
+import { Payment } from './fixtures.ts'
+
+declare const payments: Entity<typeof Payment>
+
+describe('inferred types', () => {
+  it('infers item, input and key types', () => {
+    type Item = ItemOf<typeof Payment>
+    expectTypeOf<Item['amount']>().toEqualTypeOf<number>()
+    expectTypeOf<Item['minor']>().toEqualTypeOf<bigint | undefined>()
+    expectTypeOf<Item['exact']>().toEqualTypeOf<string | undefined>()
+    expectTypeOf<Item['status']>().toEqualTypeOf<'PENDING' | 'AUTHORIZED' | 'SETTLED'>()
+    expectTypeOf<Item['tags']>().toEqualTypeOf<Set<string> | undefined>()
+    expectTypeOf<Item['settledAt']>().toEqualTypeOf<Date | undefined>()
+    expectTypeOf<Item['card']>().toEqualTypeOf<{ last4: string; brand?: string } | undefined>()
+    expectTypeOf<Item['version']>().toEqualTypeOf<number>()
+    expectTypeOf<Item['createdAt']>().toEqualTypeOf<string>()
+    expectTypeOf<KeyOf<typeof Payment>>().toEqualTypeOf<{ partnerId: string; id: string }>()
+    // currency has a default: input may omit it.
+    expectTypeOf<{ partnerId: string; id: string; amount: number; status: 'PENDING' }>().toExtend<
+      InputOf<typeof Payment>
+    >()
+  })
+
+  it('a wrong key or a missing partition key does not compile', () => {
+    payments.get({ partnerId: 'p', id: '1' })
+    // @ts-expect-error id is missing
+    payments.get({ partnerId: 'p' })
+    // @ts-expect-error amount is not a key attribute
+    payments.get({ partnerId: 'p', id: '1', amount: 3 })
+    // @ts-expect-error wrong type
+    getParams(Payment, { partnerId: 1, id: '1' })
+    payments.query({ partnerId: 'p' })
+    payments.query({ partnerId: 'p', id: 'x' })
+    // @ts-expect-error a query needs its partition key
+    payments.query({ id: 'x' })
+    // @ts-expect-error the byStatus index needs status as well
+    payments.query({ partnerId: 'p' }, { index: 'byStatus' })
+    payments.query({ partnerId: 'p', status: 'SETTLED' }, { index: 'byStatus' })
+    // @ts-expect-error no such index
+    queryParams(Payment, { partnerId: 'p' }, { index: 'nope' })
+    // @ts-expect-error missing required attributes
+    payments.create({ partnerId: 'p', id: '1' })
+  })
+
+  it('types conditions, updates and projections, and keeps encrypted attributes out', () => {
+    payments.update(
+      { partnerId: 'p', id: '1' },
+      { set: { amount: 1 }, add: { scores: new Set([1]) }, remove: ['notes'] },
+    )
+    // @ts-expect-error key attributes cannot be updated
+    payments.update({ partnerId: 'p', id: '1' }, { set: { id: '2' } })
+    // @ts-expect-error required attributes cannot be removed
+    payments.update({ partnerId: 'p', id: '1' }, { remove: ['amount'] })
+    // @ts-expect-error add needs a number or a set
+    payments.update({ partnerId: 'p', id: '1' }, { add: { status: 1 } })
+    // @ts-expect-error the value has the attribute's type
+    payments.update(
+      { partnerId: 'p', id: '1' },
+      { set: { amount: 'x' } },
+      { where: (c) => c.eq('amount', 1) },
+    )
+    payments.delete(
+      { partnerId: 'p', id: '1' },
+      { where: (c) => c.and(c.eq('status', 'PENDING'), c.gt('amount', 5)) },
+    )
+    // @ts-expect-error wrong value type in a condition
+    payments.delete({ partnerId: 'p', id: '1' }, { where: (c) => c.eq('status', 'LOST') })
+    // @ts-expect-error encrypted attributes cannot be used in conditions
+    payments.delete({ partnerId: 'p', id: '1' }, { where: (c) => c.exists('cardNumber') })
+    // @ts-expect-error encrypted attributes cannot be projected
+    payments.get({ partnerId: 'p', id: '1' }, { projection: ['cardNumber'] })
+    expectTypeOf(
+      payments.get({ partnerId: 'p', id: '1' }, { projection: ['amount', 'status'] }),
+    ).resolves.toEqualTypeOf<{ amount: number; status: 'PENDING' | 'AUTHORIZED' | 'SETTLED' } | undefined>()
+    expectTypeOf(payments.query({ partnerId: 'p' })).resolves.toEqualTypeOf<Page<ItemOf<typeof Payment>>>()
+  })
+
+  it('gives entity ops from a db', () => {
+    const db = createDb({ client: {} as never })
+    expectTypeOf(db.model(Payment)).toEqualTypeOf<Entity<typeof Payment>>()
+  })
+})
