@@ -45,8 +45,14 @@ export class PartnerCredentials {
     return this.#refresh(requestId)
   }
 
-  /** For the SDK: a copy, so nothing outside holds the cached object. */
-  provide = async (): Promise<RoleSession> => ({ ...(await this.current()) })
+  /**
+   * The provider the partner's SDK client signs with. Marked `memoized` so the SDK asks it at every
+   * signing instead of keeping its own copy until 5 min before Expiration: this cache is the one that
+   * decides, so a refresh applies to the next call. It returns a copy; nothing outside holds the cached object.
+   */
+  readonly provide = Object.assign(async (): Promise<RoleSession> => ({ ...(await this.current()) }), {
+    memoized: true,
+  })
 
   #refresh(requestId: string | undefined): Promise<RoleSession> {
     this.#refreshing ??= this.#assume(requestId)

@@ -29,7 +29,10 @@ export function testPartner(name: string, index: number): TestPartner {
 /** A run-unique prefix, so tests of one run never see another's tables. */
 export const runId = randomBytes(3).toString('hex')
 
-export async function createTable(client: DynamoDBClient, name: string): Promise<{ delete(): Promise<void> }> {
+export async function createTable(
+  client: DynamoDBClient,
+  name: string,
+): Promise<{ delete(): Promise<void> }> {
   await client.send(
     new CreateTableCommand({
       TableName: name,

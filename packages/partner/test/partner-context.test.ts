@@ -47,8 +47,19 @@ afterAll(async () => {
 function options(overrides: Partial<PartnerContextOptions> = {}): PartnerContextOptions {
   return {
     partners: {
-      [partnerA.id]: { roleArn: partnerA.roleArn, externalId: partnerA.externalId, region: 'eu-west-1', tablePrefix: prefixA, kmsKeyId: 'alias/partner-a' },
-      [partnerB.id]: { roleArn: partnerB.roleArn, externalId: partnerB.externalId, region: 'us-east-2', tablePrefix: prefixB },
+      [partnerA.id]: {
+        roleArn: partnerA.roleArn,
+        externalId: partnerA.externalId,
+        region: 'eu-west-1',
+        tablePrefix: prefixA,
+        kmsKeyId: 'alias/partner-a',
+      },
+      [partnerB.id]: {
+        roleArn: partnerB.roleArn,
+        externalId: partnerB.externalId,
+        region: 'us-east-2',
+        tablePrefix: prefixB,
+      },
     },
     stsClientConfig: { endpoint: sts.endpoint, region: 'us-east-1', credentials: platformCredentials },
     partnerClient: { clientConfig: { endpoint: relay.endpoint } },
@@ -57,10 +68,7 @@ function options(overrides: Partial<PartnerContextOptions> = {}): PartnerContext
 }
 
 /** A handler whose body sees the partner; dynamoClient first, as in production. */
-function handlerWith<Result>(
-  partnerOptions: PartnerContextOptions,
-  body: (context: any) => Promise<Result>,
-) {
+function handlerWith<Result>(partnerOptions: PartnerContextOptions, body: (context: any) => Promise<Result>) {
   return middy()
     .use(dynamoClient({ client: admin, warmup: false }))
     .use(partnerContext(partnerOptions))
@@ -80,7 +88,12 @@ describe('partner isolation', () => {
           Item: marshallItem({ pk: 'PAYMENT#p1', sk: 'V1', amount: 4200, currency: 'EUR' }),
         },
       })
-      return { id: partner.id, accountId: partner.accountId, region: partner.region, table: partner.tableName('payments') }
+      return {
+        id: partner.id,
+        accountId: partner.accountId,
+        region: partner.region,
+        table: partner.tableName('payments'),
+      }
     })
     expect(await invoke(handler, claims(partnerA.id))).toEqual({
       id: 'partner-a',
@@ -107,8 +120,12 @@ describe('partner isolation', () => {
     expect(await readOwn(claims(partnerB.id))).toBeUndefined()
 
     // Every call to A's table went out signed with a key STS issued for A's role, in A's region.
-    const keysOfA = new Set(sts.sessions.filter((s) => s.roleArn === partnerA.roleArn).map((s) => s.accessKeyId))
-    const keysOfB = new Set(sts.sessions.filter((s) => s.roleArn === partnerB.roleArn).map((s) => s.accessKeyId))
+    const keysOfA = new Set(
+      sts.sessions.filter((s) => s.roleArn === partnerA.roleArn).map((s) => s.accessKeyId),
+    )
+    const keysOfB = new Set(
+      sts.sessions.filter((s) => s.roleArn === partnerB.roleArn).map((s) => s.accessKeyId),
+    )
     const callsToA = relay.calls.filter((call) => call.table?.startsWith(prefixA))
     const callsToB = relay.calls.filter((call) => call.table?.startsWith(prefixB))
     expect(callsToA.length).toBeGreaterThanOrEqual(2)
@@ -131,10 +148,16 @@ describe('partner isolation', () => {
   it("shares the request's meter and unit of work with context.db", async () => {
     const handler = handlerWith(options(), async (context) => {
       await context.partner.db.send(
-        new GetItemCommand({ TableName: context.partner.tableName('payments'), Key: marshallItem({ pk: 'x', sk: 'y' }) }),
+        new GetItemCommand({
+          TableName: context.partner.tableName('payments'),
+          Key: marshallItem({ pk: 'x', sk: 'y' }),
+        }),
       )
       context.partner.db.unitOfWork.add({
-        Put: { TableName: context.partner.tableName('payments'), Item: marshallItem({ pk: 'PAYMENT#shared', sk: 'V1' }) },
+        Put: {
+          TableName: context.partner.tableName('payments'),
+          Item: marshallItem({ pk: 'PAYMENT#shared', sk: 'V1' }),
+        },
       })
       return {
         sameMeter: context.partner.db.meter === context.db.meter,
@@ -144,7 +167,10 @@ describe('partner isolation', () => {
     })
     expect(await invoke(handler, claims(partnerA.id))).toEqual({ sameMeter: true, calls: 1, queued: 1 })
     const { Item } = await admin.send(
-      new GetItemCommand({ TableName: `${prefixA}payments`, Key: marshallItem({ pk: 'PAYMENT#shared', sk: 'V1' }) }),
+      new GetItemCommand({
+        TableName: `${prefixA}payments`,
+        Key: marshallItem({ pk: 'PAYMENT#shared', sk: 'V1' }),
+      }),
     )
     expect(Item).toBeDefined()
   })
@@ -164,7 +190,10 @@ describe('partner isolation', () => {
 
 describe('partner resolution', () => {
   const resolved = (partnerOptions: PartnerContextOptions, event: unknown) =>
-    invoke(handlerWith(partnerOptions, async (context) => context.partner.id), event)
+    invoke(
+      handlerWith(partnerOptions, async (context) => context.partner.id),
+      event,
+    )
 
   it('reads the HTTP API JWT claim by default and ignores a forged partner header', async () => {
     expect(await resolved(options(), claims(partnerA.id, { 'x-partner-id': partnerB.id }))).toBe(partnerA.id)
@@ -178,20 +207,36 @@ describe('partner resolution', () => {
   })
 
   it('reads Lambda authorizer context, REST Cognito claims and REST authorizer context', async () => {
-    expect(await resolved(options(), httpApiEvent({ lambdaAuthorizer: { partner_id: partnerB.id } }))).toBe(partnerB.id)
+    expect(await resolved(options(), httpApiEvent({ lambdaAuthorizer: { partner_id: partnerB.id } }))).toBe(
+      partnerB.id,
+    )
     expect(await resolved(options(), restApiEvent({ claims: { partner_id: partnerA.id } }))).toBe(partnerA.id)
-    expect(await resolved(options(), restApiEvent({ lambdaAuthorizer: { partner_id: partnerB.id } }))).toBe(partnerB.id)
+    expect(await resolved(options(), restApiEvent({ lambdaAuthorizer: { partner_id: partnerB.id } }))).toBe(
+      partnerB.id,
+    )
   })
 
   it('reads another claim when configured', async () => {
     const event = httpApiEvent({ jwtClaims: { 'custom:tenant': partnerB.id, partner_id: partnerA.id } })
-    expect(await resolved(options({ resolve: { source: 'claims', claim: 'custom:tenant' } }), event)).toBe(partnerB.id)
+    expect(await resolved(options({ resolve: { source: 'claims', claim: 'custom:tenant' } }), event)).toBe(
+      partnerB.id,
+    )
   })
 
   it('reads a header only when configured, in any case', async () => {
     const header = { source: 'header', header: 'X-Partner-Id' } as const
-    expect(await resolved(options({ resolve: header }), httpApiEvent({ headers: { 'x-partner-id': partnerB.id } }))).toBe(partnerB.id)
-    expect(await resolved(options({ resolve: header }), restApiEvent({ headers: { 'X-PARTNER-ID': partnerA.id } }))).toBe(partnerA.id)
+    expect(
+      await resolved(
+        options({ resolve: header }),
+        httpApiEvent({ headers: { 'x-partner-id': partnerB.id } }),
+      ),
+    ).toBe(partnerB.id)
+    expect(
+      await resolved(
+        options({ resolve: header }),
+        restApiEvent({ headers: { 'X-PARTNER-ID': partnerA.id } }),
+      ),
+    ).toBe(partnerA.id)
     const error = await rejectionOf(resolved(options({ resolve: header }), { headers: undefined }))
     expect(error.status).toBe(401)
   })
@@ -237,17 +282,17 @@ describe('partner resolution', () => {
     expect(await resolved(options({ idPattern: /^partner-[a-z]$/ }), claims(partnerA.id))).toBe(partnerA.id)
   })
 
-  it.each([['an unregistered partner', 'partner-z'], ['a name Object.prototype has', 'constructor']])(
-    'answers 403 for %s, before any STS call',
-    async (_name, partnerId) => {
-      const before = sts.calls()
-      const error = await rejectionOf(resolved(options(), claims(partnerId)))
-      expect(isDynamormError(error, 'UnknownPartnerError')).toBe(true)
-      expect(error.status).toBe(403)
-      expect(error.details).toEqual({ partnerId })
-      expect(sts.calls()).toBe(before)
-    },
-  )
+  it.each([
+    ['an unregistered partner', 'partner-z'],
+    ['a name Object.prototype has', 'constructor'],
+  ])('answers 403 for %s, before any STS call', async (_name, partnerId) => {
+    const before = sts.calls()
+    const error = await rejectionOf(resolved(options(), claims(partnerId)))
+    expect(isDynamormError(error, 'UnknownPartnerError')).toBe(true)
+    expect(error.status).toBe(403)
+    expect(error.details).toEqual({ partnerId })
+    expect(sts.calls()).toBe(before)
+  })
 
   it('sends nothing queued when the partner is rejected', async () => {
     const handler = middy()
@@ -277,7 +322,12 @@ describe('secrets', () => {
     expect(error.message).toBe('payment failed')
     expect(secrets.every((secret) => secret.length > 10)).toBe(true)
     expect(JSON.parse(json)).toEqual({
-      partner: { id: partnerA.id, accountId: partnerA.accountId, region: 'eu-west-1', kmsKeyId: 'alias/partner-a' },
+      partner: {
+        id: partnerA.id,
+        accountId: partnerA.accountId,
+        region: 'eu-west-1',
+        kmsKeyId: 'alias/partner-a',
+      },
     })
     expect(inspected).toContain('partner-a')
     for (const secret of secrets) {
@@ -301,8 +351,14 @@ describe('configuration', () => {
   it.each([
     ['a role ARN that is not one', { roleArn: 'arn:aws:iam::123:user/x', region: 'eu-west-1' }],
     ['a region that is not one', { roleArn: partnerA.roleArn, region: 'mars' }],
-    ['a session shorter than STS allows', { roleArn: partnerA.roleArn, region: 'eu-west-1', sessionDurationSeconds: 60 }],
-    ['a fractional session', { roleArn: partnerA.roleArn, region: 'eu-west-1', sessionDurationSeconds: 1000.5 }],
+    [
+      'a session shorter than STS allows',
+      { roleArn: partnerA.roleArn, region: 'eu-west-1', sessionDurationSeconds: 60 },
+    ],
+    [
+      'a fractional session',
+      { roleArn: partnerA.roleArn, region: 'eu-west-1', sessionDurationSeconds: 1000.5 },
+    ],
     ['a numeric ExternalId', { roleArn: partnerA.roleArn, region: 'eu-west-1', externalId: 7 }],
     ['a numeric prefix', { roleArn: partnerA.roleArn, region: 'eu-west-1', tablePrefix: 7 }],
     ['a string tableName', { roleArn: partnerA.roleArn, region: 'eu-west-1', tableName: 'x' }],
@@ -320,15 +376,27 @@ describe('configuration', () => {
 
   it('rejects missing partners, a refresh-ahead window inside the margin, and an unknown source', () => {
     expect(() => partnerContext({} as PartnerContextOptions)).toThrow(/partners/)
-    expect(() => partnerContext(options({ refreshAheadMs: 1000, refreshMarginMs: 2000 }))).toThrow(/refreshAheadMs/)
+    expect(() => partnerContext(options({ refreshAheadMs: 1000, refreshMarginMs: 2000 }))).toThrow(
+      /refreshAheadMs/,
+    )
     expect(() => partnerContext(options({ resolve: { source: 'cookie' } as never }))).toThrow(/resolve/)
   })
 
   it('takes a Map of entries and a table-name function', async () => {
     const partners = new Map([
-      [partnerA.id, { roleArn: partnerA.roleArn, externalId: partnerA.externalId, region: 'eu-west-1', tableName: (n: string) => `${prefixA}${n}` }],
+      [
+        partnerA.id,
+        {
+          roleArn: partnerA.roleArn,
+          externalId: partnerA.externalId,
+          region: 'eu-west-1',
+          tableName: (n: string) => `${prefixA}${n}`,
+        },
+      ],
     ])
-    const handler = handlerWith(options({ partners }), async (context) => context.partner.tableName('payments'))
+    const handler = handlerWith(options({ partners }), async (context) =>
+      context.partner.tableName('payments'),
+    )
     expect(await invoke(handler, claims(partnerA.id))).toBe(`${prefixA}payments`)
   })
 
@@ -336,7 +404,10 @@ describe('configuration', () => {
     const handler = handlerWith(options(), async (context) => {
       await new Promise((resolve) => setTimeout(resolve, 50))
       return context.partner.db.send(
-        new PutItemCommand({ TableName: context.partner.tableName('payments'), Item: marshallItem({ pk: 'late', sk: 'V1' }) }),
+        new PutItemCommand({
+          TableName: context.partner.tableName('payments'),
+          Item: marshallItem({ pk: 'late', sk: 'V1' }),
+        }),
       )
     })
     // 600 ms of Lambda time, 500 kept back by dynamoClient: the put starts after the budget is spent.

@@ -1,0 +1,45 @@
+import { dynamoClient } from '@dynamorm/client'
+import type { Db } from '@dynamorm/core'
+import middy from '@middy/core'
+import { describe, expectTypeOf, it } from 'vitest'
+import { type Partner, type PartnerCredentialsProvider, partnerContext } from '../src/index.ts'
+
+const partners = { 'partner-a': { roleArn: 'arn:aws:iam::123456789012:role/x', region: 'eu-west-1' } }
+
+describe('partnerContext typing', () => {
+  it('types context.partner and keeps context.db', () => {
+    middy()
+      .use(dynamoClient())
+      .use(partnerContext({ partners }))
+      .handler(async (_event, context) => {
+        expectTypeOf(context.partner).toEqualTypeOf<Partner>()
+        expectTypeOf(context.partner.db).toEqualTypeOf<Db>()
+        expectTypeOf(context.db).toEqualTypeOf<Db>()
+        expectTypeOf(context.partner.id).toBeString()
+        expectTypeOf(context.partner.accountId).toBeString()
+        expectTypeOf(context.partner.kmsKeyId).toEqualTypeOf<string | undefined>()
+        expectTypeOf(context.partner.tableName).toEqualTypeOf<(logicalName: string) => string>()
+        expectTypeOf(context.partner.credentials).toEqualTypeOf<PartnerCredentialsProvider>()
+      })
+  })
+
+  it('has no context.partner without partnerContext', () => {
+    middy()
+      .use(dynamoClient())
+      .handler(async (_event, context) => {
+        // @ts-expect-error partner is only there after .use(partnerContext(...))
+        context.partner
+      })
+  })
+
+  it('rejects bad options', () => {
+    // @ts-expect-error partners is required
+    partnerContext({})
+    // @ts-expect-error a header source needs the header name
+    partnerContext({ partners, resolve: { source: 'header' } })
+    // @ts-expect-error a resolver returns a string or undefined
+    partnerContext({ partners, resolve: () => 42 })
+    // @ts-expect-error region is required in an entry
+    partnerContext({ partners: { a: { roleArn: 'arn:aws:iam::123456789012:role/x' } } })
+  })
+})
