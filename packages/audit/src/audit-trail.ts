@@ -141,6 +141,7 @@ export function auditTrail(
     leaseMs: options.leaseMs,
     renewMarginMs: Math.min(60_000, Math.floor(options.leaseMs / 5)),
     maxPartners: 1_000,
+    waitMs: 2_000,
   })
   const requests = new WeakMap<object, RequestAudit>()
 

@@ -3,6 +3,7 @@
 // and its conditional head advance only fails if the lease was lost. Concurrent requests inside one
 // process (servers, tests) each take a different lease from the pool.
 import { randomInt, randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb'
 import { type Db, isDynamormError } from '@dynamorm/core'
 import { auditError } from './audit-error.ts'
@@ -28,7 +29,11 @@ export interface ChainLeaseOptions {
   /** Renew this long before expiry, so clock skew between containers cannot let two own a shard. */
   renewMarginMs: number
   maxPartners: number
+  /** How long a request waits for a shard held by another request of this process. */
+  waitMs: number
 }
+
+const WAIT_POLL_MS = 5
 
 const busy = () => false
 
@@ -47,8 +52,29 @@ export class ChainLeases {
     return this.#pools.get(`${tableName}\n${partnerId}`)?.length ?? 0
   }
 
-  /** A lease on one of the partner's shards that no other in-flight request of this process holds. */
+  /**
+   * A lease on one of the partner's shards that no other in-flight request of this process holds.
+   * When every shard is taken but some by this process, waits for one of those to settle.
+   */
   async acquire(db: Db, tableName: string, partnerId: string, now = Date.now()): Promise<ShardLease> {
+    const deadline = Date.now() + this.#options.waitMs
+    for (;;) {
+      const lease = await this.#tryAcquire(db, tableName, partnerId, now)
+      if (lease !== undefined) return lease
+      const ownBusy = this.#pool(tableName, partnerId).length > 0
+      if (!ownBusy || Date.now() >= deadline) {
+        throw auditError(
+          'AuditShardsExhaustedError',
+          `Every audit chain shard (${this.#options.shards}) of the partner is leased by a live writer`,
+          { details: { shards: this.#options.shards } },
+        )
+      }
+      await sleep(WAIT_POLL_MS)
+      now = Date.now()
+    }
+  }
+
+  async #tryAcquire(db: Db, tableName: string, partnerId: string, now: number): Promise<ShardLease | undefined> {
     const pool = this.#pool(tableName, partnerId)
     const renewable: ShardLease[] = []
     for (const lease of pool) {
@@ -90,11 +116,7 @@ export class ChainLeases {
       if (await this.#claim(db, tableName, partnerId, lease, now)) return lease
       pool.splice(pool.indexOf(lease), 1)
     }
-    throw auditError(
-      'AuditShardsExhaustedError',
-      `Every audit chain shard (${this.#options.shards}) of the partner is leased by another container`,
-      { details: { shards: this.#options.shards } },
-    )
+    return undefined
   }
 
   /** The request's writes are queued: assume they commit, until `settled()` or onError says otherwise. */
