@@ -46,16 +46,15 @@ export async function reencryptTable(options: ReencryptTableOptions): Promise<Re
     )
     for (const item of page.Items ?? []) {
       result.scanned += 1
+      if (!encryptedAttributes.some((attribute) => item[attribute] !== undefined)) continue
       const key = Object.fromEntries(keyNames.map((name) => [name, item[name]!]))
       const context = { table, model: options.model ?? options.table, key, encryptedAttributes }
       const { item: sealed, changed } = await encryption.reencryptItem(item, context)
       if (!changed && !options.all) continue
-      if (
-        await rewrite(db, table, key, item, sealed, [
-          ...encryptedAttributes,
-          encryption.storedAttributes.dataKey,
-        ])
-      ) {
+      // Beacons too: an item written before beacons were configured gets them now.
+      const { dataKey, beacons } = encryption.storedAttributes
+      const attributes = [...encryptedAttributes, dataKey, ...Object.values(beacons)]
+      if (await rewrite(db, table, key, item, sealed, attributes)) {
         result.reencrypted += 1
       } else {
         result.conflicts += 1
@@ -92,7 +91,6 @@ async function rewrite(
       sets.push(`#a${index} = :new${index}`)
     }
   })
-  if (sets.length === 0) return true
   try {
     await db.send(
       new UpdateItemCommand({

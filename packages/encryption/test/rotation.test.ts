@@ -3,7 +3,7 @@ import type { KMSClient } from '@aws-sdk/client-kms'
 import { type AttributeMap, createDb, type Db } from '@dynamorm/core'
 import type { KmsServer } from '@dynamorm/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type FieldEncryption, fieldEncryption, reencryptTable } from '../src/index.ts'
+import { createBeaconKey, type FieldEncryption, fieldEncryption, reencryptTable } from '../src/index.ts'
 import {
   contextFor,
   getRaw,
@@ -103,24 +103,38 @@ describe('key rotation', () => {
         const context = contextFor(local.table.name, keyOf(pk), attributes)
         await putRaw(local.db, local.table.name, await encryption.beforeWrite(plainItem(pk), context))
       }
+      await putRaw(local.db, local.table.name, { ...keyOf('plain'), status: { S: 'NEW' } })
       const db = createDb({
         client: local.db.client,
         tableName: (logical) => `${logical}-${local.table.name.split('-')[1]}`,
       })
+      // The rewrite also backfills beacons configured after the items were written.
+      const withBeacons = fieldEncryption({
+        keyId: KEY_A,
+        kms: client,
+        beacons: { key: await createBeaconKey(client, KEY_A), attributes: { card: {} } },
+      })
       const result = await reencryptTable({
         db,
         table: 'enc',
-        encryption,
+        encryption: withBeacons,
         encryptedAttributes: attributes,
         pageSize: 3,
         all: true,
         model: 'Payment',
       })
-      expect(result).toEqual({ scanned: 7, reencrypted: 7, conflicts: 0 })
+      expect(result).toEqual({ scanned: 8, reencrypted: 7, conflicts: 0 })
       const stored = (await getRaw(local.db, local.table.name, keyOf('page-0')))!
       expect(stored.status).toEqual({ S: 'SETTLED' })
+      expect(Buffer.from(stored.cardBeacon!.B!)).toEqual(
+        Buffer.from(await withBeacons.beacon('card', 'card-page-0')),
+      )
+      expect(await getRaw(local.db, local.table.name, keyOf('plain'))).toEqual({
+        ...keyOf('plain'),
+        status: { S: 'NEW' },
+      })
       expect(
-        await encryption.afterRead(stored, contextFor(local.table.name, keyOf('page-0'), attributes)),
+        await withBeacons.afterRead(stored, contextFor(local.table.name, keyOf('page-0'), attributes)),
       ).toEqual(plainItem('page-0'))
     } finally {
       await local.table.delete()
