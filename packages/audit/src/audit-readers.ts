@@ -76,7 +76,7 @@ async function collect(
 }
 
 /** Every entry about one entity (by entity name and key), in time order. */
-export function entityHistory(options: EntityHistoryOptions): Promise<AuditEntry[]> {
+export async function entityHistory(options: EntityHistoryOptions): Promise<AuditEntry[]> {
   checkRead(options, 'entityHistory')
   checkLimit(options.limit, 'entityHistory')
   if (typeof options.entity !== 'string' || options.entity.length === 0)
@@ -95,7 +95,7 @@ export function entityHistory(options: EntityHistoryOptions): Promise<AuditEntry
 }
 
 /** A partner's entries whose timestamp lies in [from, to], in time order. */
-export function entriesBetween(options: TimeRangeOptions): Promise<AuditEntry[]> {
+export async function entriesBetween(options: TimeRangeOptions): Promise<AuditEntry[]> {
   checkRead(options, 'entriesBetween')
   checkLimit(options.limit, 'entriesBetween')
   const from = isoOf(options.from, 'from')

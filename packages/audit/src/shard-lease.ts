@@ -74,7 +74,12 @@ export class ChainLeases {
     }
   }
 
-  async #tryAcquire(db: Db, tableName: string, partnerId: string, now: number): Promise<ShardLease | undefined> {
+  async #tryAcquire(
+    db: Db,
+    tableName: string,
+    partnerId: string,
+    now: number,
+  ): Promise<ShardLease | undefined> {
     const pool = this.#pool(tableName, partnerId)
     const renewable: ShardLease[] = []
     for (const lease of pool) {

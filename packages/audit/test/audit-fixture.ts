@@ -7,7 +7,12 @@ import { createTestTable, localDynamoClient, type TestTable } from '@dynamorm/te
 import middy, { type MiddlewareObj } from '@middy/core'
 import type { Context } from 'aws-lambda'
 import { inject } from 'vitest'
-import { type AuditTrailContext, type AuditTrailOptions, auditTrail, auditTableDefinition } from '../src/index.ts'
+import {
+  type AuditTrailContext,
+  type AuditTrailOptions,
+  auditTableDefinition,
+  auditTrail,
+} from '../src/index.ts'
 
 export function testClient(): DynamoDBClient {
   return localDynamoClient(inject('dynamoEndpoint'))
@@ -33,7 +38,9 @@ export async function createAuditTable(client: DynamoDBClient, prefix = 'audit')
 export function partnerFromClaims(region = 'us-east-1'): MiddlewareObj<unknown, unknown, Error, Context> {
   return {
     before: (request) => {
-      const event = request.event as { requestContext?: { authorizer?: { jwt?: { claims?: { partner?: string } } } } }
+      const event = request.event as {
+        requestContext?: { authorizer?: { jwt?: { claims?: { partner?: string } } } }
+      }
       const id = event.requestContext?.authorizer?.jwt?.claims?.partner
       if (id === undefined) throw Object.assign(new Error('no partner'), { name: 'PartnerUnknownError' })
       const context = request.context as Context & { db: Db; partner?: unknown }
@@ -54,14 +61,19 @@ export function auditedHandler(
     .use(dynamoClient({ client, warmup: false }))
     .use(partnerFromClaims())
     .use(audit)
-    .handler(handler as never)
+    .handler(handler as never) as unknown as LambdaEntry
 }
+
+/** How the Lambda runtime calls the handler: with a plain Context, which the middlewares extend. */
+export type LambdaEntry = (event: unknown, context: Context) => Promise<any>
 
 export async function scanAll(client: DynamoDBClient, tableName: string) {
   const items = []
   let startKey: Record<string, never> | undefined
   do {
-    const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey, ConsistentRead: true }))
+    const page = await client.send(
+      new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey, ConsistentRead: true }),
+    )
     items.push(...(page.Items ?? []))
     startKey = page.LastEvaluatedKey as never
   } while (startKey !== undefined)

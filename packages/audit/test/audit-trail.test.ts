@@ -9,7 +9,14 @@ import { createTestTable, httpApiEvent, lambdaContext, type TestTable } from '@d
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { auditTrail, entityHistory, REDACTED, verifyAuditChain } from '../src/index.ts'
 import { shardPartitionKey } from '../src/table-layout.ts'
-import { type AuditedContext, auditedHandler, captureLogger, createAuditTable, scanAll, testClient } from './audit-fixture.ts'
+import {
+  type AuditedContext,
+  auditedHandler,
+  captureLogger,
+  createAuditTable,
+  scanAll,
+  testClient,
+} from './audit-fixture.ts'
 
 let client: DynamoDBClient
 let auditTable: TestTable
@@ -17,20 +24,33 @@ let payments: TestTable
 
 beforeAll(async () => {
   client = testClient()
-  ;[auditTable, payments] = await Promise.all([createAuditTable(client), createTestTable(client, { prefix: 'payments' })])
+  ;[auditTable, payments] = await Promise.all([
+    createAuditTable(client),
+    createTestTable(client, { prefix: 'payments' }),
+  ])
 })
 afterAll(async () => {
   await Promise.all([auditTable.delete(), payments.delete()])
 })
 
 const event = (partner: string, body: Record<string, unknown> = {}, sub = 'user-7') =>
-  httpApiEvent({ method: 'POST', path: '/payments', jwtClaims: { sub, partner }, sourceIp: '203.0.113.9', body })
+  httpApiEvent({
+    method: 'POST',
+    path: '/payments',
+    jwtClaims: { sub, partner },
+    sourceIp: '203.0.113.9',
+    body,
+  })
 
 /** The handler queues a payment Put in the unit of work and records it. */
 function capture(context: AuditedContext, paymentId: string, extra: Record<string, unknown> = {}) {
   const after = { pk: paymentId, sk: 'payment', status: 'captured', amount: 1250, ...extra }
   context.partner.db.unitOfWork.add({
-    Put: { TableName: payments.name, Item: marshallItem(after), ConditionExpression: 'attribute_not_exists(pk)' },
+    Put: {
+      TableName: payments.name,
+      Item: marshallItem(after),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
   })
   context.audit.record({ action: 'capture', entity: 'Payment', key: { paymentId }, before: undefined, after })
   return { statusCode: 201 }
@@ -38,7 +58,11 @@ function capture(context: AuditedContext, paymentId: string, extra: Record<strin
 
 async function payment(paymentId: string) {
   const { Item } = await client.send(
-    new GetItemCommand({ TableName: payments.name, Key: { pk: { S: paymentId }, sk: { S: 'payment' } }, ConsistentRead: true }),
+    new GetItemCommand({
+      TableName: payments.name,
+      Key: { pk: { S: paymentId }, sk: { S: 'payment' } },
+      ConsistentRead: true,
+    }),
   )
   return Item
 }
@@ -46,8 +70,10 @@ async function payment(paymentId: string) {
 describe('auditTrail() on success', () => {
   it('writes the entry in the same transaction as the business write, with who/what/where', async () => {
     const { lines, logger } = captureLogger()
-    const handler = auditedHandler(client, { table: auditTable.name, logger, region: 'us-east-1' }, async (_e, context) =>
-      capture(context, 'pay-1'),
+    const handler = auditedHandler(
+      client,
+      { table: auditTable.name, logger, region: 'us-east-1' },
+      async (_e, context) => capture(context, 'pay-1'),
     )
     const context = lambdaContext({ awsRequestId: 'req-success-1' })
     await expect(handler(event('p-success'), context)).resolves.toEqual({ statusCode: 201 })
@@ -110,7 +136,12 @@ describe('auditTrail() on success', () => {
 
   it('chains entries of consecutive requests and keeps the head in memory (no read per request)', async () => {
     const audit = auditTrail({ table: auditTable.name, logger: () => {} })
-    const handler = auditedHandler(client, {}, async (_e, context) => capture(context, `pay-seq-${context.awsRequestId}`), audit)
+    const handler = auditedHandler(
+      client,
+      {},
+      async (_e, context) => capture(context, `pay-seq-${context.awsRequestId}`),
+      audit,
+    )
     const calls: number[] = []
     for (let i = 0; i < 3; i++) {
       const context = lambdaContext({ awsRequestId: `seq-${i}` })
@@ -119,16 +150,26 @@ describe('auditTrail() on success', () => {
     }
     // First request: lease claim + commit. Then only the commit: the head is never read again.
     expect(calls).toEqual([2, 1, 1])
-    const report = await verifyAuditChain({ db: createDb({ client }), table: auditTable.name, partnerId: 'p-seq' })
+    const report = await verifyAuditChain({
+      db: createDb({ client }),
+      table: auditTable.name,
+      partnerId: 'p-seq',
+    })
     expect(report).toEqual({ valid: true, entries: 3, shards: 1, problems: [] })
   })
 
   it('logs a request that recorded nothing, and writes no entry for it', async () => {
     const { lines, logger } = captureLogger()
-    const handler = auditedHandler(client, { table: auditTable.name, logger }, async () => ({ statusCode: 200 }))
+    const handler = auditedHandler(client, { table: auditTable.name, logger }, async () => ({
+      statusCode: 200,
+    }))
     await handler(event('p-quiet'), lambdaContext())
     expect(lines[0]).toMatchObject({ outcome: 'success', audit_entries: 0, pending_writes: 0 })
-    const report = await verifyAuditChain({ db: createDb({ client }), table: auditTable.name, partnerId: 'p-quiet' })
+    const report = await verifyAuditChain({
+      db: createDb({ client }),
+      table: auditTable.name,
+      partnerId: 'p-quiet',
+    })
     expect(report.entries).toBe(0)
   })
 })
@@ -137,7 +178,12 @@ describe('auditTrail() redaction', () => {
   it('stores neither plaintext nor ciphertext of configured paths, model encrypted attributes and binaries', async () => {
     const handler = auditedHandler(
       client,
-      { table: auditTable.name, redact: ['card.number', 'bank.*.iban'], sensitiveAttributes: ['cvv'], logger: () => {} },
+      {
+        table: auditTable.name,
+        redact: ['card.number', 'bank.*.iban'],
+        sensitiveAttributes: ['cvv'],
+        logger: () => {},
+      },
       async (_e, context) => {
         context.audit.record({
           action: 'update',
@@ -150,14 +196,14 @@ describe('auditTrail() redaction', () => {
             bank: { main: { iban: 'DE89370400440532013000', bic: 'COBADEFF' } },
             taxId: new Uint8Array([0xde, 0xad, 0xbe, 0xef]),
             payer: { email: 'ann@example.com', name: 'Ann' },
-            cvv: '737',
+            cvv: 'cvv-737',
           },
           after: {
             card: { number: '5500000000000004', brand: 'mastercard' },
             bank: { main: { iban: 'FR1420041010050500013M02606', bic: 'COBADEFF' } },
             taxId: new Uint8Array([0xca, 0xfe]),
             payer: { email: 'bob@example.com', name: 'Ann' },
-            cvv: '123',
+            cvv: 'cvv-123',
           },
         })
         return {}
@@ -172,8 +218,8 @@ describe('auditTrail() redaction', () => {
       'FR1420041010050500013M02606',
       'ann@example.com',
       'bob@example.com',
-      '737',
-      '"123"',
+      'cvv-737',
+      'cvv-123',
       Buffer.from([0xde, 0xad, 0xbe, 0xef]).toString('base64'),
       Buffer.from([0xca, 0xfe]).toString('base64'),
       'deadbeef',
@@ -207,7 +253,9 @@ describe('auditTrail() on failure', () => {
       error.name = 'CardDeclinedError'
       throw error
     })
-    await expect(handler(event('p-fail'), lambdaContext({ awsRequestId: 'req-fail-1' }))).rejects.toThrow('declined')
+    await expect(handler(event('p-fail'), lambdaContext({ awsRequestId: 'req-fail-1' }))).rejects.toThrow(
+      'declined',
+    )
     expect(await payment('pay-fail-1')).toBeUndefined()
     const [entry] = await entityHistory({
       db: createDb({ client }),
@@ -216,10 +264,22 @@ describe('auditTrail() on failure', () => {
       entity: 'Payment',
       key: { paymentId: 'pay-fail-1' },
     })
-    expect(entry).toMatchObject({ outcome: { failure: 'CardDeclinedError' }, requestId: 'req-fail-1', action: 'capture' })
+    expect(entry).toMatchObject({
+      outcome: { failure: 'CardDeclinedError' },
+      requestId: 'req-fail-1',
+      action: 'capture',
+    })
     expect(JSON.stringify(await scanAll(client, auditTable.name))).not.toContain('declined')
-    expect(lines[0]).toMatchObject({ level: 'ERROR', outcome: { failure: 'CardDeclinedError' }, audit_entries: 1 })
-    const report = await verifyAuditChain({ db: createDb({ client }), table: auditTable.name, partnerId: 'p-fail' })
+    expect(lines[0]).toMatchObject({
+      level: 'ERROR',
+      outcome: { failure: 'CardDeclinedError' },
+      audit_entries: 1,
+    })
+    const report = await verifyAuditChain({
+      db: createDb({ client }),
+      table: auditTable.name,
+      partnerId: 'p-fail',
+    })
     expect(report.valid).toBe(true)
   })
 
@@ -227,7 +287,9 @@ describe('auditTrail() on failure', () => {
     const handler = auditedHandler(client, { table: auditTable.name, logger: () => {} }, async () => {
       throw 'a string, not an Error'
     })
-    await expect(handler(event('p-route'), lambdaContext({ awsRequestId: 'req-route' }))).rejects.toBe('a string, not an Error')
+    await expect(handler(event('p-route'), lambdaContext({ awsRequestId: 'req-route' }))).rejects.toBe(
+      'a string, not an Error',
+    )
     const [entry] = await entityHistory({
       db: createDb({ client }),
       table: auditTable.name,
@@ -239,9 +301,16 @@ describe('auditTrail() on failure', () => {
   })
 
   it('lands neither business write nor success entry when the commit is cancelled, and records the failure', async () => {
-    await client.send(new PutItemCommand({ TableName: payments.name, Item: marshallItem({ pk: 'pay-dup', sk: 'payment', status: 'old' }) }))
-    const handler = auditedHandler(client, { table: auditTable.name, logger: () => {} }, async (_e, context) =>
-      capture(context, 'pay-dup', { status: 'new' }),
+    await client.send(
+      new PutItemCommand({
+        TableName: payments.name,
+        Item: marshallItem({ pk: 'pay-dup', sk: 'payment', status: 'old' }),
+      }),
+    )
+    const handler = auditedHandler(
+      client,
+      { table: auditTable.name, logger: () => {} },
+      async (_e, context) => capture(context, 'pay-dup', { status: 'new' }),
     )
     const error = await handler(event('p-cancel'), lambdaContext()).catch((e: unknown) => e)
     expect(isDynamormError(error, 'TransactionCancelledError')).toBe(true)
@@ -254,19 +323,31 @@ describe('auditTrail() on failure', () => {
       key: { paymentId: 'pay-dup' },
     })
     expect(entries.map((entry) => entry.outcome)).toEqual([{ failure: 'TransactionCancelledError' }])
-    const report = await verifyAuditChain({ db: createDb({ client }), table: auditTable.name, partnerId: 'p-cancel' })
+    const report = await verifyAuditChain({
+      db: createDb({ client }),
+      table: auditTable.name,
+      partnerId: 'p-cancel',
+    })
     expect(report).toMatchObject({ valid: true, entries: 1 })
   })
 
   it('turns a lost shard lease into a retryable AuditChainConflictError; nothing of the request lands', async () => {
     const audit = auditTrail({ table: auditTable.name, shards: 2, logger: () => {} })
-    const handler = auditedHandler(client, {}, async (_e, context) => capture(context, `pay-${context.awsRequestId}`), audit)
+    const handler = auditedHandler(
+      client,
+      {},
+      async (_e, context) => capture(context, `pay-${context.awsRequestId}`),
+      audit,
+    )
     await handler(event('p-steal'), lambdaContext({ awsRequestId: 'steal-1' }))
     // Another container takes the shard over (as if our lease had expired while we were frozen).
     const heads = await Promise.all(
       [0, 1].map((shard) =>
         client.send(
-          new GetItemCommand({ TableName: auditTable.name, Key: { pk: { S: shardPartitionKey('p-steal', shard) }, sk: { S: 'HEAD' } } }),
+          new GetItemCommand({
+            TableName: auditTable.name,
+            Key: { pk: { S: shardPartitionKey('p-steal', shard) }, sk: { S: 'HEAD' } },
+          }),
         ),
       ),
     )
@@ -277,17 +358,27 @@ describe('auditTrail() on failure', () => {
         Key: { pk: { S: shardPartitionKey('p-steal', shard) }, sk: { S: 'HEAD' } },
         UpdateExpression: 'SET #owner = :other, leaseUntil = :later',
         ExpressionAttributeNames: { '#owner': 'owner' },
-        ExpressionAttributeValues: { ':other': { S: 'other-container' }, ':later': { N: String(Date.now() + 600_000) } },
+        ExpressionAttributeValues: {
+          ':other': { S: 'other-container' },
+          ':later': { N: String(Date.now() + 600_000) },
+        },
       }),
     )
-    const error = await handler(event('p-steal'), lambdaContext({ awsRequestId: 'steal-2' })).catch((e: unknown) => e)
+    const error = await handler(event('p-steal'), lambdaContext({ awsRequestId: 'steal-2' })).catch(
+      (e: unknown) => e,
+    )
     expect(isDynamormError(error, 'AuditChainConflictError')).toBe(true)
     expect((error as { status: number }).status).toBe(503)
     expect(await payment('pay-steal-2')).toBeUndefined()
     // The failure entry went to the other shard; the next request works there too.
     await handler(event('p-steal'), lambdaContext({ awsRequestId: 'steal-3' }))
     expect(await payment('pay-steal-3')).toBeDefined()
-    const report = await verifyAuditChain({ db: createDb({ client }), table: auditTable.name, partnerId: 'p-steal', shards: 2 })
+    const report = await verifyAuditChain({
+      db: createDb({ client }),
+      table: auditTable.name,
+      partnerId: 'p-steal',
+      shards: 2,
+    })
     expect(report).toMatchObject({ valid: true, entries: 3, shards: 2 })
     const history = await entityHistory({
       db: createDb({ client }),
@@ -314,12 +405,18 @@ describe('auditTrail() on failure', () => {
         }),
       }),
     )
-    const handler = auditedHandler(client, { table: auditTable.name, shards: 1, logger }, async (_e, context) =>
-      capture(context, 'pay-full'),
+    const handler = auditedHandler(
+      client,
+      { table: auditTable.name, shards: 1, logger },
+      async (_e, context) => capture(context, 'pay-full'),
     )
     const error = await handler(event('p-full'), lambdaContext()).catch((e: unknown) => e)
     expect(isDynamormError(error, 'AuditShardsExhaustedError')).toBe(true)
     expect(await payment('pay-full')).toBeUndefined()
-    expect(lines[0]).toMatchObject({ level: 'ERROR', audit_write_error: 'AuditShardsExhaustedError', audit_entries: 0 })
+    expect(lines[0]).toMatchObject({
+      level: 'ERROR',
+      audit_write_error: 'AuditShardsExhaustedError',
+      audit_entries: 0,
+    })
   })
 })

@@ -32,13 +32,21 @@ async function chainOf(n: number, chainKey?: string): Promise<string> {
     client,
     {},
     async (_e, context) => {
-      context.audit.record({ action: 'capture', entity: 'Payment', key: { id: context.awsRequestId }, after: { amount: 1 } })
+      context.audit.record({
+        action: 'capture',
+        entity: 'Payment',
+        key: { id: context.awsRequestId },
+        after: { amount: 1 },
+      })
       return {}
     },
     auditTrail({ table: table.name, shards: 1, logger: () => {}, ...(chainKey ? { chainKey } : {}) }),
   )
   for (let i = 1; i <= n; i++) {
-    await handler(httpApiEvent({ jwtClaims: { sub: 'u', partner } }), lambdaContext({ awsRequestId: `${partner}-r${i}` }))
+    await handler(
+      httpApiEvent({ jwtClaims: { sub: 'u', partner } }),
+      lambdaContext({ awsRequestId: `${partner}-r${i}` }),
+    )
   }
   return partner
 }
@@ -49,7 +57,9 @@ const key = (partner: string, slot: number | string) => ({
 })
 
 async function read(partner: string, slot: number | string): Promise<Record<string, AttributeValue>> {
-  const { Item } = await client.send(new GetItemCommand({ TableName: table.name, Key: key(partner, slot), ConsistentRead: true }))
+  const { Item } = await client.send(
+    new GetItemCommand({ TableName: table.name, Key: key(partner, slot), ConsistentRead: true }),
+  )
   return Item!
 }
 
@@ -62,19 +72,36 @@ async function remove(partner: string, slot: number) {
 }
 
 /** Rewrites an entry's content; with `rehash` the stored hash is recomputed too (plain SHA-256). */
-async function edit(partner: string, slot: number, change: (content: Record<string, JsonValue>) => void, rehash: boolean) {
+async function edit(
+  partner: string,
+  slot: number,
+  change: (content: Record<string, JsonValue>) => void,
+  rehash: boolean,
+) {
   const item = await read(partner, slot)
   const content = JSON.parse(item.content!.S!) as Record<string, JsonValue>
   change(content)
   const text = canonicalJson(content)
-  await write(partner, slot, { ...item, content: { S: text }, ...(rehash ? { hash: { S: chainHash(text) } } : {}) })
+  await write(partner, slot, {
+    ...item,
+    content: { S: text },
+    ...(rehash ? { hash: { S: chainHash(text) } } : {}),
+  })
 }
 
 const verify = (partnerId: string, chainKey?: string) =>
-  verifyAuditChain({ db: createDb({ client }), table: table.name, partnerId, shards: 1, ...(chainKey ? { chainKey } : {}) })
+  verifyAuditChain({
+    db: createDb({ client }),
+    table: table.name,
+    partnerId,
+    shards: 1,
+    ...(chainKey ? { chainKey } : {}),
+  })
 
 const summary = (problems: Awaited<ReturnType<typeof verify>>['problems']) =>
-  problems.map(({ kind, position, seq, count }) => (count === undefined ? { kind, position, seq } : { kind, position, seq, count }))
+  problems.map(({ kind, position, seq, count }) =>
+    count === undefined ? { kind, position, seq } : { kind, position, seq, count },
+  )
 
 describe('verifyAuditChain()', () => {
   it('accepts an untouched chain', async () => {
@@ -106,27 +133,37 @@ describe('verifyAuditChain()', () => {
     const partner = await chainOf(3, 'chain-secret')
     await expect(verify(partner, 'chain-secret')).resolves.toMatchObject({ valid: true })
     await edit(partner, 2, (content) => void (content.actor = 'x'), true)
-    expect(summary((await verify(partner, 'chain-secret')).problems)).toEqual([{ kind: 'modified', position: 2, seq: 2 }])
+    expect(summary((await verify(partner, 'chain-secret')).problems)).toEqual([
+      { kind: 'modified', position: 2, seq: 2 },
+    ])
   })
 
   it('finds deleted entries: one, a run, and the last', async () => {
     const one = await chainOf(6)
     await remove(one, 3)
-    expect(summary((await verify(one)).problems)).toEqual([{ kind: 'deleted', position: 3, seq: 3, count: 1 }])
+    expect(summary((await verify(one)).problems)).toEqual([
+      { kind: 'deleted', position: 3, seq: 3, count: 1 },
+    ])
     const run = await chainOf(6)
     await remove(run, 2)
     await remove(run, 3)
-    expect(summary((await verify(run)).problems)).toEqual([{ kind: 'deleted', position: 2, seq: 2, count: 2 }])
+    expect(summary((await verify(run)).problems)).toEqual([
+      { kind: 'deleted', position: 2, seq: 2, count: 2 },
+    ])
     const last = await chainOf(4)
     await remove(last, 4)
-    expect(summary((await verify(last)).problems)).toEqual([{ kind: 'deleted', position: 4, seq: 4, count: 1 }])
+    expect(summary((await verify(last)).problems)).toEqual([
+      { kind: 'deleted', position: 4, seq: 4, count: 1 },
+    ])
   })
 
   it('finds a deletion hidden by renumbering the later entries', async () => {
     const partner = await chainOf(6)
     for (let slot = 4; slot <= 6; slot++) await write(partner, slot - 1, await read(partner, slot))
     await remove(partner, 6)
-    expect(summary((await verify(partner)).problems)).toEqual([{ kind: 'deleted', position: 3, seq: 3, count: 1 }])
+    expect(summary((await verify(partner)).problems)).toEqual([
+      { kind: 'deleted', position: 3, seq: 3, count: 1 },
+    ])
   })
 
   it('finds reordered entries at both positions', async () => {
@@ -143,7 +180,9 @@ describe('verifyAuditChain()', () => {
   it('finds an entry appended past the head', async () => {
     const partner = await chainOf(3)
     const last = await read(partner, 3)
-    const content = JSON.parse(last.content!.S!) as Record<string, JsonValue> & { chain: Record<string, JsonValue> }
+    const content = JSON.parse(last.content!.S!) as Record<string, JsonValue> & {
+      chain: Record<string, JsonValue>
+    }
     content.chain = { ...content.chain, seq: 4, prevHash: last.hash!.S! }
     content.actor = 'forger'
     const text = canonicalJson(content)
@@ -155,7 +194,9 @@ describe('verifyAuditChain()', () => {
     const partner = await chainOf(5)
     for (let slot = 5; slot >= 3; slot--) await write(partner, slot + 1, await read(partner, slot))
     const previous = await read(partner, 2)
-    const forged = JSON.parse((await read(partner, 4)).content!.S!) as Record<string, JsonValue> & { chain: Record<string, JsonValue> }
+    const forged = JSON.parse((await read(partner, 4)).content!.S!) as Record<string, JsonValue> & {
+      chain: Record<string, JsonValue>
+    }
     forged.chain = { ...forged.chain, seq: 3, prevHash: previous.hash!.S! }
     forged.action = 'refund'
     const text = canonicalJson(forged)
@@ -188,14 +229,26 @@ describe('verifyAuditChain()', () => {
     expect(summary((await verify(rewound)).problems)).toEqual([{ kind: 'modified', position: 3, seq: 3 }])
     const odd = await chainOf(1)
     await write(odd, 1, { ...(await read(odd, 1)) })
-    await client.send(new PutItemCommand({ TableName: table.name, Item: { ...key(odd, 'ENTRY#garbage'), content: { S: '{}' } } }))
+    await client.send(
+      new PutItemCommand({
+        TableName: table.name,
+        Item: { ...key(odd, 'ENTRY#garbage'), content: { S: '{}' } },
+      }),
+    )
     expect(summary((await verify(odd)).problems)).toEqual([{ kind: 'inserted', position: 0, seq: 0 }])
   })
 
   it('treats unparseable content as modified in its slot', () => {
-    const problems = verifyShard('p', 0, [{ sortKey: entrySortKey(1), content: 'not json', hash: 'x' }], { seq: 1, hash: 'x' })
-    expect(problems.map(({ kind, position }) => ({ kind, position }))).toEqual([{ kind: 'modified', position: 1 }])
-    expect(verifyShard('p', 0, [{ sortKey: entrySortKey(1), content: '{"chain":null}', hash: 'x' }], undefined)).toHaveLength(2)
+    const problems = verifyShard('p', 0, [{ sortKey: entrySortKey(1), content: 'not json', hash: 'x' }], {
+      seq: 1,
+      hash: 'x',
+    })
+    expect(problems.map(({ kind, position }) => ({ kind, position }))).toEqual([
+      { kind: 'modified', position: 1 },
+    ])
+    expect(
+      verifyShard('p', 0, [{ sortKey: entrySortKey(1), content: '{"chain":null}', hash: 'x' }], undefined),
+    ).toHaveLength(2)
   })
 
   it('rejects bad options before reading anything', async () => {

@@ -3,7 +3,13 @@ import { createDb, marshallItem } from '@dynamorm/core'
 import { createTestTable, httpApiEvent, lambdaContext, type TestTable } from '@dynamorm/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { auditTrail, entityHistory, verifyAuditChain } from '../src/index.ts'
-import { type AuditedContext, auditedHandler, captureLogger, createAuditTable, testClient } from './audit-fixture.ts'
+import {
+  type AuditedContext,
+  auditedHandler,
+  captureLogger,
+  createAuditTable,
+  testClient,
+} from './audit-fixture.ts'
 
 let client: DynamoDBClient
 let auditTable: TestTable
@@ -11,7 +17,10 @@ let payments: TestTable
 
 beforeAll(async () => {
   client = testClient()
-  ;[auditTable, payments] = await Promise.all([createAuditTable(client, 'cost'), createTestTable(client, { prefix: 'paycost' })])
+  ;[auditTable, payments] = await Promise.all([
+    createAuditTable(client, 'cost'),
+    createTestTable(client, { prefix: 'paycost' }),
+  ])
 })
 afterAll(async () => {
   await Promise.all([auditTable.delete(), payments.delete()])
@@ -29,7 +38,9 @@ const prices = {
 describe('cost attribution', () => {
   it("equals DynamoDB's reported consumed capacity times the configured price", async () => {
     const big = 'x'.repeat(5_000) // 2 KB+ items: more than one unit per call, so units are really summed
-    await client.send(new PutItemCommand({ TableName: payments.name, Item: marshallItem({ pk: 'big', sk: 'payment', big }) }))
+    await client.send(
+      new PutItemCommand({ TableName: payments.name, Item: marshallItem({ pk: 'big', sk: 'payment', big }) }),
+    )
     const seen = { read: 0, write: 0 }
     const { lines, logger } = captureLogger()
     const handler = auditedHandler(
@@ -38,7 +49,11 @@ describe('cost attribution', () => {
       async (_e, context) => {
         // Capacity as the SDK reports it in each response, summed here independently of the meter.
         const got = await context.partner.db.send(
-          new GetItemCommand({ TableName: payments.name, Key: marshallItem({ pk: 'big', sk: 'payment' }), ConsistentRead: true }),
+          new GetItemCommand({
+            TableName: payments.name,
+            Key: marshallItem({ pk: 'big', sk: 'payment' }),
+            ConsistentRead: true,
+          }),
         )
         seen.read += got.ConsumedCapacity!.CapacityUnits!
         const queried = await context.db.send(
@@ -50,10 +65,18 @@ describe('cost attribution', () => {
         )
         seen.read += queried.ConsumedCapacity!.CapacityUnits!
         const put = await context.partner.db.send(
-          new PutItemCommand({ TableName: payments.name, Item: marshallItem({ pk: 'cost-1', sk: 'payment', big }) }),
+          new PutItemCommand({
+            TableName: payments.name,
+            Item: marshallItem({ pk: 'cost-1', sk: 'payment', big }),
+          }),
         )
         seen.write += put.ConsumedCapacity!.CapacityUnits!
-        context.audit.record({ action: 'capture', entity: 'Payment', key: { paymentId: 'cost-1' }, after: { amount: 5 } })
+        context.audit.record({
+          action: 'capture',
+          entity: 'Payment',
+          key: { paymentId: 'cost-1' },
+          after: { amount: 5 },
+        })
         return {}
       },
     )
@@ -68,7 +91,11 @@ describe('cost attribution', () => {
       key: { paymentId: 'cost-1' },
     })
     const expected = (seen.read * 0.305 + seen.write * 1.525) / 1_000_000
-    expect(entry!.capacity).toEqual({ calls: 3, readCapacityUnits: seen.read, writeCapacityUnits: seen.write })
+    expect(entry!.capacity).toEqual({
+      calls: 3,
+      readCapacityUnits: seen.read,
+      writeCapacityUnits: seen.write,
+    })
     expect(entry!.cost!.total).toBeCloseTo(expected, 15)
     expect(lines[0]).toMatchObject({ consumed_rcu: seen.read, consumed_wcu: seen.write, dynamodb_calls: 3 })
     expect(lines[0]!.estimated_cost_usd as number).toBeCloseTo(expected, 15)
@@ -78,21 +105,43 @@ describe('cost attribution', () => {
 
   it('prices provisioned tables per capacity-unit-second and leaves cost out for an unpriced region', async () => {
     const { lines, logger } = captureLogger()
-    const handler = auditedHandler(client, { table: auditTable.name, priceTable: prices, region: 'eu-central-1', capacityMode: 'provisioned', logger }, async (_e, context) => {
-      await context.db.send(new GetItemCommand({ TableName: payments.name, Key: marshallItem({ pk: 'none', sk: 'payment' }) }))
-      return {}
-    })
+    const handler = auditedHandler(
+      client,
+      {
+        table: auditTable.name,
+        priceTable: prices,
+        region: 'eu-central-1',
+        capacityMode: 'provisioned',
+        logger,
+      },
+      async (_e, context) => {
+        await context.db.send(
+          new GetItemCommand({ TableName: payments.name, Key: marshallItem({ pk: 'none', sk: 'payment' }) }),
+        )
+        return {}
+      },
+    )
     await handler(httpApiEvent({ jwtClaims: { sub: 'u', partner: 'p-prov' } }), lambdaContext())
     expect(lines[0]!.estimated_cost_usd as number).toBeCloseTo((0.5 * 0.0003) / 3600, 15)
     const unpriced = captureLogger()
-    const noPrice = auditedHandler(client, { table: auditTable.name, priceTable: prices, logger: unpriced.logger }, async (_e, context) => {
-      context.audit.record({ action: 'a', entity: 'E', key: { id: 1 } })
-      return {}
-    })
+    const noPrice = auditedHandler(
+      client,
+      { table: auditTable.name, priceTable: prices, logger: unpriced.logger },
+      async (_e, context) => {
+        context.audit.record({ action: 'a', entity: 'E', key: { id: 1 } })
+        return {}
+      },
+    )
     await noPrice(httpApiEvent({ jwtClaims: { sub: 'u', partner: 'p-noprice' } }), lambdaContext())
     expect(unpriced.lines[0]).toMatchObject({ estimated_cost_usd: null })
     expect(unpriced.lines[1]).toMatchObject({ EstimatedCostUSD: 0 })
-    const [entry] = await entityHistory({ db: createDb({ client }), table: auditTable.name, partnerId: 'p-noprice', entity: 'E', key: { id: 1 } })
+    const [entry] = await entityHistory({
+      db: createDb({ client }),
+      table: auditTable.name,
+      partnerId: 'p-noprice',
+      entity: 'E',
+      key: { id: 1 },
+    })
     expect(entry!.cost).toBeNull()
   })
 })
@@ -100,7 +149,9 @@ describe('cost attribution', () => {
 describe('concurrent writers of one partner', () => {
   const record = async (_e: unknown, context: AuditedContext) => {
     const id = context.awsRequestId
-    context.partner.db.unitOfWork.add({ Put: { TableName: payments.name, Item: marshallItem({ pk: id, sk: 'payment' }) } })
+    context.partner.db.unitOfWork.add({
+      Put: { TableName: payments.name, Item: marshallItem({ pk: id, sk: 'payment' }) },
+    })
     context.audit.record({ action: 'capture', entity: 'Payment', key: { id }, after: { id } })
     context.audit.record({ action: 'notify', entity: 'Payment', key: { id } })
     return {}
@@ -114,11 +165,19 @@ describe('concurrent writers of one partner', () => {
     await Promise.all(
       containers.map(async (handler, c) => {
         for (let i = 0; i < perContainer; i++) {
-          await handler(httpApiEvent({ jwtClaims: { sub: 'u', partner: 'p-many' } }), lambdaContext({ awsRequestId: `c${c}-${i}` }))
+          await handler(
+            httpApiEvent({ jwtClaims: { sub: 'u', partner: 'p-many' } }),
+            lambdaContext({ awsRequestId: `c${c}-${i}` }),
+          )
         }
       }),
     )
-    const report = await verifyAuditChain({ db: createDb({ client }), table: auditTable.name, partnerId: 'p-many', shards: 8 })
+    const report = await verifyAuditChain({
+      db: createDb({ client }),
+      table: auditTable.name,
+      partnerId: 'p-many',
+      shards: 8,
+    })
     expect(report).toEqual({ valid: true, entries: 6 * perContainer * 2, shards: 6, problems: [] })
   })
 
@@ -127,17 +186,28 @@ describe('concurrent writers of one partner', () => {
     const handler = auditedHandler(client, {}, record, audit)
     const results = await Promise.allSettled(
       Array.from({ length: 24 }, (_, i) =>
-        handler(httpApiEvent({ jwtClaims: { sub: 'u', partner: 'p-inproc' } }), lambdaContext({ awsRequestId: `in-${i}` })),
+        handler(
+          httpApiEvent({ jwtClaims: { sub: 'u', partner: 'p-inproc' } }),
+          lambdaContext({ awsRequestId: `in-${i}` }),
+        ),
       ),
     )
     expect(results.filter((result) => result.status === 'rejected')).toEqual([])
     // A second wave reuses the leases of the first.
     await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        handler(httpApiEvent({ jwtClaims: { sub: 'u', partner: 'p-inproc' } }), lambdaContext({ awsRequestId: `in2-${i}` })),
+        handler(
+          httpApiEvent({ jwtClaims: { sub: 'u', partner: 'p-inproc' } }),
+          lambdaContext({ awsRequestId: `in2-${i}` }),
+        ),
       ),
     )
-    const report = await verifyAuditChain({ db: createDb({ client }), table: auditTable.name, partnerId: 'p-inproc', shards: 16 })
+    const report = await verifyAuditChain({
+      db: createDb({ client }),
+      table: auditTable.name,
+      partnerId: 'p-inproc',
+      shards: 16,
+    })
     expect(report).toMatchObject({ valid: true, entries: 32 * 2, problems: [] })
     expect(report.shards).toBeLessThanOrEqual(16)
   })
@@ -148,13 +218,21 @@ describe('concurrent writers of one partner', () => {
     const a = auditedHandler(client, {}, record, first)
     const b = auditedHandler(client, {}, record, second)
     const run = (handler: typeof a, id: string) =>
-      handler(httpApiEvent({ jwtClaims: { sub: 'u', partner: 'p-expiry' } }), lambdaContext({ awsRequestId: id }))
+      handler(
+        httpApiEvent({ jwtClaims: { sub: 'u', partner: 'p-expiry' } }),
+        lambdaContext({ awsRequestId: id }),
+      )
     await run(a, 'x1')
     await new Promise((resolve) => setTimeout(resolve, 5))
     await run(b, 'x2')
     await new Promise((resolve) => setTimeout(resolve, 5))
     await run(a, 'x3')
-    const report = await verifyAuditChain({ db: createDb({ client }), table: auditTable.name, partnerId: 'p-expiry', shards: 1 })
+    const report = await verifyAuditChain({
+      db: createDb({ client }),
+      table: auditTable.name,
+      partnerId: 'p-expiry',
+      shards: 1,
+    })
     expect(report).toEqual({ valid: true, entries: 6, shards: 1, problems: [] })
   })
 })

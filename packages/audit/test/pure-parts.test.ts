@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { changedFields } from '../src/change-diff.ts'
 import { canonicalJson, chainHash, genesisHash } from '../src/canonical-json.ts'
+import { changedFields } from '../src/change-diff.ts'
 import { isRedactedPath, REDACTED, redactionRules, toEntryValue } from '../src/redaction.ts'
 
 const noRules = redactionRules([], [])
@@ -57,7 +57,8 @@ describe('redaction', () => {
       amount: 100,
     })
     const text = JSON.stringify(out)
-    for (const leak of ['4111111111111111', 'DE89370400440532013000', '123"', 'AQID']) expect(text).not.toContain(leak)
+    for (const leak of ['4111111111111111', 'DE89370400440532013000', '123"', 'AQID'])
+      expect(text).not.toContain(leak)
   })
 
   it('normalises values JSON cannot hold as they are', () => {

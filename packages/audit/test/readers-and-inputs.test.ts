@@ -1,0 +1,286 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { createDb, isDynamormError } from '@dynamorm/core'
+import { httpApiEvent, lambdaContext, restApiEvent, type TestTable } from '@dynamorm/testing'
+import middy from '@middy/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { canonicalJson, chainHash, type JsonValue } from '../src/canonical-json.ts'
+import {
+  type AuditRecordInput,
+  auditTrail,
+  entityHistory,
+  entriesBetween,
+  exportJsonLines,
+} from '../src/index.ts'
+import { actorOf, routeOf, sourceIpOf } from '../src/request-facts.ts'
+import {
+  auditedHandler,
+  captureLogger,
+  createAuditTable,
+  type LambdaEntry,
+  testClient,
+} from './audit-fixture.ts'
+
+let client: DynamoDBClient
+let table: TestTable
+
+beforeAll(async () => {
+  client = testClient()
+  table = await createAuditTable(client, 'readers')
+})
+afterAll(() => table.delete())
+
+describe('readers', () => {
+  const partnerId = 'p-readers'
+  const stamps: string[] = []
+
+  beforeAll(async () => {
+    const handler = auditedHandler(
+      client,
+      { table: table.name, shards: 3, logger: () => {} },
+      async (event, context) => {
+        const { step } = JSON.parse((event as { body: string }).body) as { step: number }
+        context.audit.record({
+          action: `step-${step}`,
+          entity: 'Payment',
+          key: { paymentId: step % 2 === 0 ? 'even' : 'odd' },
+          after: { step },
+        })
+        return {}
+      },
+    )
+    for (let step = 1; step <= 6; step++) {
+      await handler(
+        httpApiEvent({ method: 'POST', jwtClaims: { sub: 'u', partner: partnerId }, body: { step } }),
+        lambdaContext(),
+      )
+      stamps.push(new Date().toISOString())
+      await new Promise((resolve) => setTimeout(resolve, 3))
+    }
+  })
+
+  it("returns one entity's history in time order, either direction, with a limit", async () => {
+    const db = createDb({ client })
+    const history = await entityHistory({
+      db,
+      table: table.name,
+      partnerId,
+      entity: 'Payment',
+      key: { paymentId: 'even' },
+    })
+    expect(history.map((entry) => entry.action)).toEqual(['step-2', 'step-4', 'step-6'])
+    const newest = await entityHistory({
+      db,
+      table: table.name,
+      partnerId,
+      entity: 'Payment',
+      key: { paymentId: 'even' },
+      newestFirst: true,
+      limit: 2,
+    })
+    expect(newest.map((entry) => entry.action)).toEqual(['step-6', 'step-4'])
+    const none = await entityHistory({
+      db,
+      table: table.name,
+      partnerId: 'other',
+      entity: 'Payment',
+      key: { paymentId: 'even' },
+    })
+    expect(none).toEqual([])
+  })
+
+  it("returns a partner's entries in a time range, bounds included", async () => {
+    const db = createDb({ client })
+    const all = await entriesBetween({
+      db,
+      table: table.name,
+      partnerId,
+      from: '2000-01-01T00:00:00Z',
+      to: new Date(Date.now() + 60_000),
+    })
+    expect(all.map((entry) => entry.action)).toEqual([
+      'step-1',
+      'step-2',
+      'step-3',
+      'step-4',
+      'step-5',
+      'step-6',
+    ])
+    const third = all[2]!
+    const exact = await entriesBetween({
+      db,
+      table: table.name,
+      partnerId,
+      from: third.timestamp,
+      to: third.timestamp,
+    })
+    expect(exact.map((entry) => entry.action)).toEqual(['step-3'])
+    const later = await entriesBetween({
+      db,
+      table: table.name,
+      partnerId,
+      from: new Date(stamps[3]!),
+      to: new Date(Date.now() + 60_000),
+      limit: 1,
+    })
+    expect(later.map((entry) => entry.action)).toEqual(['step-5'])
+  })
+
+  it('exports JSON lines in chain order that verify without this library', async () => {
+    const lines: string[] = []
+    for await (const line of exportJsonLines({
+      db: createDb({ client }),
+      table: table.name,
+      partnerId,
+      shards: 3,
+    }))
+      lines.push(line)
+    expect(lines).toHaveLength(6)
+    // The documented procedure: drop `hash`, re-serialise with sorted keys, SHA-256, follow prevHash.
+    const lastHash = new Map<number, string>()
+    for (const line of lines) {
+      const { hash, ...content } = JSON.parse(line) as {
+        hash: string
+        chain: { shard: number; seq: number; prevHash: string }
+      }
+      expect(chainHash(canonicalJson(content as unknown as JsonValue))).toBe(hash)
+      const previous = lastHash.get(content.chain.shard)
+      if (previous !== undefined) expect(content.chain.prevHash).toBe(previous)
+      lastHash.set(content.chain.shard, hash)
+    }
+  })
+
+  it('rejects bad reader options with a typed error', async () => {
+    const db = createDb({ client })
+    const attempts: Array<() => Promise<unknown>> = [
+      () => entityHistory({ db, partnerId: '', entity: 'E', key: { id: 1 } }),
+      () => entityHistory({ db, partnerId: 'p', entity: '', key: { id: 1 } }),
+      () => entityHistory({ db, partnerId: 'p', entity: 'E', key: {} }),
+      () => entityHistory({ db, partnerId: 'p', entity: 'E', key: { id: 1 }, limit: 0 }),
+      () => entriesBetween({ db, partnerId: 'p', from: 'not a date', to: new Date() }),
+      () => entriesBetween({ db, partnerId: 'p', from: new Date(2), to: new Date(1) }),
+      async () => {
+        for await (const _ of exportJsonLines({ db, partnerId: 'p', shards: -1 })) void _
+      },
+    ]
+    for (const attempt of attempts) {
+      const error = await attempt().catch((e: unknown) => e)
+      expect(isDynamormError(error, 'AuditOptionsInvalidError')).toBe(true)
+    }
+  })
+})
+
+describe('bad input', () => {
+  it('rejects invalid options when the middleware is created', () => {
+    for (const options of [
+      { table: '' },
+      { shards: 0 },
+      { shards: 2.5 },
+      { leaseMs: -1 },
+      { redact: ['ok', ''] },
+      { sensitiveAttributes: 'cvv' as unknown as string[] },
+      { region: 'xx-nowhere-1', priceTable: {} },
+    ]) {
+      expect(() => auditTrail(options)).toThrow(
+        expect.objectContaining({ name: 'AuditOptionsInvalidError', status: 500 }),
+      )
+    }
+  })
+
+  it('rejects records that cannot be entries, without echoing their values', async () => {
+    const bad: unknown[] = [
+      null,
+      'capture',
+      { action: '', entity: 'E', key: { id: 1 } },
+      { action: 'a'.repeat(257), entity: 'E', key: { id: 1 } },
+      { action: 'a', entity: 7, key: { id: 1 } },
+      { action: 'a', entity: 'E', key: {} },
+      { action: 'a', entity: 'E', key: 'id-1' },
+      { action: 'a', entity: 'E', key: { id: 1 }, before: 'card 4111111111111111' },
+      { action: 'a', entity: 'E', key: { id: 1 }, after: [1, 2] },
+      { action: 'a', entity: 'E', key: { id: 1 }, sensitive: [''] },
+      { action: 'a', entity: 'E', key: { id: 1 }, model: { encryptedAttributes: 'pan' } },
+    ]
+    const errors: unknown[] = []
+    const handler = auditedHandler(client, { table: table.name, logger: () => {} }, async (_e, context) => {
+      for (const input of bad) {
+        try {
+          context.audit.record(input as AuditRecordInput)
+        } catch (error) {
+          errors.push(error)
+        }
+      }
+      return { recorded: context.audit.size }
+    })
+    await expect(
+      handler(httpApiEvent({ jwtClaims: { sub: 'u', partner: 'p-bad' } }), lambdaContext()),
+    ).resolves.toEqual({ recorded: 0 })
+    expect(errors).toHaveLength(bad.length)
+    for (const error of errors) {
+      expect(isDynamormError(error, 'AuditRecordInvalidError')).toBe(true)
+      expect((error as Error).message).not.toContain('4111')
+    }
+  })
+
+  it('fails clearly when dynamoClient() is missing, and logs when there is no Db to write a failure to', async () => {
+    const { lines, logger } = captureLogger()
+    const handler = middy()
+      .use(auditTrail({ logger }))
+      .handler(async (_e, context) => {
+        context.audit.record({ action: 'a', entity: 'E', key: { id: 1 } })
+        return {}
+      }) as unknown as LambdaEntry
+    const error = await handler({}, lambdaContext()).catch((e: unknown) => e)
+    expect(isDynamormError(error, 'AuditOptionsInvalidError')).toBe(true)
+    expect(lines[0]).toMatchObject({
+      partner: 'unresolved',
+      actor: 'anonymous',
+      audit_write_error: 'NoDynamoClient',
+    })
+  })
+
+  it('uses a custom actor resolver and the configured service and namespace', async () => {
+    const { lines, logger } = captureLogger()
+    const handler = auditedHandler(
+      client,
+      {
+        table: table.name,
+        logger,
+        actor: () => 'svc-batch',
+        service: 'payments-api',
+        metricsNamespace: 'Payments',
+      },
+      async () => ({}),
+    )
+    await handler(httpApiEvent({ jwtClaims: { sub: 'u', partner: 'p-custom' } }), lambdaContext())
+    expect(lines[0]).toMatchObject({ actor: 'svc-batch', service: 'payments-api' })
+    expect(JSON.stringify(lines[1])).toContain('"Namespace":"Payments"')
+  })
+})
+
+describe('request facts', () => {
+  it('reads the actor from JWT, Lambda authorizer, REST authorizer and Cognito claims', () => {
+    expect(actorOf(httpApiEvent({ jwtClaims: { sub: 'jwt-user' } }))).toBe('jwt-user')
+    expect(actorOf(httpApiEvent({ lambdaAuthorizer: { principalId: 'lambda-user' } }))).toBe('lambda-user')
+    expect(actorOf(httpApiEvent({ lambdaAuthorizer: { sub: 'lambda-sub' } }))).toBe('lambda-sub')
+    expect(actorOf({ requestContext: { authorizer: { principalId: 'rest-user' } } })).toBe('rest-user')
+    expect(actorOf({ requestContext: { authorizer: { claims: { sub: 'cognito-user' } } } })).toBe(
+      'cognito-user',
+    )
+    expect(actorOf({ requestContext: { authorizer: { principalId: '' } } })).toBe('anonymous')
+    expect(actorOf(null)).toBe('anonymous')
+    expect(actorOf('event')).toBe('anonymous')
+  })
+
+  it('reads the source IP and the route of HTTP API and REST events', () => {
+    expect(sourceIpOf(httpApiEvent({ sourceIp: '198.51.100.1' }))).toBe('198.51.100.1')
+    const rest = restApiEvent({ method: 'DELETE', path: '/payments/1' })
+    expect(sourceIpOf(rest)).toMatch(/\d+\.\d+\.\d+\.\d+/)
+    expect(sourceIpOf({})).toBeNull()
+    expect(routeOf(httpApiEvent({ method: 'PUT', path: '/p' }))).toBe('PUT /p')
+    expect(routeOf(rest)).toMatch(/^DELETE /)
+    expect(
+      routeOf({ routeKey: '$default', requestContext: { http: { method: 'GET' } }, rawPath: '/x' }),
+    ).toBe('GET /x')
+    expect(routeOf(undefined)).toBe('invoke')
+  })
+})
