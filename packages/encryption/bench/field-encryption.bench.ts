@@ -5,6 +5,7 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb'
 import { KMSClient } from '@aws-sdk/client-kms'
 import type { AttributeMap } from '@dynamorm/core'
 import { createTestTable, localDynamoClient, startDynamoDbLocal, startKmsServer } from '@dynamorm/testing'
+import { build } from 'esbuild'
 import { fieldEncryption } from '../src/index.ts'
 
 const writes = 1000
@@ -77,6 +78,19 @@ try {
   console.log(`BENCH encrypt-field-us ${median(encryptTimes).toFixed(2)} us`)
   console.log(`BENCH decrypt-field-us ${median(decryptTimes).toFixed(2)} us`)
   console.log(`# ${samples} samples each; KMS calls in total: ${kmsServer.calls()}`)
+
+  // What a handler bundles for this package (the AWS SDK left external, as on Lambda).
+  const bundle = await build({
+    entryPoints: [new URL('../src/index.ts', import.meta.url).pathname],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'node',
+    conditions: ['source'],
+    external: ['@aws-sdk/*'],
+    write: false,
+  })
+  console.log(`BENCH bundle-minified-kb ${(bundle.outputFiles[0]!.contents.length / 1024).toFixed(1)} kB`)
 } finally {
   await table.delete()
   kms.destroy()
