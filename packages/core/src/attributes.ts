@@ -241,8 +241,8 @@ export function resolveDefault(attr: AttributeSpec): unknown {
 export function fromAttributeValue(attr: AttributeSpec, value: AttributeValue): unknown {
   switch (attr.kind) {
     case 'bigint':
-      if (value.N !== undefined)
-        return BigInt(value.N.includes('.') || /e/i.test(value.N) ? Number(value.N) : value.N)
+      // Written by us it is an integer; anything else is read generically below.
+      if (value.N !== undefined && /^-?\d+$/.test(value.N)) return BigInt(value.N)
       break
     case 'decimal':
       if (value.N !== undefined) return value.N

@@ -39,11 +39,20 @@ export interface TransactItems<M extends AnyModel> {
   conditionCheck(key: KeyOf<M>, where: Where<M>): Promise<TransactWriteItem>
 }
 
-/** Writes added to the db's unit of work instead of being sent (committed together by the client middleware). */
-export type QueuedWrites<M extends AnyModel> = {
-  [K in keyof TransactItems<M>]: (
-    ...args: [...Parameters<TransactItems<M>[K]>, queueOptions?: QueueOptions]
-  ) => Promise<void>
+/**
+ * Writes added to the db's unit of work instead of being sent (committed together by the client
+ * middleware). `label` names the write in a TransactionCancelledError's reasons.
+ */
+export interface QueuedWrites<M extends AnyModel> {
+  create(data: InputOf<M>, options?: Omit<PutOptions<M>, 'table'> & QueueOptions): Promise<void>
+  put(data: InputOf<M>, options?: Omit<PutOptions<M>, 'table'> & QueueOptions): Promise<void>
+  update(
+    key: KeyOf<M>,
+    changes: UpdateChanges<M>,
+    options?: Omit<UpdateOptions<M>, 'table' | 'returnValues'> & QueueOptions,
+  ): Promise<void>
+  delete(key: KeyOf<M>, options?: Omit<DeleteOptions<M>, 'table'> & QueueOptions): Promise<void>
+  conditionCheck(key: KeyOf<M>, where: Where<M>, options?: QueueOptions): Promise<void>
 }
 
 export class Entity<M extends AnyModel> {
@@ -63,20 +72,16 @@ export class Entity<M extends AnyModel> {
       conditionCheck: async (key, where) =>
         conditionCheckParams(model, key, where, { table: db.tableName(model.table) }),
     }
-    const enqueue =
-      <A extends unknown[]>(build: (...args: A) => Promise<TransactWriteItem>, arity: number) =>
-      async (...args: [...A, QueueOptions?]) => {
-        const item = await build(...(args.slice(0, arity) as A))
-        db.unitOfWork.add(item, args[arity] as QueueOptions | undefined)
-      }
     const t = this.transactItem
+    const add = (item: TransactWriteItem, options: QueueOptions | undefined) =>
+      db.unitOfWork.add(item, options?.label === undefined ? undefined : { label: options.label })
     this.queue = {
-      create: enqueue(t.create, 2),
-      put: enqueue(t.put, 2),
-      update: enqueue(t.update, 3),
-      delete: enqueue(t.delete, 2),
-      conditionCheck: enqueue(t.conditionCheck, 2),
-    } as QueuedWrites<M>
+      create: async (data, options) => add(await t.create(data, options), options),
+      put: async (data, options) => add(await t.put(data, options), options),
+      update: async (key, changes, options) => add(await t.update(key, changes, options), options),
+      delete: async (key, options) => add(await t.delete(key, options), options),
+      conditionCheck: async (key, where, options) => add(await t.conditionCheck(key, where), options),
+    }
   }
 
   /** Reads one item by key; undefined when absent. */

@@ -265,3 +265,20 @@ describe('marshalling, capacity meter, cost and table names', () => {
     throwsValidation(() => resolveTableName('bad name ', 'x'))
   })
 })
+
+describe('ttl filters', () => {
+  it('compares a number TTL with epoch seconds and a date TTL with a date', async () => {
+    const { queryParams } = await import('../src/index.ts')
+    const NumberTtl = defineModel({
+      name: 'N',
+      table: 't',
+      attributes: { id: string().required(), ttl: number() },
+      key: { pk: 'N#{id}' },
+      ttl: 'ttl',
+    })
+    const params = queryParams(NumberTtl, { id: 'x' }, { now: new Date(5000) })
+    expect(Object.values(params.ExpressionAttributeValues ?? {})).toContainEqual({ N: '5' })
+    expect(queryParams(NumberTtl, { id: 'x' }, { includeExpired: true }).FilterExpression).toBe('#n1 = :v1')
+    expect(fromAttributeValue(bigint(), { N: '1.5' })).toBe(1.5)
+  })
+})

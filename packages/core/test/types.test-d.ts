@@ -64,9 +64,9 @@ describe('inferred types', () => {
     payments.update({ partnerId: 'p', id: '1' }, { remove: ['amount'] })
     // @ts-expect-error add needs a number or a set
     payments.update({ partnerId: 'p', id: '1' }, { add: { status: 1 } })
-    // @ts-expect-error the value has the attribute's type
     payments.update(
       { partnerId: 'p', id: '1' },
+      // @ts-expect-error the value has the attribute's type
       { set: { amount: 'x' } },
       { where: (c) => c.eq('amount', 1) },
     )

@@ -199,7 +199,12 @@ export function expiryFilter(
     op: 'or',
     conditions: [
       { op: 'notExists', path: model.ttl },
-      { op: 'compare', path: model.ttl, comparator: '>', value: new Date(now * 1000) },
+      {
+        op: 'compare',
+        path: model.ttl,
+        comparator: '>',
+        value: model.attributes[model.ttl]?.kind === 'number' ? now : new Date(now * 1000),
+      },
     ],
   }
 }
