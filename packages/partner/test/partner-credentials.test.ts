@@ -194,7 +194,7 @@ describe('credential cache', () => {
   })
 
   it('refreshes short-lived credentials issued by STS (real clock)', async () => {
-    const shortLived = await startStsServer({ roles: [first], durationOverrideSeconds: 2 })
+    const shortLived = await startStsServer({ roles: [first], durationOverrideSeconds: 3 })
     try {
       const handler = keyHandler(
         options({
@@ -210,7 +210,7 @@ describe('credential cache', () => {
       )
       const oldKey = await invoke(handler, eventFor(first.id))
       expect(await invoke(handler, eventFor(first.id))).toBe(oldKey)
-      await new Promise((resolve) => setTimeout(resolve, 1100))
+      await new Promise((resolve) => setTimeout(resolve, 2100))
       expect(await invoke(handler, eventFor(first.id))).not.toBe(oldKey)
       expect(shortLived.calls(first.roleArn)).toBe(2)
     } finally {
