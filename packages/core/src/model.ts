@@ -63,7 +63,7 @@ export interface ModelDefinition<
   /** Logical table name, resolved per Db (prefix or function) to the physical one. */
   table: string
   attributes: A
-  key: K
+  key: K & KeyCheck<A, K>
   indexes?: I
   /** Optimistic locking: this attribute is checked and incremented by every versioned write. */
   version?: V
@@ -80,6 +80,12 @@ export interface ModelDefinition<
 }
 
 type Vars<S> = S extends string ? TemplateVariables<S> : never
+/** Compile-time check of a key: every template variable is an attribute, and none is encrypted. */
+type KeyCheck<A, K extends KeyDefinition> = [Exclude<KeyNames<K>, keyof A>] extends [never]
+  ? [KeyNames<K> & EncryptedNames<A>] extends [never]
+    ? unknown
+    : { 'encrypted attributes cannot be key attributes': KeyNames<K> & EncryptedNames<A> }
+  : { 'key uses names that are not attributes': Exclude<KeyNames<K>, keyof A> }
 type Simplify<T> = { [P in keyof T]: T[P] } & {}
 type KeyNames<K extends KeyDefinition> = Vars<K['pk']> | Vars<K['sk']>
 type VersionFields<V> = V extends string ? { [P in V]: number } : {}

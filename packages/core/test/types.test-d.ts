@@ -91,3 +91,24 @@ describe('inferred types', () => {
     expectTypeOf(db.model(Payment)).toEqualTypeOf<Entity<typeof Payment>>()
   })
 })
+
+describe('model definitions', () => {
+  it('rejects encrypted or unknown attributes in keys at compile time', async () => {
+    const { defineModel, string } = await import('../src/index.ts')
+    defineModel({ name: 'Ok', table: 't', attributes: { id: string() }, key: { pk: 'X#{id}' } })
+    defineModel({
+      name: 'Secret',
+      table: 't',
+      attributes: { id: string().encrypted() },
+      // @ts-expect-error an encrypted attribute cannot be in a key
+      key: { pk: 'X#{id}' },
+    })
+    defineModel({
+      name: 'Typo',
+      table: 't',
+      attributes: { id: string() },
+      // @ts-expect-error {idd} is not an attribute
+      key: { pk: 'X#{idd}' },
+    })
+  })
+})
