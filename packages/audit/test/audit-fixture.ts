@@ -32,8 +32,9 @@ export async function createAuditTable(client: DynamoDBClient, prefix = 'audit')
 }
 
 /**
- * Stand-in for partnerContext() (not published yet): the partner from the JWT's `partner` claim, its Db
- * scoped from the request's Db exactly as partnerContext() does (same meter and unit of work).
+ * A partner without STS, for tests about the audit itself (with-partner-context.test.ts runs the real
+ * partnerContext()): the partner from the JWT's `partner` claim, its Db scoped from the request's Db as
+ * partnerContext() does (same meter and unit of work).
  */
 export function partnerFromClaims(region = 'us-east-1'): MiddlewareObj<unknown, unknown, Error, Context> {
   return {
