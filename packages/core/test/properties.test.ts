@@ -91,7 +91,7 @@ const itemFor = (fields: { name: string; kind: Kind }[]) =>
   })
 
 describe('round trips (property)', () => {
-  it('random attribute names and values survive create, get, update and query unchanged', async () => {
+  it('random attribute names and values survive create, get, update, query and put unchanged', async () => {
     let run = 0
     await fc.assert(
       fc.asyncProperty(
@@ -112,6 +112,8 @@ describe('round trips (property)', () => {
             consistent: true,
           })
           expect(projected).toEqual({ [fields[0]!.name]: second[fields[0]!.name] })
+          await entity.put({ ...first, ...key } as never)
+          expect(await entity.get(key as never, { consistent: true })).toEqual({ ...first, ...key })
         },
       ),
       { numRuns: 40 },
