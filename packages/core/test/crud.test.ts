@@ -78,7 +78,9 @@ describe('create, get, put, delete', () => {
 
   it('get with a projection returns only those attributes', async () => {
     const payments = db.model(Payment)
-    const created = await payments.create(newPayment({ card: { last4: '1111' } }))
+    const created = await payments.create(
+      newPayment({ card: { last4: '1111' }, expiresAt: new Date(Date.now() + 3_600_000) }),
+    )
     const read = await payments.get({ partnerId: 'p1', id: created.id }, { projection: ['amount', 'status'] })
     expect(read).toEqual({ amount: 1250, status: 'PENDING' })
   })

@@ -20,7 +20,7 @@ import {
   type PlainItemOf,
 } from '../model.ts'
 import { backoffDelay, chunk, mapBounded, type RetryOptions, sleep } from './retry.ts'
-import { readItem } from './write-support.ts'
+import { readItem, withoutUnaskedTtl } from './write-support.ts'
 
 export const MAX_BATCH_GET_KEYS = 100
 
@@ -110,7 +110,7 @@ export async function batchGet<M extends AnyModel>(
     keys.map(async (key) => {
       const stored = found.get(keyId(keyAttributes(model, key)))
       if (stored === undefined || (!options.includeExpired && isExpired(model, stored, now))) return undefined
-      return readItem(db, model, table, stored)
+      return readItem(db, model, table, withoutUnaskedTtl(model, stored, options.projection))
     }),
   )
 }

@@ -12,7 +12,7 @@ import {
   keyAttributes,
   type PlainItemOf,
 } from '../model.ts'
-import { readItem } from './write-support.ts'
+import { readItem, withoutUnaskedTtl } from './write-support.ts'
 
 export interface GetOptions<
   M extends AnyModel,
@@ -60,7 +60,7 @@ export async function getItem<M extends AnyModel>(
   if (output.Item === undefined) return undefined
   if (!options.includeExpired && isExpired(model, output.Item, Math.floor(Date.now() / 1000)))
     return undefined
-  return readItem(db, model, table, output.Item)
+  return readItem(db, model, table, withoutUnaskedTtl(model, output.Item, options.projection))
 }
 
 /** Reads one item; NotFoundError (404) when absent. */

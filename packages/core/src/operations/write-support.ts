@@ -106,3 +106,14 @@ export async function mapConditionFailure(
     },
   )
 }
+
+/** The TTL is projected to hide expired items; it is not returned unless it was asked for. */
+export function withoutUnaskedTtl(
+  model: AnyModel,
+  stored: AttributeMap,
+  projection: readonly unknown[] | undefined,
+): AttributeMap {
+  if (projection === undefined || model.ttl === undefined || projection.includes(model.ttl)) return stored
+  const { [model.ttl]: _ttl, ...rest } = stored
+  return rest
+}
