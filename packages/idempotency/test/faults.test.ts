@@ -1,0 +1,134 @@
+// DynamoDB failing under the middleware (through the fault proxy): a lock that cannot be taken writes
+// nothing and answers 429 / 503; a commit that fails releases the lock; a failed release hides nothing.
+import { isDynamormError } from '@dynamorm/core'
+import { type DynamoFaultProxy, httpApiEvent, startDynamoFaultProxy, type TestTable } from '@dynamorm/testing'
+import middy from '@middy/core'
+import httpJsonBodyParser from '@middy/http-json-body-parser'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { type IdempotencyOptions, idempotency, REPLAYED_HEADER } from '../src/index.ts'
+import {
+  clientMiddleware,
+  createTables,
+  endpoint,
+  invoke,
+  paymentWrite,
+  readPayment,
+  readRecord,
+  rejection,
+} from './fixtures.ts'
+
+let records: TestTable
+let payments: TestTable
+let proxy: DynamoFaultProxy
+
+beforeAll(async () => {
+  ;({ records, payments } = await createTables('faults-'))
+  proxy = await startDynamoFaultProxy(endpoint)
+})
+afterAll(async () => {
+  await records.delete()
+  await payments.delete()
+  await proxy.close()
+})
+afterEach(() => proxy.faults.reset())
+
+type Result = { statusCode: number; headers?: Record<string, string>; body?: string }
+type Handler = (event: unknown, context: unknown) => Promise<Result>
+
+let keySeq = 0
+const newKey = () => `fault-${Date.now()}-${++keySeq}`
+const payment = (key: string) =>
+  httpApiEvent({
+    method: 'POST',
+    path: '/payments',
+    body: { amount: 5 },
+    headers: { 'idempotency-key': key },
+  })
+const recordKeyOf = (key: string) => `#POST /payments#${key}`
+
+/** A payment handler whose DynamoDB calls go through the fault proxy, with 2 SDK attempts per call. */
+function viaProxy(options: IdempotencyOptions = {}) {
+  const runs = { count: 0 }
+  const handler = middy()
+    .use(httpJsonBodyParser())
+    .use(clientMiddleware(proxy.endpoint, 2))
+    .use(idempotency({ table: records.name, ...options }))
+    .handler(async (_event, context) => {
+      runs.count += 1
+      context.db.unitOfWork.add(paymentWrite(payments.name, context.idempotency.key, 5))
+      return { statusCode: 201, body: 'charged' }
+    }) as unknown as Handler
+  return { handler, runs }
+}
+
+describe('throttling or failure while locking', () => {
+  it('answers 429 with Retry-After after the SDK retries, runs nothing, writes nothing', async () => {
+    const { handler, runs } = viaProxy()
+    const key = newKey()
+    proxy.faults.set({ throttle: 2, operation: 'PutItem' })
+    const result = await invoke(handler, payment(key))
+    expect(result.statusCode).toBe(429)
+    expect(result.headers?.['retry-after']).toBe('1')
+    expect(JSON.parse(result.body!).error.name).toBe('ThrottledError')
+    expect(proxy.calls('PutItem')).toBeGreaterThanOrEqual(2)
+    expect(runs.count).toBe(0)
+    expect(await readRecord(records.name, recordKeyOf(key))).toBeUndefined()
+    // With DynamoDB back, the same request goes through.
+    expect((await invoke(handler, payment(key))).statusCode).toBe(201)
+  })
+
+  it('answers 503 when DynamoDB fails, writes nothing', async () => {
+    const { handler, runs } = viaProxy()
+    const key = newKey()
+    proxy.faults.set({ serverError: 2, operation: 'PutItem' })
+    const result = await invoke(handler, payment(key))
+    expect(result.statusCode).toBe(503)
+    expect(JSON.parse(result.body!).error.name).toBe('ServiceUnavailableError')
+    expect(runs.count).toBe(0)
+    expect(await readRecord(records.name, recordKeyOf(key))).toBeUndefined()
+  })
+
+  it('rides out one throttle through the SDK retry', async () => {
+    const { handler, runs } = viaProxy()
+    proxy.faults.set({ throttle: 1, operation: 'PutItem' })
+    expect((await invoke(handler, payment(newKey()))).statusCode).toBe(201)
+    expect(runs.count).toBe(1)
+  })
+
+  it('throws the typed error for callers that asked for errors', async () => {
+    const { handler } = viaProxy({ httpResponses: false })
+    proxy.faults.set({ throttle: 2, operation: 'PutItem' })
+    const error = await rejection(invoke(handler, payment(newKey())))
+    expect(isDynamormError(error, 'ThrottledError')).toBe(true)
+    expect(error.status).toBe(429)
+  })
+})
+
+describe('a commit that fails', () => {
+  it('releases the lock, lands no payment, and lets the retry run', async () => {
+    const { handler, runs } = viaProxy()
+    const key = newKey()
+    proxy.faults.set({ throttle: 2, operation: 'TransactWriteItems' })
+    const error = await rejection(invoke(handler, payment(key)))
+    expect(isDynamormError(error, 'ThrottledError')).toBe(true)
+    expect(await readRecord(records.name, recordKeyOf(key))).toBeUndefined()
+    expect(await readPayment(payments.name, key)).toBeUndefined()
+    expect((await invoke(handler, payment(key))).statusCode).toBe(201)
+    expect(runs.count).toBe(2)
+    expect((await invoke(handler, payment(key))).headers?.[REPLAYED_HEADER]).toBe('true')
+  })
+
+  it('keeps the handler’s error when the release fails too; the lease then runs out on its own', async () => {
+    const { handler } = viaProxy({ leaseMs: 20_000 })
+    const key = newKey()
+    proxy.faults.set({ serverError: 4, operation: ['TransactWriteItems', 'DeleteItem'] })
+    const error = await rejection(invoke(handler, payment(key)))
+    expect(isDynamormError(error, 'ServiceUnavailableError')).toBe(true)
+    expect(proxy.calls('DeleteItem')).toBeGreaterThanOrEqual(1)
+    expect(await readRecord(records.name, recordKeyOf(key))).toMatchObject({ status: 'IN_PROGRESS' })
+    proxy.faults.reset()
+    // The retry meets the live lease: 409, not a second charge.
+    expect((await invoke(handler, payment(key))).statusCode).toBe(409)
+    expect(await readPayment(payments.name, key)).toBeUndefined()
+  })
+})
