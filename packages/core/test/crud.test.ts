@@ -264,6 +264,38 @@ describe('update', () => {
   })
 })
 
+describe('nested paths', () => {
+  it('sets and removes map fields and list elements, checking them by the schema', async () => {
+    const payments = db.model(Payment)
+    const created = await payments.create(
+      newPayment({ card: { last4: '4242' }, notes: ['a', 'b'], meta: { 'x.y': { deep: 1 } } }),
+    )
+    const key = { partnerId: 'p1', id: created.id }
+    const updated = await payments.update(key, {
+      setPaths: [
+        [['card', 'brand'], 'visa'],
+        [['notes', 1], 'B'],
+        [['meta', 'x.y', 'deep'], 2],
+      ],
+      removePaths: [['notes', 0]],
+    })
+    expect(updated.card).toEqual({ last4: '4242', brand: 'visa' })
+    expect(updated.notes).toEqual(['B'])
+    expect(updated.meta).toEqual({ 'x.y': { deep: 2 } })
+    for (const changes of [
+      { setPaths: [[['card', 'brand'], 5]] },
+      { setPaths: [[['amount', 'x'], 1]] },
+      { setPaths: [[['card'], 1]] },
+      { setPaths: [[['card', 'brand'], undefined]] },
+      { removePaths: [['cardNumber', 'x']] },
+      { setPaths: [[['card', 'brand'], 'x']], set: { card: { last4: '1' } } },
+    ]) {
+      const error = await payments.update(key, changes as never).catch((e: unknown) => e)
+      expect(isDynamormError(error, 'ValidationError'), JSON.stringify(changes)).toBe(true)
+    }
+  })
+})
+
 describe('capacity and encryption seam', () => {
   it('records consumed capacity per table and index for every call', async () => {
     const requestDb = db.forRequest()

@@ -17,12 +17,13 @@ import {
   compileCondition,
   conditions,
 } from '../expressions/condition.ts'
-import { Placeholders } from '../expressions/placeholders.ts'
+import { type AttributePath, Placeholders } from '../expressions/placeholders.ts'
 import { compileUpdate, type UpdateAction } from '../expressions/update.ts'
 import { renderKey } from '../key-template.ts'
-import type { AttributeMap } from '../marshall.ts'
+import { type AttributeMap, marshallValue } from '../marshall.ts'
 import {
   type AnyModel,
+  attributeAt,
   type ItemOf,
   type KeyOf,
   keyAttributes,
@@ -61,7 +62,14 @@ export interface UpdateChanges<M extends AnyModel> {
   prepend?: { [K in NamesWhere<Plain<M>, readonly unknown[]>]?: NonNullable<Plain<M>[K]> }
   /** DELETE elements from a set. */
   deleteFromSet?: { [K in NamesWhere<Plain<M>, Set<any>>]?: NonNullable<Plain<M>[K]> }
+  /** SET on nested paths (a map's field, a list's element): `[['card', 'brand'], 'visa']`. */
+  setPaths?: readonly (readonly [path: NestedPath<Plain<M>>, value: unknown])[]
+  /** REMOVE nested paths. */
+  removePaths?: readonly NestedPath<Plain<M>>[]
 }
+
+/** A path into an attribute: its name, then map field names and list indexes. */
+export type NestedPath<T> = readonly [keyof T & string, string | number, ...(string | number)[]]
 
 export type ReturnValuesOption = 'ALL_NEW' | 'ALL_OLD' | 'UPDATED_NEW' | 'UPDATED_OLD' | 'NONE'
 
@@ -96,6 +104,19 @@ function attributeFor(model: AnyModel, name: string, action: string): AttributeS
     throw new ValidationError(`${model.name}: encrypted attribute ${name} can only be set or removed`)
   }
   return attr
+}
+
+// A nested path starts at a map or list attribute of the model; keys and encrypted attributes are out.
+function nestedRoot(model: AnyModel, path: readonly (string | number)[]): void {
+  if (!Array.isArray(path) || path.length < 2 || typeof path[0] !== 'string') {
+    throw new ValidationError(`${model.name}: a nested path is [attribute, field or index, ...]`)
+  }
+  const attr = attributeFor(model, path[0], 'a nested update')
+  if (attr.isEncrypted)
+    throw new ValidationError(`${model.name}: encrypted attribute ${path[0]} cannot be updated in part`)
+  if (attr.kind !== 'map' && attr.kind !== 'list') {
+    throw new ValidationError(`${model.name}: ${path[0]} is not a map or a list`)
+  }
 }
 
 const isNumeric = (attr: AttributeSpec) =>
@@ -175,6 +196,22 @@ export function buildUpdate<M extends AnyModel>(
       value: toAttributeValue({ ...attr, validators: [] }, value, name),
     })
     touched.add(name)
+  }
+  for (const [path, value] of changes.setPaths ?? []) {
+    nestedRoot(model, path)
+    if (value === undefined)
+      throw new ValidationError(`${model.name}: setPaths value for ${path.join('.')} is undefined`)
+    const attr = attributeAt(model, path)
+    const label = path.join('.')
+    actions.push({
+      action: 'set',
+      path: path as AttributePath,
+      value: attr === undefined ? marshallValue(value, label) : toAttributeValue(attr, value, label),
+    })
+  }
+  for (const path of changes.removePaths ?? []) {
+    nestedRoot(model, path)
+    actions.push({ action: 'remove', path: path as AttributePath })
   }
   if (actions.length === 0) throw new ValidationError(`${model.name}: an update needs at least one change`)
   maintainIndexes(model, assigned, touched, removed, actions)
