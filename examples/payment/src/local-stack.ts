@@ -27,6 +27,8 @@ export interface LocalStackOptions {
   dynamoEndpoint?: string
   /** Told what is happening while things start (the demo prints it). */
   onProgress?: (message: string) => void
+  /** Wraps a slow start (DynamoDB Local's JVM), e.g. to show a ticking progress line. */
+  waitFor?: <T>(message: string, task: Promise<T>) => Promise<T>
   /** Prefix of the platform's tables (default 'platform-<random>-', so runs never meet). */
   platformTablePrefix?: string
   /** Where the audit trail's per-request log lines go (default: dropped). */
@@ -45,6 +47,8 @@ export interface LocalPartner {
 export interface LocalStack {
   /** DynamoDB Local itself (for direct, uncounted access such as tampering in the demo). */
   dynamoEndpoint: string
+  /** The JVM's pid when this stack started DynamoDB Local (gone after stop()). */
+  dynamoPid: number | undefined
   /** The counting proxy every request of the API goes through. */
   proxy: DynamoFaultProxy
   sts: StsServer
@@ -55,7 +59,7 @@ export interface LocalStack {
   partners: ReadonlyMap<string, LocalPartner>
   /** Onboards a partner: role, KMS key, beacon key, tables and registry entry. */
   registerPartner(id: string): Promise<LocalPartner>
-  /** A Db on the partner's tables (its prefix), straight to DynamoDB Local. */
+  /** A Db on the partner's tables (its prefix), through the counting proxy. */
   partnerDb(id: string): Db
   stop(): Promise<void>
 }
@@ -73,11 +77,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
   try {
     let dynamoEndpoint = options.dynamoEndpoint
+    let dynamoPid: number | undefined
     if (dynamoEndpoint === undefined) {
-      progress('starting DynamoDB Local (Java)')
-      const dynamo: DynamoDbLocal = await startDynamoDbLocal()
+      const waitFor = options.waitFor ?? (<T>(message: string, task: Promise<T>) => (progress(message), task))
+      const dynamo: DynamoDbLocal = await waitFor('starting DynamoDB Local (Java)', startDynamoDbLocal())
       cleanups.push(() => dynamo.stop())
       dynamoEndpoint = dynamo.endpoint
+      dynamoPid = dynamo.pid
       progress(`DynamoDB Local ready at ${dynamo.endpoint} (pid ${dynamo.pid})`)
     }
     const proxy = await startDynamoFaultProxy(dynamoEndpoint)
@@ -90,6 +96,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const client = localDynamoClient(dynamoEndpoint)
     cleanups.push(() => client.destroy())
+    const countedClient = localDynamoClient(proxy.endpoint)
+    cleanups.push(() => countedClient.destroy())
     const kmsAdmin = new KMSClient({ region: REGION, endpoint: kms.endpoint, credentials: localCredentials })
     cleanups.push(() => kmsAdmin.destroy())
 
@@ -158,10 +166,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const partnerDb = (id: string): Db => {
       const partner = partners.get(id)
       if (partner === undefined) throw new Error(`unknown partner ${id}`)
-      return createDb({ client, tableName: partner.tablePrefix })
+      return createDb({ client: countedClient, tableName: partner.tablePrefix })
     }
 
-    return { dynamoEndpoint, proxy, sts, kms, client, api, partners, registerPartner, partnerDb, stop }
+    return {
+      dynamoEndpoint,
+      dynamoPid,
+      proxy,
+      sts,
+      kms,
+      client,
+      api,
+      partners,
+      registerPartner,
+      partnerDb,
+      stop,
+    }
   } catch (error) {
     await stop()
     throw error

@@ -47,7 +47,7 @@ export interface PaymentApiOptions {
   stsClientConfig?: STSClientConfig
   /** Settings of the partners' KMS clients (endpoint for local runs). */
   kmsClientConfig?: Omit<KMSClientConfig, 'credentials' | 'region'>
-  /** Where the audit trail's request log and metric lines go (default console.log). */
+  /** Where the audit trail's request log and metric lines, and the client's warm-up warning, go (default console.log). */
   logger?: (line: string) => void
   /** Prices for the cost header (default core's defaultPriceTable). */
   prices?: PriceTable
@@ -98,6 +98,7 @@ export function createPaymentApi(options: PaymentApiOptions): PaymentApi {
     clientConfig: settings.dynamoClientConfig,
     tableName: settings.platformTablePrefix,
     cursorSecret: derived('cursor'),
+    logger: { warn: settings.logger },
   })
   const partner = partnerContext({
     partners: settings.partners,
