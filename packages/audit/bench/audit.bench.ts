@@ -24,11 +24,12 @@ import type { Context } from 'aws-lambda'
 import { genesisHash } from '../src/canonical-json.ts'
 import { chainWrites } from '../src/chain-writes.ts'
 import { auditTableDefinition, auditTrail, verifyAuditChain } from '../src/index.ts'
+import { ChainLeases } from '../src/shard-lease.ts'
 import { HEAD_SORT_KEY, shardPartitionKey } from '../src/table-layout.ts'
 
 const CONTAINERS = 8
 const REQUESTS_PER_CONTAINER = 25
-const ROUNDS = 5
+const ROUNDS = 7
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -79,7 +80,8 @@ try {
   let leaseRequests = 0
   let leaseConflicts = 0
   const callsPerRequest: number[] = []
-  for (let round = 0; round < ROUNDS; round++) {
+  const leaseRound = async (round: number) => {
+    let committed = 0
     const start = process.hrtime.bigint()
     await Promise.all(
       containers.map(async (handler, c) => {
@@ -88,6 +90,7 @@ try {
           leaseRequests += 1
           try {
             await handler(httpApiEvent({ method: 'POST', jwtClaims: { sub: 'u' } }), context)
+            committed += 1
           } catch (error) {
             if (isDynamormError(error, 'AuditChainConflictError')) leaseConflicts += 1
             else throw error
@@ -96,35 +99,54 @@ try {
         }
       }),
     )
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9
-    leaseRates.push((CONTAINERS * REQUESTS_PER_CONTAINER) / seconds)
+    leaseRates.push(committed / (Number(process.hrtime.bigint() - start) / 1e9))
   }
 
   // Naive alternative, same load: read the head of a random shard (consistent GetItem) right before
   // the commit, condition the head update on what was read. A lost race cancels the whole request.
   const db = createDb({ client })
-  const naive = async (shards: number) => {
-    const naiveTable = `bench-audit-naive-${shards}-${Date.now()}`
-    await createAuditTable(client, naiveTable)
-    const rates: number[] = []
-    let requests = 0
-    let conflicts = 0
-    for (let round = 0; round < ROUNDS; round++) {
+  const naiveRun = async (shards: number) => {
+    const table = `bench-audit-naive-${shards}-${Date.now()}`
+    await createAuditTable(client, table)
+    const run = { shards, rates: [] as number[], requests: 0, conflicts: 0 }
+    const round = async (r: number) => {
       let committed = 0
       const start = process.hrtime.bigint()
       await Promise.all(
         Array.from({ length: CONTAINERS }, async (_, c) => {
           for (let i = 0; i < REQUESTS_PER_CONTAINER; i++) {
-            requests += 1
-            if (await naiveRequest(naiveTable, shards, `n${shards}-${round}-c${c}-${i}`)) committed += 1
-            else conflicts += 1
+            run.requests += 1
+            if (await naiveRequest(table, shards, `n${shards}-${r}-c${c}-${i}`)) committed += 1
+            else run.conflicts += 1
           }
         }),
       )
-      rates.push(committed / (Number(process.hrtime.bigint() - start) / 1e9))
+      run.rates.push(committed / (Number(process.hrtime.bigint() - start) / 1e9))
     }
-    return { rate: median(rates), conflictRate: (100 * conflicts) / requests }
+    return { run, round }
   }
+  const benchEntry = (paymentId: string) => ({
+    v: 1 as const,
+    partner: 'bench-partner',
+    actor: 'u',
+    requestId: paymentId,
+    sourceIp: null,
+    timestamp: new Date().toISOString(),
+    action: 'capture',
+    entity: 'Payment',
+    key: { paymentId },
+    outcome: 'success' as const,
+    changes: { status: { after: 'captured' } },
+    capacity: { calls: 1, readCapacityUnits: 1, writeCapacityUnits: 0 },
+    cost: null,
+    keyJson: JSON.stringify({ paymentId }),
+  })
+  const businessPut = (paymentId: string): TransactWriteItem => ({
+    Put: {
+      TableName: payments.name,
+      Item: marshallItem({ pk: paymentId, sk: 'payment', status: 'captured' }),
+    },
+  })
   const naiveRequest = async (naiveTable: string, shards: number, paymentId: string): Promise<boolean> => {
     const shard = Math.floor(Math.random() * shards)
     const pk = shardPartitionKey('bench-partner', shard)
@@ -146,24 +168,7 @@ try {
       head,
       owner: 'shared',
       leaseUntil: 0,
-      entries: [
-        {
-          v: 1,
-          partner: 'bench-partner',
-          actor: 'u',
-          requestId: paymentId,
-          sourceIp: null,
-          timestamp: new Date().toISOString(),
-          action: 'capture',
-          entity: 'Payment',
-          key: { paymentId },
-          outcome: 'success',
-          changes: { status: { after: 'captured' } },
-          capacity: { calls: 1, readCapacityUnits: 1, writeCapacityUnits: 0 },
-          cost: null,
-          keyJson: JSON.stringify({ paymentId }),
-        },
-      ],
+      entries: [benchEntry(paymentId)],
     })
     const headUpdate = writes.at(-1)!.Update!
     // Shared head: no owner, condition only on what was just read (absent head = first entry).
@@ -173,25 +178,73 @@ try {
       delete headUpdate.ExpressionAttributeValues![':expectedSeq']
       delete headUpdate.ExpressionAttributeValues![':expectedHash']
     }
-    const items: TransactWriteItem[] = [
-      {
-        Put: {
-          TableName: payments.name,
-          Item: marshallItem({ pk: paymentId, sk: 'payment', status: 'captured' }),
-        },
-      },
-      ...writes,
-    ]
     try {
-      await db.send(new TransactWriteItemsCommand({ TransactItems: items }))
+      await db.send(new TransactWriteItemsCommand({ TransactItems: [businessPut(paymentId), ...writes] }))
       return true
     } catch (error) {
       if (isDynamormError(error, 'TransactionCancelledError')) return false
       throw error
     }
   }
-  const naive4 = await naive(4)
-  const naive16 = await naive(16)
+  // The leased strategy with the same bare loop (no Middy, no diff), to compare strategies alone.
+  const bareTable = `bench-audit-bare-${Date.now()}`
+  await createAuditTable(client, bareTable)
+  const bareLeases = Array.from(
+    { length: CONTAINERS },
+    () =>
+      new ChainLeases({
+        shards: 64,
+        leaseMs: 300_000,
+        renewMarginMs: 60_000,
+        maxPartners: 10,
+        waitMs: 2_000,
+      }),
+  )
+  const bare = { rates: [] as number[], requests: 0, conflicts: 0 }
+  const bareRound = async (r: number) => {
+    let committed = 0
+    const start = process.hrtime.bigint()
+    await Promise.all(
+      bareLeases.map(async (leases, c) => {
+        for (let i = 0; i < REQUESTS_PER_CONTAINER; i++) {
+          bare.requests += 1
+          const paymentId = `b${r}-c${c}-${i}`
+          const lease = await leases.acquire(db, bareTable, 'bench-partner')
+          const leaseUntil = leases.leaseUntil()
+          const { writes, head } = chainWrites({
+            tableName: bareTable,
+            partnerId: 'bench-partner',
+            shard: lease.shard,
+            head: lease.head,
+            owner: leases.owner,
+            leaseUntil,
+            entries: [benchEntry(paymentId)],
+          })
+          try {
+            await db.send(
+              new TransactWriteItemsCommand({ TransactItems: [businessPut(paymentId), ...writes] }),
+            )
+            leases.release(lease, head, leaseUntil)
+            committed += 1
+          } catch (error) {
+            leases.invalidate(lease)
+            if (isDynamormError(error, 'TransactionCancelledError')) bare.conflicts += 1
+            else throw error
+          }
+        }
+      }),
+    )
+    bare.rates.push(committed / (Number(process.hrtime.bigint() - start) / 1e9))
+  }
+  const naive4 = await naiveRun(4)
+  const naive16 = await naiveRun(16)
+  // Rounds interleaved, so load from elsewhere on the machine hits every variant alike.
+  for (let round = 0; round < ROUNDS; round++) {
+    await leaseRound(round)
+    await bareRound(round)
+    await naive4.round(round)
+    await naive16.round(round)
+  }
 
   // Verification speed over the leased chain written above.
   const verifyRates: number[] = []
@@ -215,21 +268,28 @@ try {
 
   const leaseRate = median(leaseRates)
   console.log(
-    `# ${CONTAINERS} containers x ${REQUESTS_PER_CONTAINER} requests x ${ROUNDS} rounds, one partner; verified ${verified} entries`,
+    `# ${CONTAINERS} containers x ${REQUESTS_PER_CONTAINER} requests x ${ROUNDS} interleaved rounds, one partner; verified ${verified} entries`,
   )
   console.log(`BENCH audit-writes-per-s-one-partner ${leaseRate.toFixed(1)} 1/s`)
   console.log(
     `BENCH audit-conflict-rate-leased-shards ${((100 * leaseConflicts) / leaseRequests).toFixed(2)} %`,
   )
   console.log(`BENCH audit-dynamodb-calls-per-request ${median(callsPerRequest)} calls`)
-  for (const [shards, result] of [
-    [4, naive4],
-    [16, naive16],
-  ] as const) {
-    console.log(`BENCH audit-committed-per-s-read-head-${shards}-shards ${result.rate.toFixed(1)} 1/s`)
-    console.log(`BENCH audit-conflict-rate-read-head-${shards}-shards ${result.conflictRate.toFixed(2)} %`)
+  const bareRate = median(bare.rates)
+  console.log(`BENCH audit-committed-per-s-leased-bare ${bareRate.toFixed(1)} 1/s`)
+  console.log(
+    `BENCH audit-conflict-rate-leased-bare ${((100 * bare.conflicts) / bare.requests).toFixed(2)} %`,
+  )
+  for (const { run } of [naive4, naive16]) {
+    const rate = median(run.rates)
+    console.log(`BENCH audit-committed-per-s-read-head-${run.shards}-shards ${rate.toFixed(1)} 1/s`)
+    console.log(
+      `BENCH audit-conflict-rate-read-head-${run.shards}-shards ${((100 * run.conflicts) / run.requests).toFixed(2)} %`,
+    )
+    console.log(
+      `BENCH audit-leased-vs-read-head-${run.shards}-shards-committed ${(leaseRate / rate).toFixed(2)} x`,
+    )
   }
-  console.log(`BENCH audit-leased-vs-read-head-4-shards-committed ${(leaseRate / naive4.rate).toFixed(2)} x`)
   console.log(`BENCH audit-verify-entries-per-s ${median(verifyRates).toFixed(0)} 1/s`)
 } finally {
   await local.stop()
