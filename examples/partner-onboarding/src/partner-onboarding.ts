@@ -1,0 +1,208 @@
+// Adding and removing a partner. The registry item is the switch: it is written disabled first
+// (claiming the id), enabled only once the partner's tables exist and its role has been assumed with
+// the ExternalId, and disabled again on removal, so partnerContext() never resolves a half-made partner.
+import { randomUUID } from 'node:crypto'
+import { type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb'
+import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts'
+import { type Db, isDynamormError, marshallItem, unmarshallItem } from '@dynamorm/core'
+import { defaultPartnerIdPattern, tableRegistryDefaults } from '@dynamorm/partner'
+import { onboardingError } from './onboarding-error.ts'
+import { createKeyValueTable, deleteTable, partnerTables } from './tables.ts'
+
+/**
+ * Where a partner's role comes from. In production the partner deploys it in its own account (a trust
+ * policy naming the platform's account and the ExternalId); locally the loopback STS learns it.
+ */
+export interface PartnerRoles {
+  grant(role: { roleArn: string; externalId: string }): void | Promise<void>
+  revoke(roleArn: string): void | Promise<void>
+}
+
+export interface OnboardingDeps {
+  /** The platform account's Db: the registry lives there. */
+  db: Db
+  /** Logical name of the registry table (resolved through `db`). */
+  registryTable: string
+  /** A client allowed to create and delete the partner's tables. */
+  tablesClient: DynamoDBClient
+  roles: PartnerRoles
+  /** STS as the platform: the role is assumed once before the partner is enabled. */
+  sts: STSClient
+  /** The handlers' registry in this container, told to forget its cached lookup. */
+  registry?: { invalidate(partnerId: string): void }
+  /** Physical table names start with this, then `<partnerId>-` (default `'partner-'`). */
+  tablePrefix?: string
+}
+
+export interface OnboardingRequest {
+  partnerId: string
+  /** The partner's AWS account (12 digits). */
+  accountId: string
+  region: string
+  /** Name of the role the partner creates for the platform (default `'dynamorm-platform-access'`). */
+  roleName?: string
+}
+
+export interface OnboardedPartner {
+  partnerId: string
+  roleArn: string
+  externalId: string
+  region: string
+  tablePrefix: string
+  tables: string[]
+}
+
+export const onboardingDefaults = { roleName: 'dynamorm-platform-access', tablePrefix: 'partner-' }
+
+const ACCOUNT_ID = /^\d{12}$/
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/
+
+function checkRequest(request: OnboardingRequest): void {
+  const invalid = (why: string) => onboardingError('InvalidOnboardingRequestError', why)
+  if (typeof request.partnerId !== 'string' || !defaultPartnerIdPattern.test(request.partnerId))
+    throw invalid('partnerId must be 2-63 letters, digits and dashes')
+  if (typeof request.accountId !== 'string' || !ACCOUNT_ID.test(request.accountId))
+    throw invalid('accountId must be 12 digits')
+  if (typeof request.region !== 'string' || !REGION.test(request.region))
+    throw invalid('region is not an AWS region')
+  if (request.roleName !== undefined && !ROLE_NAME.test(request.roleName))
+    throw invalid('roleName is not an IAM role name')
+}
+
+const registryKey = (partnerId: string) => marshallItem(tableRegistryDefaults.key(partnerId))
+
+/** Onboards a partner: its tables, its role, then the registry item that makes it resolvable. */
+export async function onboardPartner(
+  deps: OnboardingDeps,
+  request: OnboardingRequest,
+): Promise<OnboardedPartner> {
+  checkRequest(request)
+  const { partnerId, accountId, region } = request
+  const roleArn = `arn:aws:iam::${accountId}:role/${request.roleName ?? onboardingDefaults.roleName}`
+  // The platform picks the ExternalId, never the partner: it is what stops a confused deputy.
+  const externalId = randomUUID()
+  const tablePrefix = `${deps.tablePrefix ?? onboardingDefaults.tablePrefix}${partnerId}-`
+  const TableName = deps.db.tableName(deps.registryTable)
+
+  try {
+    await deps.db.send(
+      new PutItemCommand({
+        TableName,
+        Item: {
+          ...registryKey(partnerId),
+          ...marshallItem({ roleArn, externalId, region, tablePrefix, disabled: true, state: 'ONBOARDING' }),
+        },
+        // A partner half-onboarded or removed may be onboarded again; an active one may not.
+        ConditionExpression: 'attribute_not_exists(pk) OR #state <> :active',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':active': { S: 'ACTIVE' } },
+      }),
+    )
+  } catch (error) {
+    if (isDynamormError(error, 'ConditionFailedError')) {
+      throw onboardingError('PartnerAlreadyOnboardedError', `Partner ${partnerId} is already onboarded`, {
+        partnerId,
+      })
+    }
+    throw error
+  }
+
+  const tables = partnerTables.map((logical) => `${tablePrefix}${logical}`)
+  for (const table of tables) {
+    try {
+      await createKeyValueTable(deps.tablesClient, table)
+    } catch (error) {
+      // Kept from an earlier onboarding (removal keeps data unless asked): the partner's data stays.
+      if ((error as { name?: string }).name !== 'ResourceInUseException') throw error
+    }
+  }
+
+  await deps.roles.grant({ roleArn, externalId })
+  try {
+    await deps.sts.send(
+      new AssumeRoleCommand({
+        RoleArn: roleArn,
+        RoleSessionName: `onboarding-${partnerId}`,
+        ExternalId: externalId,
+      }),
+    )
+  } catch (error) {
+    // Left disabled: the partner can fix its role and be onboarded again.
+    throw onboardingError('PartnerRoleNotUsableError', `The role of partner ${partnerId} cannot be assumed`, {
+      partnerId,
+      stsCode: (error as { name?: string }).name,
+    })
+  }
+
+  await deps.db.send(
+    new UpdateItemCommand({
+      TableName,
+      Key: registryKey(partnerId),
+      UpdateExpression: 'SET disabled = :false, #state = :active, onboardedAt = :now',
+      ConditionExpression: 'externalId = :externalId',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: marshallItem({
+        ':false': false,
+        ':active': 'ACTIVE',
+        ':now': new Date().toISOString(),
+        ':externalId': externalId,
+      }),
+    }),
+  )
+  // A "not found" cached before onboarding would otherwise hide the partner until it expires.
+  deps.registry?.invalidate(partnerId)
+  return { partnerId, roleArn, externalId, region, tablePrefix, tables }
+}
+
+export interface OffboardingOptions {
+  /** Also delete the partner's tables (default false: payment data is kept for its retention period). */
+  deleteTables?: boolean
+}
+
+/** Removes a partner: disabled in the registry first (it stops resolving), then its role is revoked. */
+export async function offboardPartner(
+  deps: OnboardingDeps,
+  partnerId: string,
+  options: OffboardingOptions = {},
+): Promise<{ partnerId: string; roleArn: string; deletedTables: string[] }> {
+  let item: Record<string, unknown>
+  try {
+    const { Attributes } = await deps.db.send(
+      new UpdateItemCommand({
+        TableName: deps.db.tableName(deps.registryTable),
+        Key: registryKey(partnerId),
+        UpdateExpression: 'SET disabled = :true, #state = :removed, offboardedAt = :now',
+        ConditionExpression: '#state = :active',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: marshallItem({
+          ':true': true,
+          ':removed': 'OFFBOARDED',
+          ':active': 'ACTIVE',
+          ':now': new Date().toISOString(),
+        }),
+        ReturnValues: 'ALL_NEW',
+      }),
+    )
+    item = unmarshallItem(Attributes ?? {})
+  } catch (error) {
+    if (isDynamormError(error, 'ConditionFailedError')) {
+      throw onboardingError('PartnerNotOnboardedError', `Partner ${partnerId} is not onboarded`, {
+        partnerId,
+      })
+    }
+    throw error
+  }
+  deps.registry?.invalidate(partnerId)
+  const roleArn = item.roleArn as string
+  await deps.roles.revoke(roleArn)
+  const deletedTables: string[] = []
+  if (options.deleteTables) {
+    for (const logical of partnerTables) {
+      const table = `${item.tablePrefix as string}${logical}`
+      await deleteTable(deps.tablesClient, table)
+      deletedTables.push(table)
+    }
+  }
+  return { partnerId, roleArn, deletedTables }
+}
