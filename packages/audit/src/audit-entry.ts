@@ -119,8 +119,20 @@ export function queueRecord(input: AuditRecordInput, rules: RedactionRules): Que
     entity,
     key,
     keyJson: canonicalJson(key),
-    changes: changedFields(input.before, input.after, recordRules),
+    changes: boundedChanges(changedFields(input.before, input.after, recordRules)),
   }
+}
+
+// DynamoDB items stop at 400 KB, and an oversized entry would cancel the business write it commits
+// with. Past this size the values are dropped (the changed paths stay), then the paths too.
+const MAX_CHANGES_CHARS = 60_000
+export const TOO_LARGE = '[TOO LARGE]'
+
+function boundedChanges(changes: ChangeSet): ChangeSet {
+  if (JSON.stringify(changes).length <= MAX_CHANGES_CHARS) return changes
+  const paths = Object.keys(changes)
+  const pathsOnly: ChangeSet = Object.fromEntries(paths.map((path) => [path, { after: TOO_LARGE }]))
+  return JSON.stringify(pathsOnly).length <= MAX_CHANGES_CHARS ? pathsOnly : { [TOO_LARGE]: {} }
 }
 
 export function entryContent(

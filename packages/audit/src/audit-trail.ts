@@ -266,8 +266,9 @@ export function auditTrail(
   }
 
   const auditTrailOnError = async (request: AuditRequest): Promise<void> => {
-    const audit = requests.get(request)
-    if (audit === undefined) return
+    // A request that failed before this middleware's before (unknown partner, request in flight) is
+    // still audited: as a route entry, under the unresolved partner if need be.
+    const audit = requests.get(request) ?? { records: [] }
     requests.delete(request)
     if (audit.lease !== undefined) {
       // The commit failed, or may have (a timeout): the cached head can no longer be trusted.

@@ -390,6 +390,72 @@ describe('auditTrail() on failure', () => {
     expect(history.map((entry) => entry.outcome)).toEqual([{ failure: 'AuditChainConflictError' }])
   })
 
+  it('audits a request that failed before the audit ran (unknown partner) under the unresolved partner', async () => {
+    const { lines, logger } = captureLogger()
+    const handler = auditedHandler(client, { table: auditTable.name, logger }, async () => ({}))
+    const noPartner = httpApiEvent({ method: 'POST', path: '/payments', jwtClaims: { sub: 'intruder' } })
+    const error = await handler(noPartner, lambdaContext({ awsRequestId: 'req-nopartner' })).catch(
+      (e: unknown) => e,
+    )
+    expect((error as Error).name).toBe('PartnerUnknownError')
+    const [entry] = await entityHistory({
+      db: createDb({ client }),
+      table: auditTable.name,
+      partnerId: 'unresolved',
+      entity: 'request',
+      key: { requestId: 'req-nopartner' },
+    })
+    expect(entry).toMatchObject({
+      actor: 'intruder',
+      action: 'POST /payments',
+      outcome: { failure: 'PartnerUnknownError' },
+    })
+    expect(lines[0]).toMatchObject({ level: 'ERROR', partner: 'unresolved', audit_entries: 1 })
+  })
+
+  it('keeps oversized changes out of the entry so they cannot cancel the business write', async () => {
+    const handler = auditedHandler(
+      client,
+      { table: auditTable.name, logger: () => {} },
+      async (_e, context) => {
+        context.audit.record({
+          action: 'import',
+          entity: 'Batch',
+          key: { id: 'b1' },
+          after: { rows: 'r'.repeat(70_000), note: 'x' },
+        })
+        context.audit.record({
+          action: 'import',
+          entity: 'Batch',
+          key: { id: 'b2' },
+          after: Object.fromEntries(
+            Array.from({ length: 5_000 }, (_, i) => [`field-with-a-long-name-${i}`, i]),
+          ),
+        })
+        return capture(context, 'pay-big')
+      },
+    )
+    await handler(event('p-big'), lambdaContext())
+    expect(await payment('pay-big')).toBeDefined()
+    const db = createDb({ client })
+    const [one] = await entityHistory({
+      db,
+      table: auditTable.name,
+      partnerId: 'p-big',
+      entity: 'Batch',
+      key: { id: 'b1' },
+    })
+    expect(one!.changes).toEqual({ rows: { after: '[TOO LARGE]' }, note: { after: '[TOO LARGE]' } })
+    const [two] = await entityHistory({
+      db,
+      table: auditTable.name,
+      partnerId: 'p-big',
+      entity: 'Batch',
+      key: { id: 'b2' },
+    })
+    expect(two!.changes).toEqual({ '[TOO LARGE]': {} })
+  })
+
   it('logs instead of failing again when every shard is taken, keeping the original error', async () => {
     const { lines, logger } = captureLogger()
     await client.send(
