@@ -5,8 +5,15 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb'
 import { createDb, isDynamormError, marshallItem } from '@dynamorm/core'
-import { createTestTable, httpApiEvent, lambdaContext, type TestTable } from '@dynamorm/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  createTestTable,
+  httpApiEvent,
+  lambdaContext,
+  localDynamoClient,
+  startDynamoFaultProxy,
+  type TestTable,
+} from '@dynamorm/testing'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { auditTrail, entityHistory, REDACTED, verifyAuditChain } from '../src/index.ts'
 import { shardPartitionKey } from '../src/table-layout.ts'
 import {
@@ -454,6 +461,51 @@ describe('auditTrail() on failure', () => {
       key: { id: 'b2' },
     })
     expect(two!.changes).toEqual({ '[TOO LARGE]': {} })
+  })
+
+  it('re-reads the head after a commit whose outcome is unknown, and logs a failure entry it could not write', async () => {
+    const proxy = await startDynamoFaultProxy(inject('dynamoEndpoint'))
+    try {
+      const flaky = localDynamoClient(proxy.endpoint, { maxAttempts: 1 })
+      const { lines, logger } = captureLogger()
+      const audit = auditTrail({ table: auditTable.name, shards: 1, logger })
+      const handler = auditedHandler(
+        flaky,
+        {},
+        async (_e, context) => capture(context, `pay-${context.awsRequestId}`),
+        audit,
+      )
+      await handler(event('p-flaky'), lambdaContext({ awsRequestId: 'flaky-1' }))
+      // The commit is dropped; the failure entry then goes through (after re-reading the head).
+      proxy.faults.set({ drop: 1, operation: 'TransactWriteItems' })
+      const dropped = await handler(event('p-flaky'), lambdaContext({ awsRequestId: 'flaky-2' })).catch(
+        (e: unknown) => e,
+      )
+      expect(isDynamormError(dropped, 'ServiceUnavailableError')).toBe(true)
+      // Both the commit and the failure entry are dropped: the request's error stands, the log says why.
+      proxy.faults.set({ drop: 2, operation: 'TransactWriteItems' })
+      const twice = await handler(event('p-flaky'), lambdaContext({ awsRequestId: 'flaky-3' })).catch(
+        (e: unknown) => e,
+      )
+      expect(isDynamormError(twice, 'ServiceUnavailableError')).toBe(true)
+      expect(lines.at(-2)).toMatchObject({
+        level: 'ERROR',
+        audit_write_error: 'ServiceUnavailableError',
+        audit_entries: 0,
+      })
+      proxy.faults.reset()
+      await handler(event('p-flaky'), lambdaContext({ awsRequestId: 'flaky-4' }))
+      expect(await payment('pay-flaky-4')).toBeDefined()
+      const report = await verifyAuditChain({
+        db: createDb({ client }),
+        table: auditTable.name,
+        partnerId: 'p-flaky',
+        shards: 1,
+      })
+      expect(report).toEqual({ valid: true, entries: 3, shards: 1, problems: [] })
+    } finally {
+      await proxy.close()
+    }
   })
 
   it('logs instead of failing again when every shard is taken, keeping the original error', async () => {
