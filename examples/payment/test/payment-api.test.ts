@@ -1,0 +1,482 @@
+import { GetItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb'
+import { REDACTED, verifyAuditChain } from '@dynamorm/audit'
+import { unmarshallItem } from '@dynamorm/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { LocalStack } from '../src/local-stack.ts'
+import { COST_HEADER } from '../src/request-cost.ts'
+import { type Answer, asText, CARD, order, partnerName, send, testStack } from './fixtures.ts'
+
+let stack: LocalStack
+const A = partnerName('alpha')
+const B = partnerName('bravo')
+const logLines: string[] = []
+
+beforeAll(async () => {
+  stack = await testStack((line) => logLines.push(line))
+  await stack.registerPartner(A)
+  await stack.registerPartner(B)
+})
+afterAll(() => stack.stop())
+
+const create = (key: string, body: unknown = order(), partner = A) =>
+  send(stack, partner, 'POST', '/payments', { body, key })
+
+async function storedPayment(partner: string, id: string) {
+  const { Item } = await stack.client.send(
+    new GetItemCommand({
+      TableName: `${partner}-payments`,
+      Key: { pk: { S: `PAYMENT#${id}` }, sk: { S: 'PAYMENT' } },
+      ConsistentRead: true,
+    }),
+  )
+  return Item
+}
+
+function expectError(answer: Answer, status: number, name: string) {
+  expect(answer.status).toBe(status)
+  expect(answer.body.error.name).toBe(name)
+  expect(Object.keys(answer.body)).toEqual(['error'])
+  expect(answer.raw).not.toMatch(/stack|at .*\.ts:\d+/)
+  expect(answer.raw).not.toContain(CARD.number)
+}
+
+describe('POST /payments', () => {
+  it('authorises a payment: 201, card sealed at rest, last4 and brand in clear, cost measured', async () => {
+    const answer = await create('create-1')
+    expect(answer.status).toBe(201)
+    expect(answer.body).toMatchObject({
+      status: 'authorized',
+      amount: 1250,
+      currency: 'EUR',
+      capturedAmount: 0,
+      refundedAmount: 0,
+      card: { last4: '1111', brand: 'visa' },
+      version: 1,
+    })
+    expect(answer.body.id).toMatch(/^pay_[0-9A-Z]{26}$/)
+    expect(answer.raw).not.toContain(CARD.number)
+    expect(Number(answer.headers[COST_HEADER])).toBeGreaterThan(0)
+    expect(answer.headers['x-dynamorm-capacity']).toMatch(/^calls=\d+; rcu=[\d.]+; wcu=[\d.]+$/)
+
+    const item = (await storedPayment(A, answer.body.id))!
+    expect(item.cardNumber?.B).toBeInstanceOf(Uint8Array)
+    expect(item.cardExpiry?.B).toBeInstanceOf(Uint8Array)
+    expect(item.cardNumberBeacon?.B).toHaveLength(8)
+    expect(item.cardLast4).toEqual({ S: '1111' })
+    expect(asText(item)).not.toContain(CARD.number)
+    expect(asText(item)).not.toContain(CARD.cvc)
+    expect(asText(item)).not.toContain('12/2030')
+  })
+
+  it('replays a retried request (same key, same body) without running it again', async () => {
+    const first = await create('create-replay')
+    const again = await create('create-replay')
+    expect(again.status).toBe(201)
+    expect(again.headers['idempotent-replayed']).toBe('true')
+    expect(again.body).toEqual(first.body)
+    // The body's card number spelled with spaces is another payload: a different fingerprint.
+    const spaced = await create('create-replay', order({ card: { ...CARD, number: '4111 1111 1111 1111' } }))
+    expectError(spaced, 422, 'IdempotencyPayloadMismatchError')
+  })
+
+  it('refuses a reused key with another amount (422) and keeps the original', async () => {
+    const first = await create('create-reuse')
+    const reused = await create('create-reuse', order({ amount: 999 }))
+    expectError(reused, 422, 'IdempotencyPayloadMismatchError')
+    expect(unmarshallItem((await storedPayment(A, first.body.id))!).amount).toBe(1250)
+  })
+
+  it('runs exactly one of concurrent duplicates', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => create('create-race', order({ amount: 777 }))),
+    )
+    const ran = answers.filter((a) => a.status === 201 && a.headers['idempotent-replayed'] !== 'true')
+    expect(ran).toHaveLength(1)
+    for (const answer of answers) expect([201, 409]).toContain(answer.status)
+    const ids = new Set(answers.filter((a) => a.status === 201).map((a) => a.body.id))
+    expect(ids.size).toBe(1)
+    const { Items } = await stack.client.send(
+      new ScanCommand({
+        TableName: `${A}-payments`,
+        FilterExpression: 'amount = :amount',
+        ExpressionAttributeValues: { ':amount': { N: '777' } },
+        ConsistentRead: true,
+      }),
+    )
+    expect(Items).toHaveLength(1)
+  })
+
+  it('needs an idempotency key', async () => {
+    expectError(
+      await send(stack, A, 'POST', '/payments', { body: order() }),
+      400,
+      'IdempotencyKeyMissingError',
+    )
+  })
+
+  it('answers malformed JSON with 400, never echoing the body', async () => {
+    const answer = await send(stack, A, 'POST', '/payments', {
+      body: `{"amount": 12, "card": {"number": "${CARD.number}"`,
+      headers: { 'content-type': 'application/json' },
+      key: 'malformed-1',
+    })
+    expectError(answer, 400, 'MalformedBodyError')
+    // A lock taken by a failed request is released: the same key works once the body is right.
+    expect((await create('malformed-1')).status).toBe(201)
+  })
+
+  it.each([
+    ['a JSON array', [1, 2], 'the body must be a JSON object'],
+    ['a JSON string', 'just text', 'the body must be a JSON object'],
+    ['no amount', { currency: 'EUR', card: CARD }, 'amount is required'],
+    ['a negative amount', order({ amount: -5 }), 'amount must be a positive integer'],
+    ['a zero amount', order({ amount: 0 }), 'amount must be a positive integer'],
+    ['a fractional amount', order({ amount: 12.5 }), 'amount must be a positive integer'],
+    ['an amount as text', order({ amount: '1250' }), 'amount must be a positive integer'],
+    ['a huge amount', order({ amount: 1e12 }), 'amount must be a positive integer'],
+    ['an unknown currency', order({ currency: 'XXX' }), 'currency must be one of'],
+    ['no card', { amount: 5, currency: 'EUR' }, 'card is required'],
+    ['a card that is not an object', order({ card: CARD.number }), 'card must be an object'],
+    [
+      'a number failing Luhn',
+      order({ card: { ...CARD, number: '4111111111111112' } }),
+      'card.number is not a valid',
+    ],
+    [
+      'a number with letters',
+      order({ card: { ...CARD, number: '4111abcd11111111' } }),
+      'card.number is not a valid',
+    ],
+    ['an expired card', order({ card: { ...CARD, expYear: 2020 } }), 'the card has expired'],
+    ['month 13', order({ card: { ...CARD, expMonth: 13 } }), 'card.expMonth must be'],
+    ['a two-digit year', order({ card: { ...CARD, expYear: 30 } }), 'card.expYear must be'],
+    ['a 5-digit cvc', order({ card: { ...CARD, cvc: '12345' } }), 'card.cvc must be'],
+    ['a numeric cvc', order({ card: { ...CARD, cvc: 737 } }), 'card.cvc must be'],
+    ['an unknown field', order({ amonut: 5 }), 'amonut is not a known field'],
+    ['an unknown card field', order({ card: { ...CARD, pin: '1234' } }), 'card.pin is not a known field'],
+    ['a field name that is not a name', order({ 'x y<script>': 1 }), 'unknown field'],
+    ['a long description', order({ description: 'x'.repeat(201) }), 'description must be'],
+    [
+      'a control character in the reference',
+      order({ merchantReference: 'a\nb' }),
+      'merchantReference must be',
+    ],
+  ])('rejects %s with 400', async (_what, body, problem) => {
+    const answer = await create(`bad-${_what}`, body)
+    expectError(answer, 400, 'PaymentRequestInvalidError')
+    expect(answer.body.error.message).toContain(problem)
+    expect(answer.raw).not.toContain('<script>')
+  })
+})
+
+describe('capture and refunds', () => {
+  let id: string
+  beforeAll(async () => {
+    id = (await create('lifecycle', order({ amount: 1000 }))).body.id
+  })
+
+  it('will not refund before capture (409)', async () => {
+    const answer = await send(stack, A, 'POST', `/payments/${id}/refunds`, {
+      body: { amount: 1 },
+      key: 'early-refund',
+    })
+    expectError(answer, 409, 'PaymentStateError')
+  })
+
+  it('will not capture more than authorised (422)', async () => {
+    const answer = await send(stack, A, 'POST', `/payments/${id}/capture`, {
+      body: { amount: 1001 },
+      key: 'cap-over',
+    })
+    expectError(answer, 422, 'CaptureExceedsAuthorizedError')
+  })
+
+  it('captures (all of it by default), once', async () => {
+    const answer = await send(stack, A, 'POST', `/payments/${id}/capture`, { key: 'cap-1' })
+    expect(answer.status).toBe(200)
+    expect(answer.body).toMatchObject({ status: 'captured', capturedAmount: 1000, version: 2 })
+    const replay = await send(stack, A, 'POST', `/payments/${id}/capture`, { key: 'cap-1' })
+    expect(replay.headers['idempotent-replayed']).toBe('true')
+    const again = await send(stack, A, 'POST', `/payments/${id}/capture`, { key: 'cap-2' })
+    expectError(again, 409, 'PaymentStateError')
+  })
+
+  it('refunds partially, never beyond what was captured', async () => {
+    const first = await send(stack, A, 'POST', `/payments/${id}/refunds`, {
+      body: { amount: 300, reason: 'damaged' },
+      key: 'ref-1',
+    })
+    expect(first.status).toBe(201)
+    expect(first.body.refund).toMatchObject({
+      paymentId: id,
+      amount: 300,
+      currency: 'EUR',
+      reason: 'damaged',
+    })
+    expect(first.body.payment).toMatchObject({
+      status: 'partially_refunded',
+      refundedAmount: 300,
+      version: 3,
+    })
+    const over = await send(stack, A, 'POST', `/payments/${id}/refunds`, {
+      body: { amount: 701 },
+      key: 'ref-over',
+    })
+    expectError(over, 422, 'RefundExceedsCapturedError')
+    for (const amount of [-1, 0, 1.5]) {
+      const bad = await send(stack, A, 'POST', `/payments/${id}/refunds`, {
+        body: { amount },
+        key: `ref-bad-${amount}`,
+      })
+      expectError(bad, 400, 'PaymentRequestInvalidError')
+    }
+    expectError(
+      await send(stack, A, 'POST', `/payments/${id}/refunds`, { key: 'ref-nobody' }),
+      400,
+      'PaymentRequestInvalidError',
+    )
+    const rest = await send(stack, A, 'POST', `/payments/${id}/refunds`, {
+      body: { amount: 700 },
+      key: 'ref-2',
+    })
+    expect(rest.body.payment).toMatchObject({ status: 'refunded', refundedAmount: 1000 })
+    const more = await send(stack, A, 'POST', `/payments/${id}/refunds`, {
+      body: { amount: 1 },
+      key: 'ref-3',
+    })
+    expectError(more, 409, 'PaymentStateError')
+
+    const got = await send(stack, A, 'GET', `/payments/${id}`)
+    expect(got.status).toBe(200)
+    expect(got.body.refunds.map((r: { amount: number }) => r.amount).sort()).toEqual([300, 700])
+    expect(got.raw).not.toContain(CARD.number)
+  })
+
+  it('keeps concurrent refunds within the captured amount (optimistic locking: 412)', async () => {
+    const paymentId = (await create('race-refund', order({ amount: 500 }))).body.id
+    await send(stack, A, 'POST', `/payments/${paymentId}/capture`, { key: 'race-cap' })
+    const answers = await Promise.all(
+      [1, 2, 3, 4].map((n) =>
+        send(stack, A, 'POST', `/payments/${paymentId}/refunds`, {
+          body: { amount: 200 },
+          key: `race-ref-${n}`,
+        }),
+      ),
+    )
+    for (const answer of answers) expect([201, 412, 422]).toContain(answer.status)
+    const conflicts = answers.filter((answer) => answer.status === 412)
+    for (const conflict of conflicts) expectError(conflict, 412, 'PaymentConflictError')
+    const stored = unmarshallItem((await storedPayment(A, paymentId))!)
+    const succeeded = answers.filter((answer) => answer.status === 201).length
+    expect(succeeded).toBeGreaterThanOrEqual(1)
+    expect(stored.refundedAmount).toBe(200 * succeeded)
+    expect(stored.refundedAmount as number).toBeLessThanOrEqual(500)
+    // A refund that lost the race released its key: retried, it is decided on the new state.
+    const retried = answers.findIndex((answer) => answer.status === 412)
+    if (retried >= 0) {
+      const again = await send(stack, A, 'POST', `/payments/${paymentId}/refunds`, {
+        body: { amount: 200 },
+        key: `race-ref-${retried + 1}`,
+      })
+      expect([201, 422]).toContain(again.status)
+    }
+  })
+
+  it('answers 404 for unknown and malformed payment ids', async () => {
+    expectError(
+      await send(stack, A, 'GET', '/payments/pay_0000000000000000000000000Z'),
+      404,
+      'PaymentNotFoundError',
+    )
+    expectError(await send(stack, A, 'GET', '/payments/not-an-id'), 404, 'PaymentNotFoundError')
+    const capture = await send(stack, A, 'POST', '/payments/pay_0000000000000000000000000Z/capture', {
+      key: 'nf-cap',
+    })
+    expectError(capture, 404, 'PaymentNotFoundError')
+    const refund = await send(stack, A, 'POST', '/payments/pay_0000000000000000000000000Z/refunds', {
+      body: { amount: 1 },
+      key: 'nf-ref',
+    })
+    expectError(refund, 404, 'PaymentNotFoundError')
+  })
+})
+
+describe('GET /payments (by status) and POST /payments/search', () => {
+  const partner = partnerName('lister')
+  beforeAll(async () => {
+    await stack.registerPartner(partner)
+    for (const amount of [101, 102, 103]) await create(`list-${amount}`, order({ amount }), partner)
+    await create('other-card', order({ amount: 104, card: { ...CARD, number: '5555555555554444' } }), partner)
+  })
+
+  it('pages newest first with signed cursors', async () => {
+    const seen: number[] = []
+    let cursor: string | undefined
+    for (let page = 0; page < 6; page++) {
+      const answer = await send(stack, partner, 'GET', '/payments', {
+        query: { status: 'authorized', limit: '1', ...(cursor ? { cursor } : {}) },
+      })
+      expect(answer.status).toBe(200)
+      seen.push(...answer.body.items.map((item: { amount: number }) => item.amount))
+      cursor = answer.body.cursor ?? undefined
+      if (cursor === undefined) break
+    }
+    expect(seen).toEqual([104, 103, 102, 101])
+  })
+
+  it('rejects bad list parameters and forged cursors with 400', async () => {
+    const badQueries: Record<string, string>[] = [
+      {},
+      { status: 'lost' },
+      { status: 'authorized', limit: '0' },
+      { status: 'authorized', limit: 'x' },
+      { status: 'authorized', page: '2' },
+    ]
+    for (const query of badQueries) {
+      expectError(
+        await send(stack, partner, 'GET', '/payments', { query }),
+        400,
+        'PaymentRequestInvalidError',
+      )
+    }
+    const first = await send(stack, partner, 'GET', '/payments', {
+      query: { status: 'authorized', limit: '1' },
+    })
+    const cursor: string = first.body.cursor
+    const forged = `${cursor.slice(0, -2)}${cursor.endsWith('AA') ? 'BB' : 'AA'}`
+    expectError(
+      await send(stack, partner, 'GET', '/payments', { query: { status: 'authorized', cursor: forged } }),
+      400,
+      'ValidationError',
+    )
+    // Another partner's cursor names another table: refused, not followed.
+    expectError(
+      await send(stack, A, 'GET', '/payments', { query: { status: 'authorized', cursor } }),
+      400,
+      'ValidationError',
+    )
+  })
+
+  it('finds the payments made with a card through its beacon, without the number in a URL', async () => {
+    const answer = await send(stack, partner, 'POST', '/payments/search', {
+      body: { cardNumber: '4111-1111-1111-1111' },
+    })
+    expect(answer.status).toBe(200)
+    expect(answer.body.items.map((item: { amount: number }) => item.amount).sort()).toEqual([101, 102, 103])
+    expect(answer.raw).not.toContain(CARD.number)
+    const other = await send(stack, partner, 'POST', '/payments/search', {
+      body: { cardNumber: '5555555555554444' },
+    })
+    expect(other.body.items).toHaveLength(1)
+    const none = await send(stack, partner, 'POST', '/payments/search', {
+      body: { cardNumber: '4000056655665556' },
+    })
+    expect(none.body.items).toEqual([])
+    expectError(
+      await send(stack, partner, 'POST', '/payments/search', { body: { cardNumber: '1234' } }),
+      400,
+      'PaymentRequestInvalidError',
+    )
+  })
+})
+
+describe('tenancy', () => {
+  it("keeps each partner to its own account: B cannot read A's payment, forged headers are ignored", async () => {
+    const id = (await create('tenancy-1')).body.id
+    expectError(await send(stack, B, 'GET', `/payments/${id}`), 404, 'PaymentNotFoundError')
+    const forged = await send(stack, B, 'GET', `/payments/${id}`, {
+      headers: { 'x-partner-id': A, partner_id: A },
+    })
+    expectError(forged, 404, 'PaymentNotFoundError')
+    const own = await send(stack, A, 'GET', `/payments/${id}`, { headers: { 'x-partner-id': B } })
+    expect(own.status).toBe(200)
+    // B's idempotency keys are its own: the same key runs B's request.
+    const sameKey = await create('tenancy-1', order(), B)
+    expect(sameKey.status).toBe(201)
+    expect(sameKey.body.id).not.toBe(id)
+  })
+
+  it('refuses requests without a partner (401), with an unknown one (403) or a malformed id (400)', async () => {
+    expectError(
+      await send(stack, A, 'GET', '/payments', { claims: null, query: { status: 'authorized' } }),
+      401,
+      'PartnerMissingError',
+    )
+    expectError(
+      await send(stack, 'nobody-here', 'GET', '/payments', { query: { status: 'authorized' } }),
+      403,
+      'UnknownPartnerError',
+    )
+    expectError(
+      await send(stack, 'x', 'GET', '/payments', { claims: { partner_id: '../etc' } }),
+      400,
+      'MalformedPartnerIdError',
+    )
+  })
+
+  it('answers unknown routes with 404', async () => {
+    expectError(await send(stack, A, 'DELETE', '/payments'), 404, 'RouteNotFoundError')
+    expectError(await send(stack, A, 'GET', '/refunds'), 404, 'RouteNotFoundError')
+  })
+})
+
+describe('audit', () => {
+  it('records every change, redacts card data, and the chain verifies', async () => {
+    const id = (await create('audited')).body.id
+    await send(stack, A, 'POST', `/payments/${id}/capture`, { key: 'audited-cap' })
+    const db = stack.partnerDb(A)
+    const { Items } = await stack.client.send(
+      new QueryCommand({
+        TableName: `${A}-audit`,
+        IndexName: 'byEntity',
+        KeyConditionExpression: 'entityRef = :ref',
+        ExpressionAttributeValues: { ':ref': { S: `${A}#Payment#${JSON.stringify({ paymentId: id })}` } },
+      }),
+    )
+    const entries = (Items ?? []).map((item) => JSON.parse(item.content!.S!))
+    expect(entries.map((entry) => entry.action)).toEqual(['payment.authorize', 'payment.capture'])
+    expect(entries[0].actor).toBe(`${A}-user`)
+    expect(asText(entries)).not.toContain(CARD.number)
+    expect(asText(entries)).not.toContain('12/2030')
+    expect(entries[1].changes).toMatchObject({ status: { before: 'authorized', after: 'captured' } })
+    expect(entries[0].changes.cardNumber.after).toBe(REDACTED)
+    const verification = await verifyAuditChain({ db, partnerId: A })
+    expect(verification.valid).toBe(true)
+    expect(logLines.some((line) => line.includes('"audited request"'))).toBe(true)
+    expect(logLines.join('\n')).not.toContain(CARD.number)
+  })
+})
+
+describe('failures leave nothing half-written', () => {
+  it('KMS down: 503, no payment, the key is free for the retry', async () => {
+    const partner = partnerName('kms-down')
+    await stack.registerPartner(partner)
+    stack.kms.faults.set({ serverError: 50, operation: ['GenerateDataKey', 'Decrypt'] })
+    const failed = await create('kms-1', order(), partner)
+    stack.kms.faults.reset()
+    expectError(failed, 503, 'KmsUnavailableError')
+    const { Items } = await stack.client.send(
+      new ScanCommand({ TableName: `${partner}-payments`, ConsistentRead: true }),
+    )
+    expect(Items).toEqual([])
+    expect((await create('kms-1', order(), partner)).status).toBe(201)
+  })
+
+  it('DynamoDB throttling the commit: 429, then the retry goes through', async () => {
+    stack.proxy.faults.set({ throttle: 10, operation: 'TransactWriteItems' })
+    const throttled = await create('throttled-1')
+    stack.proxy.faults.reset()
+    expectError(throttled, 429, 'ThrottledError')
+    expect(throttled.headers['retry-after']).toBe('1')
+    const retried = await create('throttled-1')
+    expect(retried.status).toBe(201)
+    expect(retried.headers['idempotent-replayed']).toBeUndefined()
+  })
+
+  it('STS refusing the partner role: 502, nothing written', async () => {
+    const partner = partnerName('sts-off')
+    const registered = await stack.registerPartner(partner)
+    stack.sts.removeRole(registered.roleArn)
+    expectError(await create('sts-1', order(), partner), 502, 'PartnerCredentialsError')
+  })
+})
