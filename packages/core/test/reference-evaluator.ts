@@ -65,7 +65,8 @@ function deepEqual(a: Value, b: Value): boolean {
 
 function sizeOf(value: Value): number | undefined {
   const type = typeOf(value)
-  if (type === 'S') return utf8(value as string).length
+  // size() of a string counts characters, not UTF-8 bytes (found by the property test: size('ü') = 1).
+  if (type === 'S') return (value as string).length
   if (type === 'B') return (value as Uint8Array).length
   if (type === 'L') return (value as Value[]).length
   if (type === 'M') return Object.keys(value as object).length
