@@ -346,6 +346,7 @@ export function auditTrail(
   }
 
   return {
+    name: 'auditTrail',
     before: auditTrailBefore as never,
     after: auditTrailAfter as never,
     onError: auditTrailOnError as never,

@@ -1,4 +1,5 @@
 import { dynamoClient } from '@dynamorm/client'
+import { partnerContext } from '@dynamorm/partner'
 import middy from '@middy/core'
 import { describe, expectTypeOf, it } from 'vitest'
 import {
@@ -28,6 +29,18 @@ describe('auditTrail types', () => {
         context.audit.record({ entity: 'Payment', key: { paymentId: 'p1' } })
         // @ts-expect-error key must be an object
         context.audit.record({ action: 'capture', entity: 'Payment', key: 'p1' })
+        return {}
+      })
+  })
+
+  it('composes with partnerContext() in the documented order', () => {
+    middy()
+      .use(dynamoClient())
+      .use(partnerContext({ partners: {} }))
+      .use(auditTrail())
+      .handler(async (_event, context) => {
+        expectTypeOf(context.partner.id).toBeString()
+        expectTypeOf(context.audit.size).toBeNumber()
         return {}
       })
   })
