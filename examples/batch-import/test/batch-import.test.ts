@@ -1,0 +1,262 @@
+import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { PassThrough } from 'node:stream'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb'
+import { createDb, type Db, isDynamormError, marshallItem, unmarshallItem } from '@dynamorm/core'
+import { type DynamoFaultProxy, localDynamoClient, startDynamoFaultProxy } from '@dynamorm/testing'
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+import { formatReport } from '../src/import-report.ts'
+import { samplePayments } from '../src/payment.ts'
+import { type ImportProgress, type ImportReport, importPayments } from '../src/payment-import.ts'
+import { createPaymentsTable, type PaymentsTable } from '../src/payments-table.ts'
+import { progressBar } from '../src/progress-bar.ts'
+import { throttleBursts } from '../src/throttle-bursts.ts'
+
+const endpoint = inject('dynamoEndpoint')
+const admin = localDynamoClient(endpoint)
+let table: PaymentsTable
+let proxy: DynamoFaultProxy
+let db: Db
+
+beforeAll(async () => {
+  table = await createPaymentsTable(admin, `batch-import-${randomBytes(4).toString('hex')}`)
+  proxy = await startDynamoFaultProxy(endpoint)
+  // SDK retries off, as in `pnpm start`: core's backoff is under test.
+  const client = localDynamoClient(proxy.endpoint, { maxAttempts: 1 })
+  db = createDb({ client, tableName: (logical) => (logical === 'payments' ? table.name : logical) })
+})
+afterEach(() => proxy.faults.reset())
+afterAll(async () => {
+  await table.delete()
+  await proxy.close()
+})
+
+async function countPartition(partnerId: string): Promise<number> {
+  let count = 0
+  let start: Record<string, never> | undefined
+  do {
+    const page = await admin.send(
+      new QueryCommand({
+        TableName: table.name,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: `PARTNER#${partnerId}` } },
+        Select: 'COUNT',
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    )
+    count += page.Count ?? 0
+    start = page.LastEvaluatedKey as typeof start
+  } while (start)
+  return count
+}
+
+describe('importPayments', () => {
+  it('writes every row through throttling bursts, retrying with backoff, and reports calls, capacity and cost', async () => {
+    const progress: ImportProgress[] = []
+    const weather = throttleBursts(proxy.faults, 2, 2)
+    const report = await importPayments(db, samplePayments(600, 'storm'), {
+      baseDelayMs: 1,
+      onProgress: (step) => {
+        progress.push(step)
+        weather()
+      },
+    })
+    expect(report).toMatchObject({ rows: 600, written: 600, rejected: [], unprocessed: 0 })
+    // Bursts of 2 throttles at the start and after slices 2 and 4 (the one after slice 6 is never met).
+    expect(report.throttled).toBe(6)
+    expect(report.retries).toBe(6)
+    expect(report.batchCalls).toBe(600 / 25 + 6)
+    expect(report.writeCapacityUnits).toBe(600)
+    expect(report.costUsd).toBeCloseTo((600 * 0.625) / 1_000_000, 12)
+    expect(progress.map((step) => step.done)).toEqual([100, 200, 300, 400, 500, 600])
+    expect(progress.at(-1)).toEqual({ done: 600, total: 600, written: 600, retries: 6 })
+    expect(await countPartition('storm')).toBe(600)
+    const { Item } = await admin.send(
+      new GetItemCommand({
+        TableName: table.name,
+        Key: marshallItem({ pk: 'PARTNER#storm', sk: 'PAYMENT#imp-00042' }),
+      }),
+    )
+    expect(unmarshallItem(Item ?? {})).toMatchObject({
+      id: 'imp-00042',
+      amount: samplePayments(42, 'storm')[41]?.amount,
+      paidAt: '2025-01-01T00:41:00.000Z',
+      __entity: 'Payment',
+    })
+  })
+
+  it('reports bad and duplicate rows by position and writes the rest', async () => {
+    const rows = samplePayments(60, 'mixed')
+    rows[3] = { ...rows[3], amount: -10 }
+    rows[7] = { ...rows[7], currency: 'BTC' }
+    rows[11] = { ...rows[11], id: 'has#hash' }
+    rows[13] = { ...rows[13], paidAt: 'yesterday' }
+    rows[17] = { ...rows[17], cardNumber: '4111111111111111' }
+    rows[19] = { ...rows[19], id: rows[2]?.id }
+    const { paidAt: _missing, ...withoutDate } = rows[23] as Record<string, unknown>
+    rows[23] = withoutDate
+    const report = await importPayments(db, rows, { sliceSize: 25 })
+    expect(report.rejected.map((rejected) => rejected.row)).toEqual([4, 8, 12, 14, 18, 20, 24])
+    expect(report.rejected[5]?.reason).toBe('duplicate of an earlier row')
+    expect(report.rejected[4]?.reason).toMatch(/cardNumber is not an attribute/)
+    // Rejection reasons name the attribute, never echo the value (a card number must not reach a log).
+    expect(JSON.stringify(report.rejected)).not.toContain('4111111111111111')
+    expect(report.written).toBe(53)
+    expect(await countPartition('mixed')).toBe(53)
+    expect(report.batchCalls).toBe(3)
+  })
+
+  it('counts rows still throttled after every attempt as unprocessed, without losing count of any', async () => {
+    proxy.faults.set({ throttle: 1_000, operation: 'BatchWriteItem' })
+    const report = await importPayments(db, samplePayments(80, 'outage'), {
+      sliceSize: 50,
+      maxAttempts: 2,
+      baseDelayMs: 1,
+    })
+    expect(report).toMatchObject({ rows: 80, written: 0, unprocessed: 80, rejected: [] })
+    expect(report.batchCalls).toBe(4 * 2)
+    expect(report.throttled).toBe(8)
+    expect(report.writeCapacityUnits).toBe(0)
+    expect(await countPartition('outage')).toBe(0)
+  })
+
+  it('stops on a failure that is not throttling (a 500), with the typed error', async () => {
+    proxy.faults.set({ serverError: 1, operation: 'BatchWriteItem' })
+    const error = await importPayments(db, samplePayments(30, 'broken')).catch((e: unknown) => e)
+    expect(isDynamormError(error, 'ServiceUnavailableError')).toBe(true)
+    expect((error as { status: number }).status).toBe(503)
+  })
+
+  it('rejects a slice size that is not a positive integer', async () => {
+    for (const sliceSize of [0, -1, 2.5, Number.NaN]) {
+      await expect(importPayments(db, samplePayments(1, 'none'), { sliceSize })).rejects.toThrow(RangeError)
+    }
+  })
+})
+
+function captured(isTTY: boolean) {
+  const stream = Object.assign(new PassThrough(), { isTTY, columns: 60 })
+  const chunks: string[] = []
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString()))
+  return { stream, text: () => chunks.join('') }
+}
+
+describe('progressBar', () => {
+  const steps = (total: number, size: number) =>
+    Array.from({ length: Math.ceil(total / size) }, (_, i) => ({
+      done: Math.min(total, (i + 1) * size),
+      total,
+      written: Math.min(total, (i + 1) * size),
+      retries: i,
+    }))
+
+  it('prints a plain line at each tenth when stderr is not a terminal', async () => {
+    const { stream, text } = captured(false)
+    const bar = progressBar(stream)
+    for (const step of steps(1000, 25)) bar.update(step)
+    bar.finish()
+    await new Promise((resolve) => setImmediate(resolve))
+    const lines = text().trim().split('\n')
+    expect(lines).toHaveLength(11)
+    expect(lines[0]).toBe('import 2% (25/1000) written 25 retries 0')
+    expect(lines.at(-1)).toBe('import 100% (1000/1000) written 1000 retries 39')
+    expect(text()).not.toContain('\r')
+  })
+
+  it('redraws one line in place on a terminal, cut to its width, and ends it on finish', async () => {
+    const { stream, text } = captured(true)
+    const bar = progressBar(stream, 'payments')
+    for (const step of steps(200, 50)) bar.update(step)
+    bar.finish()
+    await new Promise((resolve) => setImmediate(resolve))
+    const draws = text().split('\r').filter(Boolean)
+    expect(draws).toHaveLength(4)
+    expect(draws[0]).toMatch(/^payments \[#{8}-{22}\] {2}25% 50\/200/)
+    expect(draws.every((draw) => draw.replace('\u001b[K', '').replace('\n', '').length <= 59)).toBe(true)
+    expect(text().endsWith('\u001b[K\n')).toBe(true)
+  })
+
+  it('shows an empty import as done, and writes nothing on finish when nothing was drawn', async () => {
+    const tty = captured(true)
+    progressBar(tty.stream).finish()
+    const plain = captured(false)
+    progressBar(plain.stream).update({ done: 0, total: 0, written: 0, retries: 0 })
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(tty.text()).toBe('')
+    expect(plain.text()).toBe('import 100% (0/0) written 0 retries 0\n')
+  })
+})
+
+describe('formatReport', () => {
+  const report: ImportReport = {
+    rows: 5012,
+    written: 5000,
+    rejected: Array.from({ length: 12 }, (_, i) => ({
+      row: i + 1,
+      reason: 'amount must be a positive integer',
+    })),
+    unprocessed: 0,
+    batchCalls: 230,
+    throttled: 30,
+    retries: 30,
+    writeCapacityUnits: 5000,
+    costUsd: 0.003125,
+    elapsedMs: 5000,
+  }
+
+  it('lists the figures and the first ten rejected rows', () => {
+    const lines = formatReport(report)
+    expect(lines.slice(0, 8)).toEqual([
+      'rows             5012',
+      'written          5000',
+      'rejected         12',
+      'unprocessed      0',
+      'batch calls      230 (30 throttled, 30 retries)',
+      'write capacity   5000 WCU',
+      'estimated cost   $0.003125 on demand (us-east-1)',
+      'elapsed          5.0 s (1000 payments/s)',
+    ])
+    expect(lines[8]).toBe('  row 1: amount must be a positive integer')
+    expect(lines.at(-1)).toBe('  ... and 2 more')
+    expect(lines).toHaveLength(8 + 10 + 1)
+    expect(formatReport({ ...report, rejected: [], elapsedMs: 0 })[7]).toBe(
+      'elapsed          0.0 s (0 payments/s)',
+    )
+  })
+})
+
+describe('pnpm start', () => {
+  it('imports through throttling with progress on stderr and the report on stdout, exit 0', async () => {
+    const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--conditions=source', main, '400'],
+      {
+        timeout: 60_000,
+      },
+    )
+    const lines = stdout.trim().split('\n')
+    expect(lines.slice(0, 4)).toEqual([
+      'rows             400',
+      'written          400',
+      'rejected         0',
+      'unprocessed      0',
+    ])
+    expect(lines[4]).toMatch(/^batch calls {6}\d+ \((\d+) throttled, \1 retries\)$/)
+    expect(Number(/\((\d+) throttled/.exec(lines[4] ?? '')?.[1])).toBeGreaterThan(0)
+    expect(lines[5]).toBe('write capacity   400 WCU')
+    expect(stderr.trim().split('\n').at(-1)).toMatch(/^import 100% \(400\/400\) written 400 retries \d+$/)
+  }, 90_000)
+
+  it('refuses a count that is not a positive integer', async () => {
+    const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
+    const error = await promisify(execFile)(process.execPath, ['--conditions=source', main, 'many']).catch(
+      (e: unknown) => e as { code: number; stderr: string },
+    )
+    expect((error as { code: number }).code).toBe(1)
+    expect((error as { stderr: string }).stderr).toContain('count must be a positive integer')
+  })
+})
