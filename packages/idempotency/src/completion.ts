@@ -1,7 +1,15 @@
 // Finishing with a lock: the completion (record the outcome) and the release (delete the lock), both
 // conditioned on the owner token, so an invocation whose lease was taken over can touch neither.
-import type { AttributeValue, Delete, TransactWriteItem, Update } from '@aws-sdk/client-dynamodb'
-import { ATTR, type RecordTable, recordItemKey } from './record.ts'
+import {
+  type AttributeValue,
+  type Delete,
+  type TransactWriteItem,
+  type Update,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb'
+import { type Db, isDynamormError } from '@dynamorm/core'
+import { IdempotencyLeaseLostError } from './errors.ts'
+import { ATTR, type RecordTable, readRecord, recordItemKey } from './record.ts'
 import type { StoredResponse } from './stored-response.ts'
 
 /** Unit-of-work labels, so a cancelled commit tells which condition failed. */
@@ -78,3 +86,19 @@ export function releaseDelete(owned: OwnedRecord): Delete {
 
 export const completionWrite = (update: Update): TransactWriteItem => ({ Update: update })
 export const releaseWrite = (remove: Delete): TransactWriteItem => ({ Delete: remove })
+
+/**
+ * Sends the completion on its own (when nothing else is queued, a single conditional write is already
+ * atomic). A retried attempt whose first try landed finds the record COMPLETED under this owner's token:
+ * that is success, not a lost lease.
+ */
+export async function sendCompletion(db: Db, owned: OwnedRecord, update: Update): Promise<void> {
+  try {
+    await db.send(new UpdateItemCommand(update))
+  } catch (error) {
+    if (!isDynamormError(error, 'ConditionFailedError')) throw error
+    const found = readRecord((error as unknown as { item?: Record<string, unknown> }).item, owned.table)
+    if (found?.status === 'COMPLETED' && found.owner === owned.ownerToken) return
+    throw new IdempotencyLeaseLostError({ cause: error })
+  }
+}

@@ -13,6 +13,7 @@ import {
   RELEASE_LABEL,
   releaseDelete,
   releaseWrite,
+  sendCompletion,
 } from './completion.ts'
 import type { IdempotencyContext, OptionalIdempotencyContext } from './context.ts'
 import {
@@ -47,6 +48,7 @@ export const defaults = {
   compressAboveBytes: 4096,
   maxResponseBytes: 350 * 1024,
   httpResponses: true,
+  completion: 'auto' as 'auto' | 'unit-of-work',
 }
 
 /** What the request's other middlewares put on the context: the request's Db, the partner's if any. */
@@ -215,7 +217,7 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
     }
   }
 
-  function idempotencyAfter(request: IdempotencyRequestArg): void {
+  async function idempotencyAfter(request: IdempotencyRequestArg): Promise<void> {
     const state = states.get(request)
     if (state?.owned === undefined) return
     const { owned, db } = state
@@ -223,17 +225,21 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
     const stores = config.storeResponse
       ? config.storeResponse(response as TResult)
       : storesOutcome(response, state.http)
-    // Queued, not sent: dynamoClient commits it with the handler's writes and the audit entries, so the
-    // outcome is recorded exactly when the work it describes lands. A response that cannot be stored
-    // throws here, and onError releases the lock.
-    if (stores) {
-      const stored = encode(response)
-      db.unitOfWork.add(completionWrite(completionUpdate(owned, stored, Date.now(), config.ttlSeconds)), {
-        label: COMPLETION_LABEL,
-      })
-    } else {
-      db.unitOfWork.add(releaseWrite(releaseDelete(owned)), { label: RELEASE_LABEL })
+    // A response that cannot be stored throws here, and onError releases the lock.
+    const write = stores
+      ? completionWrite(completionUpdate(owned, encode(response), Date.now(), config.ttlSeconds))
+      : releaseWrite(releaseDelete(owned))
+    // Queued, not sent, when the request has other writes: dynamoClient commits them with the handler's
+    // writes and the audit entries, so the outcome is recorded exactly when the work it describes lands.
+    if (config.completion === 'unit-of-work' || db.unitOfWork.size > 0) {
+      db.unitOfWork.add(write, { label: stores ? COMPLETION_LABEL : RELEASE_LABEL })
+      return
     }
+    // Nothing else to commit: one plain conditional write is just as atomic, costs half the write
+    // capacity of a one-item transaction and answers sooner.
+    if (write.Update) await sendCompletion(db, owned, write.Update)
+    else await releaseQuietly(db, owned)
+    state.owned = undefined
   }
 
   async function idempotencyOnError(request: IdempotencyRequestArg): Promise<void> {
@@ -243,7 +249,9 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
     const { owned, db, http } = state
     state.owned = undefined
     if (lostLease(request.error)) {
-      const error = new IdempotencyLeaseLostError({ cause: request.error })
+      const error = isDynamormError(request.error, 'IdempotencyLeaseLostError')
+        ? request.error
+        : new IdempotencyLeaseLostError({ cause: request.error })
       request.error = error
       if (http && config.httpResponses) {
         request.response = httpErrorResult(error) as TResult
@@ -251,12 +259,7 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
       }
       return
     }
-    try {
-      await db.send(new DeleteItemCommand(releaseDelete(owned)))
-    } catch {
-      // Not ours any more, already completed, or DynamoDB unreachable: the lease runs out on its own,
-      // and the request's own error is what the caller must see.
-    }
+    await releaseQuietly(db, owned)
   }
 
   return {
@@ -280,8 +283,19 @@ function assertPositive(name: string, value: number): void {
   }
 }
 
+/** Deletes the lock if this owner still holds it; a failure leaves it to its lease, and hides nothing else. */
+async function releaseQuietly(db: Db, owned: OwnedRecord): Promise<void> {
+  try {
+    await db.send(new DeleteItemCommand(releaseDelete(owned)))
+  } catch {
+    // Not ours any more, already completed, or DynamoDB unreachable: the lease runs out on its own,
+    // and the request's own outcome is what the caller must see.
+  }
+}
+
 /** A commit cancelled because this invocation's completion or release condition failed: the owner token changed. */
 function lostLease(error: unknown): boolean {
+  if (isDynamormError(error, 'IdempotencyLeaseLostError')) return true
   if (!isDynamormError(error, 'TransactionCancelledError')) return false
   const reasons = (error as unknown as { reasons?: Array<{ code?: string; label?: string }> }).reasons ?? []
   return reasons.some(

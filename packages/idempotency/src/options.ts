@@ -60,4 +60,11 @@ export interface IdempotencyOptions<TEvent = unknown, TResult = unknown> {
    * JSON error body (default `true`); with `false` they are thrown as typed errors, as for other events.
    */
   httpResponses?: boolean
+  /**
+   * How the completion (or release) is written: `'auto'` (default) queues it in the request's unit of
+   * work when the request queued other writes, so all commit together, and sends it as one conditional
+   * UpdateItem when nothing else is queued; `'unit-of-work'` always queues it (for middlewares placed
+   * before idempotency() that queue writes in their own `after`).
+   */
+  completion?: 'auto' | 'unit-of-work'
 }

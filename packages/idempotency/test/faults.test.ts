@@ -132,3 +132,54 @@ describe('a commit that fails', () => {
     expect(await readPayment(payments.name, key)).toBeUndefined()
   })
 })
+
+describe('how the completion is written', () => {
+  const tiny = (options: IdempotencyOptions = {}) =>
+    middy()
+      .use(httpJsonBodyParser())
+      .use(clientMiddleware(proxy.endpoint, 2))
+      .use(idempotency({ table: records.name, ...options }))
+      .handler(async () => ({ statusCode: 201, body: 'no writes' })) as unknown as Handler
+
+  const callsFor = async (handler: Handler, key: string) => {
+    const before = {
+      put: proxy.calls('PutItem'),
+      update: proxy.calls('UpdateItem'),
+      tx: proxy.calls('TransactWriteItems'),
+    }
+    await invoke(handler, payment(key))
+    return {
+      PutItem: proxy.calls('PutItem') - before.put,
+      UpdateItem: proxy.calls('UpdateItem') - before.update,
+      TransactWriteItems: proxy.calls('TransactWriteItems') - before.tx,
+    }
+  }
+
+  it('sends one conditional UpdateItem when nothing else is queued: lock + completion = 2 calls', async () => {
+    const handler = tiny()
+    const key = newKey()
+    expect(await callsFor(handler, key)).toEqual({ PutItem: 1, UpdateItem: 1, TransactWriteItems: 0 })
+    expect(await readRecord(records.name, recordKeyOf(key))).toMatchObject({ status: 'COMPLETED' })
+    // The replay: one PutItem whose failed condition carries the record.
+    expect(await callsFor(handler, key)).toEqual({ PutItem: 1, UpdateItem: 0, TransactWriteItems: 0 })
+  })
+
+  it("with completion: 'unit-of-work', always commits through a transaction", async () => {
+    const key = newKey()
+    expect(await callsFor(tiny({ completion: 'unit-of-work' }), key)).toEqual({
+      PutItem: 1,
+      UpdateItem: 0,
+      TransactWriteItems: 1,
+    })
+    expect(await readRecord(records.name, recordKeyOf(key))).toMatchObject({ status: 'COMPLETED' })
+  })
+
+  it('releases the lock when the direct completion is throttled, and reports the throttle', async () => {
+    const handler = tiny({ httpResponses: false })
+    const key = newKey()
+    proxy.faults.set({ throttle: 2, operation: 'UpdateItem' })
+    const error = await rejection(invoke(handler, payment(key)))
+    expect(isDynamormError(error, 'ThrottledError')).toBe(true)
+    expect(await readRecord(records.name, recordKeyOf(key))).toBeUndefined()
+  })
+})

@@ -10,6 +10,7 @@ import {
   completionWrite,
   releaseDelete,
   releaseWrite,
+  sendCompletion,
 } from '../src/completion.ts'
 import { decide, type LockRequest, lockInput, sendLock, takeOverInput } from '../src/lock.ts'
 import type { RecordTable, StoredRecord } from '../src/record.ts'
@@ -333,6 +334,24 @@ describe('completion and release', () => {
       ),
     ).toBe(true)
     expect(await readRecord(records.name, request.recordKey)).toMatchObject({ status: 'COMPLETED' })
+  })
+
+  it('sendCompletion: completes directly; a retry that finds its own completion succeeds; another owner is lease lost', async () => {
+    const request = lockRequest()
+    await lock(request)
+    const update = completionUpdate(owned(request), json({ statusCode: 201 }), Date.now(), 60)
+    await sendCompletion(db(), owned(request), update)
+    expect(await readRecord(records.name, request.recordKey)).toMatchObject({ status: 'COMPLETED' })
+    // As when the first attempt landed but its answer was lost and the SDK retried.
+    await expect(sendCompletion(db(), owned(request), update)).resolves.toBeUndefined()
+    const stranger = { ...owned(request), ownerToken: randomUUID() }
+    const error = await rejection(
+      sendCompletion(db(), stranger, completionUpdate(stranger, json(1), Date.now(), 60)),
+    )
+    expect(isDynamormError(error, 'IdempotencyLeaseLostError')).toBe(true)
+    expect(await readRecord(records.name, request.recordKey)).toMatchObject({
+      ownerToken: request.ownerToken,
+    })
   })
 
   it('releases the owner’s lock, through the unit of work as well', async () => {

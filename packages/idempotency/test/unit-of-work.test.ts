@@ -4,7 +4,7 @@ import { isDynamormError } from '@dynamorm/core'
 import { httpApiEvent, type TestTable } from '@dynamorm/testing'
 import middy from '@middy/core'
 import httpJsonBodyParser from '@middy/http-json-body-parser'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { COMPLETION_LABEL, idempotency, REPLAYED_HEADER } from '../src/index.ts'
 import {
   clientMiddleware,
@@ -116,4 +116,56 @@ it('replays after a committed request without touching the unit of work again', 
   expect(replay.headers?.[REPLAYED_HEADER]).toBe('true')
   // The early response skipped the handler and every after: nothing was queued or committed.
   expect(queued).toEqual([])
+})
+
+it('releases through the unit of work when a 5xx answer comes with queued writes', async () => {
+  const key = `uow-${Date.now()}-5`
+  const failing = middy()
+    .use(httpJsonBodyParser())
+    .use(clientMiddleware())
+    .use(idempotency({ table: records.name }))
+    .handler(async (event: any, context) => {
+      // e.g. a failed-attempt record the handler keeps even though it answers 502
+      context.db.unitOfWork.add(paymentWrite(payments.name, event.body.paymentId, 0), { label: 'attempt' })
+      return { statusCode: 502 }
+    }) as unknown as Handler
+  expect((await invoke(failing, payment(key, `${key}-attempt`))).statusCode).toBe(502)
+  expect(await readPayment(payments.name, `${key}-attempt`)).toMatchObject({ amount: 0 })
+  expect(await readRecord(records.name, `#POST /payments#${key}`)).toBeUndefined()
+})
+
+describe('a lost lease with nothing else queued (direct completion)', () => {
+  const hijacked = (httpResponses: boolean) => {
+    let key = ''
+    const handler = middy()
+      .use(httpJsonBodyParser())
+      .use(clientMiddleware())
+      .use(idempotency({ table: records.name, httpResponses }))
+      .handler(async (_event, context) => {
+        key = context.idempotency.recordKey
+        const current = await readRecord(records.name, key)
+        await putRawRecord(records.name, { ...current, ownerToken: 'another-owner' })
+        return { statusCode: 201 }
+      }) as unknown as Handler
+    return { handler, recordKey: () => key }
+  }
+
+  it('answers 409 IdempotencyLeaseLostError and leaves the new owner’s record alone', async () => {
+    const { handler, recordKey } = hijacked(true)
+    const result = await invoke(handler, payment(`uow-${Date.now()}-6`, 'x'))
+    expect(result.statusCode).toBe(409)
+    expect(JSON.parse(result.body!).error.name).toBe('IdempotencyLeaseLostError')
+    expect(await readRecord(records.name, recordKey())).toMatchObject({
+      ownerToken: 'another-owner',
+      status: 'IN_PROGRESS',
+    })
+  })
+
+  it('throws IdempotencyLeaseLostError for callers that asked for errors', async () => {
+    const { handler, recordKey } = hijacked(false)
+    const error = await rejection(invoke(handler, payment(`uow-${Date.now()}-7`, 'x')))
+    expect(isDynamormError(error, 'IdempotencyLeaseLostError')).toBe(true)
+    expect(error.status).toBe(409)
+    expect(await readRecord(records.name, recordKey())).toMatchObject({ ownerToken: 'another-owner' })
+  })
 })

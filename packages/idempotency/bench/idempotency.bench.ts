@@ -1,0 +1,179 @@
+// The same tiny payment handler made idempotent by this package and by Powertools' idempotency
+// (makeHandlerIdempotent + DynamoDBPersistenceLayer), against one DynamoDB Local started here.
+// Prints BENCH lines; every figure is measured in this run (medians over many iterations).
+import { fileURLToPath } from 'node:url'
+import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency'
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb'
+import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware'
+import { dynamoClient } from '@dynamorm/client'
+import {
+  createTestTable,
+  httpApiEvent,
+  lambdaContext,
+  localDynamoClient,
+  startDynamoDbLocal,
+  startDynamoFaultProxy,
+} from '@dynamorm/testing'
+import middy from '@middy/core'
+import httpJsonBodyParser from '@middy/http-json-body-parser'
+import { build } from 'esbuild'
+import { idempotency } from '../src/index.ts'
+
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 300)
+const WARMUP = 30
+
+type Invoke = (
+  event: unknown,
+  context: unknown,
+) => Promise<{ statusCode?: number; headers?: Record<string, string> }>
+
+const tinyHandler = async (event: { body: { amount: number } }) => ({
+  statusCode: 201,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ id: 'p-1', amount: event.body.amount }),
+})
+
+const paymentEvent = (key: string) =>
+  httpApiEvent({
+    method: 'POST',
+    path: '/payments',
+    body: { amount: 100, currency: 'EUR', partnerReference: 'ref-42' },
+    headers: { 'idempotency-key': key },
+  })
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+
+function ours(tableName: string, endpoint: string): Invoke {
+  return middy()
+    .use(httpJsonBodyParser())
+    .use(dynamoClient({ client: localDynamoClient(endpoint), warmup: false }))
+    .use(idempotency({ table: tableName }))
+    .handler(tinyHandler as never) as unknown as Invoke
+}
+
+function powertools(tableName: string, endpoint: string): Invoke {
+  const persistenceStore = new DynamoDBPersistenceLayer({
+    tableName,
+    clientConfig: {
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    },
+  })
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'headers."idempotency-key"',
+    payloadValidationJmesPath: 'body',
+  })
+  return middy()
+    .use(httpJsonBodyParser())
+    .use(makeHandlerIdempotent({ persistenceStore, config }))
+    .handler(tinyHandler as never) as unknown as Invoke
+}
+
+/** One first request and one duplicate (replayed), checked, timed separately. */
+async function pair(invoke: Invoke, key: string): Promise<{ first: number; replay: number }> {
+  const started = performance.now()
+  const first = await invoke(paymentEvent(key), lambdaContext())
+  const firstDone = performance.now()
+  const replay = await invoke(paymentEvent(key), lambdaContext())
+  const replayDone = performance.now()
+  if (first?.statusCode !== 201 || replay?.statusCode !== 201) {
+    throw new Error(`unexpected answers: ${JSON.stringify({ first, replay })}`)
+  }
+  return { first: firstDone - started, replay: replayDone - firstDone }
+}
+
+async function roundTrips(endpoint: string, tableName: string): Promise<{ first: number; replay: number }> {
+  const proxy = await startDynamoFaultProxy(endpoint)
+  try {
+    const handler = ours(tableName, proxy.endpoint)
+    const key = `roundtrips-${Date.now()}`
+    await handler(paymentEvent(key), lambdaContext())
+    const first = proxy.calls()
+    const replayed = await handler(paymentEvent(key), lambdaContext())
+    if (replayed.headers?.['Idempotent-Replayed'] !== 'true')
+      throw new Error('the duplicate was not replayed')
+    return { first, replay: proxy.calls() - first }
+  } finally {
+    await proxy.close()
+  }
+}
+
+async function bundleKb(entry: string): Promise<number> {
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL(`./bundle-entries/${entry}`, import.meta.url))],
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    format: 'esm',
+    external: ['@aws-sdk/*', '@smithy/*'],
+    conditions: ['source'],
+    write: false,
+    logLevel: 'silent',
+  })
+  return result.outputFiles[0]!.contents.byteLength / 1024
+}
+
+const local = await startDynamoDbLocal()
+try {
+  const admin = localDynamoClient(local.endpoint)
+  const ourTable = await createTestTable(admin, {
+    prefix: 'bench-idem',
+    sortKey: null,
+    ttlAttribute: 'expiresAt',
+  })
+  const theirTable = await createTestTable(admin, {
+    prefix: 'bench-powertools',
+    partitionKey: { name: 'id', type: 'S' },
+    sortKey: null,
+    ttlAttribute: 'expiration',
+  })
+
+  const trips = await roundTrips(local.endpoint, ourTable.name)
+  console.log(`BENCH idempotency-roundtrips-first ${trips.first} calls`)
+  console.log(`BENCH idempotency-roundtrips-replay ${trips.replay} calls`)
+
+  const sides = {
+    ours: ours(ourTable.name, local.endpoint),
+    powertools: powertools(theirTable.name, local.endpoint),
+  }
+  const samples = {
+    ours: { first: [] as number[], replay: [] as number[] },
+    powertools: { first: [] as number[], replay: [] as number[] },
+  }
+  // Interleaved, so both sides see the same machine load and the same DynamoDB Local state.
+  for (let index = 0; index < WARMUP + ITERATIONS; index++) {
+    for (const side of index % 2 ? (['ours', 'powertools'] as const) : (['powertools', 'ours'] as const)) {
+      const timing = await pair(sides[side], `${side}-${index}-${Date.now()}`)
+      if (index >= WARMUP) {
+        samples[side].first.push(timing.first)
+        samples[side].replay.push(timing.replay)
+      }
+    }
+  }
+  const total = (side: keyof typeof samples) =>
+    median(samples[side].first.map((first, i) => first + samples[side].replay[i]!))
+  for (const side of ['ours', 'powertools'] as const) {
+    const name = side === 'ours' ? 'idempotency' : 'idempotency-powertools'
+    console.log(`BENCH ${name}-first-ms ${median(samples[side].first).toFixed(3)} ms`)
+    console.log(`BENCH ${name}-replay-ms ${median(samples[side].replay).toFixed(3)} ms`)
+  }
+  console.log(`BENCH idempotency-speedup-vs-powertools ${(total('powertools') / total('ours')).toFixed(2)} x`)
+  console.log(
+    `BENCH idempotency-replay-speedup-vs-powertools ${(median(samples.powertools.replay) / median(samples.ours.replay)).toFixed(2)} x`,
+  )
+
+  console.log(`BENCH idempotency-bundle-kb ${(await bundleKb('dynamorm-handler.ts')).toFixed(1)} KB`)
+  console.log(
+    `BENCH idempotency-bundle-kb-powertools ${(await bundleKb('powertools-handler.ts')).toFixed(1)} KB`,
+  )
+
+  await ourTable.delete()
+  await theirTable.delete()
+} finally {
+  await local.stop()
+}
