@@ -1,10 +1,11 @@
-// The same tiny payment handler made idempotent by this package and by Powertools' idempotency
+// The same payment handler made idempotent by this package and by Powertools' idempotency
 // (makeHandlerIdempotent + DynamoDBPersistenceLayer), against one DynamoDB Local started here.
 // Prints BENCH lines; every figure is measured in this run (medians over many iterations).
 import { fileURLToPath } from 'node:url'
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency'
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb'
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware'
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb'
 import { dynamoClient } from '@dynamorm/client'
 import {
   createTestTable,
@@ -22,15 +23,23 @@ import { idempotency } from '../src/index.ts'
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 300)
 const WARMUP = 30
 
-type Invoke = (
-  event: unknown,
-  context: unknown,
-) => Promise<{ statusCode?: number; headers?: Record<string, string> }>
+type Answer = { statusCode?: number; headers?: Record<string, string> }
+type Invoke = (event: unknown, context: unknown) => Promise<Answer>
+type Side = 'ours' | 'powertools'
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' }
 
 const tinyHandler = async (event: { body: { amount: number } }) => ({
   statusCode: 201,
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify({ id: 'p-1', amount: event.body.amount }),
+})
+
+/** The payment write of the second scenario: a conditional put, so a double charge would fail loudly. */
+const paymentPut = (table: string, id: string) => ({
+  TableName: table,
+  Item: { pk: { S: `PAYMENT#${id}` }, sk: { S: 'V1' }, amount: { N: '100' } },
+  ConditionExpression: 'attribute_not_exists(pk)',
 })
 
 const paymentEvent = (key: string) =>
@@ -47,22 +56,25 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
-function ours(tableName: string, endpoint: string): Invoke {
+/** Wired as in production: body parser, dynamoClient, idempotency. */
+function ours(tableName: string, endpoint: string, paymentsTable?: string): Invoke {
   return middy()
     .use(httpJsonBodyParser())
     .use(dynamoClient({ client: localDynamoClient(endpoint), warmup: false }))
     .use(idempotency({ table: tableName }))
-    .handler(tinyHandler as never) as unknown as Invoke
+    .handler((async (event: never, context: any) => {
+      // The payment joins the unit of work: it commits with the completion in one transaction.
+      if (paymentsTable) context.db.unitOfWork.add({ Put: paymentPut(paymentsTable, context.awsRequestId) })
+      return tinyHandler(event)
+    }) as never) as unknown as Invoke
 }
 
-function powertools(tableName: string, endpoint: string): Invoke {
+/** Key from the same header, payload validation on the same body. */
+function powertools(tableName: string, endpoint: string, paymentsTable?: string): Invoke {
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials })
   const persistenceStore = new DynamoDBPersistenceLayer({
     tableName,
-    clientConfig: {
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    },
+    clientConfig: { endpoint, region: 'us-east-1', credentials },
   })
   const config = new IdempotencyConfig({
     eventKeyJmesPath: 'headers."idempotency-key"',
@@ -71,10 +83,15 @@ function powertools(tableName: string, endpoint: string): Invoke {
   return middy()
     .use(httpJsonBodyParser())
     .use(makeHandlerIdempotent({ persistenceStore, config }))
-    .handler(tinyHandler as never) as unknown as Invoke
+    .handler((async (event: never, context: { awsRequestId: string }) => {
+      // Powertools has no unit of work: the payment is its own call, between lock and completion.
+      if (paymentsTable)
+        await client.send(new PutItemCommand(paymentPut(paymentsTable, context.awsRequestId)))
+      return tinyHandler(event)
+    }) as never) as unknown as Invoke
 }
 
-/** One first request and one duplicate (replayed), checked, timed separately. */
+/** One first request and one duplicate (replayed), both checked, timed separately. */
 async function pair(invoke: Invoke, key: string): Promise<{ first: number; replay: number }> {
   const started = performance.now()
   const first = await invoke(paymentEvent(key), lambdaContext())
@@ -87,6 +104,31 @@ async function pair(invoke: Invoke, key: string): Promise<{ first: number; repla
   return { first: firstDone - started, replay: replayDone - firstDone }
 }
 
+/** Medians of first request, replay, and first + replay; both sides interleaved in one loop. */
+async function compare(sides: Record<Side, Invoke>) {
+  const samples = {
+    ours: { first: [] as number[], replay: [] as number[] },
+    powertools: { first: [] as number[], replay: [] as number[] },
+  }
+  // Alternating which side goes first, so both see the same machine load and DynamoDB Local state.
+  for (let index = 0; index < WARMUP + ITERATIONS; index++) {
+    for (const side of index % 2 ? (['ours', 'powertools'] as const) : (['powertools', 'ours'] as const)) {
+      const timing = await pair(sides[side], `${side}-${index}-${Date.now()}`)
+      if (index >= WARMUP) {
+        samples[side].first.push(timing.first)
+        samples[side].replay.push(timing.replay)
+      }
+    }
+  }
+  const summary = (side: Side) => ({
+    first: median(samples[side].first),
+    replay: median(samples[side].replay),
+    total: median(samples[side].first.map((first, i) => first + samples[side].replay[i]!)),
+  })
+  return { ours: summary('ours'), powertools: summary('powertools') }
+}
+
+/** DynamoDB calls of a first request and of its replay, counted by the fault proxy. */
 async function roundTrips(endpoint: string, tableName: string): Promise<{ first: number; replay: number }> {
   const proxy = await startDynamoFaultProxy(endpoint)
   try {
@@ -132,39 +174,38 @@ try {
     sortKey: null,
     ttlAttribute: 'expiration',
   })
+  const paymentsTable = await createTestTable(admin, { prefix: 'bench-payments' })
 
   const trips = await roundTrips(local.endpoint, ourTable.name)
   console.log(`BENCH idempotency-roundtrips-first ${trips.first} calls`)
   console.log(`BENCH idempotency-roundtrips-replay ${trips.replay} calls`)
 
-  const sides = {
+  // The issue's comparison: the same tiny handler (no writes of its own) on both sides.
+  const tiny = await compare({
     ours: ours(ourTable.name, local.endpoint),
     powertools: powertools(theirTable.name, local.endpoint),
-  }
-  const samples = {
-    ours: { first: [] as number[], replay: [] as number[] },
-    powertools: { first: [] as number[], replay: [] as number[] },
-  }
-  // Interleaved, so both sides see the same machine load and the same DynamoDB Local state.
-  for (let index = 0; index < WARMUP + ITERATIONS; index++) {
-    for (const side of index % 2 ? (['ours', 'powertools'] as const) : (['powertools', 'ours'] as const)) {
-      const timing = await pair(sides[side], `${side}-${index}-${Date.now()}`)
-      if (index >= WARMUP) {
-        samples[side].first.push(timing.first)
-        samples[side].replay.push(timing.replay)
-      }
-    }
-  }
-  const total = (side: keyof typeof samples) =>
-    median(samples[side].first.map((first, i) => first + samples[side].replay[i]!))
-  for (const side of ['ours', 'powertools'] as const) {
-    const name = side === 'ours' ? 'idempotency' : 'idempotency-powertools'
-    console.log(`BENCH ${name}-first-ms ${median(samples[side].first).toFixed(3)} ms`)
-    console.log(`BENCH ${name}-replay-ms ${median(samples[side].replay).toFixed(3)} ms`)
-  }
-  console.log(`BENCH idempotency-speedup-vs-powertools ${(total('powertools') / total('ours')).toFixed(2)} x`)
+  })
+  console.log(`BENCH idempotency-first-ms ${tiny.ours.first.toFixed(3)} ms`)
+  console.log(`BENCH idempotency-replay-ms ${tiny.ours.replay.toFixed(3)} ms`)
+  console.log(`BENCH idempotency-powertools-first-ms ${tiny.powertools.first.toFixed(3)} ms`)
+  console.log(`BENCH idempotency-powertools-replay-ms ${tiny.powertools.replay.toFixed(3)} ms`)
   console.log(
-    `BENCH idempotency-replay-speedup-vs-powertools ${(median(samples.powertools.replay) / median(samples.ours.replay)).toFixed(2)} x`,
+    `BENCH idempotency-speedup-vs-powertools ${(tiny.powertools.total / tiny.ours.total).toFixed(2)} x`,
+  )
+  console.log(
+    `BENCH idempotency-replay-speedup-vs-powertools ${(tiny.powertools.replay / tiny.ours.replay).toFixed(2)} x`,
+  )
+
+  // A handler that writes one payment: ours commits it with the completion (2 calls in all),
+  // Powertools needs lock + write + completion (3 calls).
+  const paying = await compare({
+    ours: ours(ourTable.name, local.endpoint, paymentsTable.name),
+    powertools: powertools(theirTable.name, local.endpoint, paymentsTable.name),
+  })
+  console.log(`BENCH idempotency-payment-first-ms ${paying.ours.first.toFixed(3)} ms`)
+  console.log(`BENCH idempotency-powertools-payment-first-ms ${paying.powertools.first.toFixed(3)} ms`)
+  console.log(
+    `BENCH idempotency-payment-speedup-vs-powertools ${(paying.powertools.total / paying.ours.total).toFixed(2)} x`,
   )
 
   console.log(`BENCH idempotency-bundle-kb ${(await bundleKb('dynamorm-handler.ts')).toFixed(1)} KB`)
@@ -174,6 +215,7 @@ try {
 
   await ourTable.delete()
   await theirTable.delete()
+  await paymentsTable.delete()
 } finally {
   await local.stop()
 }
