@@ -57,6 +57,10 @@ export interface LocalStack {
   client: DynamoDBClient
   api: PaymentApi
   partners: ReadonlyMap<string, LocalPartner>
+  /** Prefix of the platform's tables (partner registry, platform audit). */
+  platformTablePrefix: string
+  /** A registered partner's beacon key (base64 KMS ciphertext), as a deploy would configure it. */
+  beaconKey(id: string): string
   /** Onboards a partner: role, KMS key, beacon key, tables and registry entry. */
   registerPartner(id: string): Promise<LocalPartner>
   /** A Db on the partner's tables (its prefix), through the counting proxy. */
@@ -108,16 +112,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     progress(`platform tables ${tables.map((spec) => spec.input.TableName).join(', ')}`)
 
     const beaconKeys = new Map<string, string>()
+    const beaconKey = (id: string): string => {
+      const key = beaconKeys.get(id)
+      if (key === undefined) throw new Error(`partner ${id} has no beacon key`)
+      return key
+    }
     const partners = new Map<string, LocalPartner>()
     const registry = tableRegistry({ table: 'partners', consistentRead: true })
     const api = createPaymentApi({
       partners: registry,
       secret: randomBytes(32).toString('base64url'),
-      beaconKey: (partner) => {
-        const key = beaconKeys.get(partner.id)
-        if (key === undefined) throw new Error(`partner ${partner.id} has no beacon key`)
-        return key
-      },
+      beaconKey: (partner) => beaconKey(partner.id),
       platformTablePrefix: platformPrefix,
       dynamoClientConfig: { region: REGION, endpoint: proxy.endpoint, credentials: localCredentials },
       partnerDynamoClientConfig: { endpoint: proxy.endpoint },
@@ -170,6 +175,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     return {
+      platformTablePrefix: platformPrefix,
+      beaconKey,
       dynamoEndpoint,
       dynamoPid,
       proxy,
