@@ -1,3 +1,6 @@
+import { mergeConfig } from 'vitest/config'
 import { packageTestConfig } from '../../vitest.shared.ts'
 
-export default packageTestConfig()
+// src/main.ts only wires DynamoDB Local to the demo; a test runs it as `pnpm start` would, in a
+// child process, which v8 coverage of this process cannot see.
+export default mergeConfig(packageTestConfig(), { test: { coverage: { exclude: ['src/main.ts'] } } })

@@ -1,0 +1,58 @@
+// The message body: a payment settled for a merchant. Checked before anything is written, so a
+// malformed message fails alone (and reaches the dead-letter queue) instead of half-applying.
+import { ValidationError } from '@dynamorm/core'
+import type { SQSRecord } from 'aws-lambda'
+
+export interface SettlementEvent {
+  eventId: string
+  paymentId: string
+  merchantId: string
+  /** Minor units. */
+  amount: number
+  currency: 'EUR' | 'USD' | 'GBP'
+}
+
+const CURRENCIES = new Set(['EUR', 'USD', 'GBP'])
+const ID = /^[\w-]{1,64}$/
+
+export function parseSettlementEvent(body: string): SettlementEvent {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body)
+  } catch {
+    throw new ValidationError('The message body is not JSON')
+  }
+  const event = parsed as Partial<SettlementEvent> | null
+  const invalid = (field: string) => new ValidationError(`The settlement event has no valid ${field}`)
+  if (typeof event !== 'object' || event === null)
+    throw new ValidationError('The message body is not an object')
+  for (const field of ['eventId', 'paymentId', 'merchantId'] as const) {
+    if (typeof event[field] !== 'string' || !ID.test(event[field])) throw invalid(field)
+  }
+  if (typeof event.amount !== 'number' || !Number.isSafeInteger(event.amount) || event.amount <= 0)
+    throw invalid('amount')
+  if (typeof event.currency !== 'string' || !CURRENCIES.has(event.currency)) throw invalid('currency')
+  return {
+    eventId: event.eventId as string,
+    paymentId: event.paymentId as string,
+    merchantId: event.merchantId as string,
+    amount: event.amount,
+    currency: event.currency,
+  }
+}
+
+/**
+ * The idempotency key of a message: the producer's `eventId` message attribute, else the body's
+ * `eventId`. Never the SQS messageId: a producer that retries a send makes a new message (new id) for
+ * the same event.
+ */
+export function settlementEventId(record: SQSRecord): string | undefined {
+  const attribute = record.messageAttributes?.eventId?.stringValue
+  if (attribute !== undefined) return attribute
+  try {
+    const id = (JSON.parse(record.body) as { eventId?: unknown } | null)?.eventId
+    return typeof id === 'string' ? id : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,58 @@
+// The Lambda handler of the queue: each record is processed on its own (its own unit of work and
+// idempotency lock), in order, and only the records that failed are reported back
+// (`batchItemFailures`, with ReportBatchItemFailures on the event source mapping) so SQS redelivers
+// those alone. Records run one after another: a duplicate later in the batch then finds the first
+// one's completed record and is replayed, not refused as in flight.
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
+import type { RecordProcessor, SettlementOutcome } from './settle-payment.ts'
+
+export type RecordReport =
+  | { messageId: string; status: 'processed' | 'replayed'; outcome: SettlementOutcome }
+  | { messageId: string; status: 'failed'; error: string; httpStatus?: number }
+  | { messageId: string; status: 'skipped'; reason: string }
+
+export interface BatchHandlerOptions {
+  /** Told how each record went (logs, metrics, the demo's printout). */
+  onRecord?: (report: RecordReport) => void
+}
+
+/** A per-record Lambda context: the request id names the record, so each commit's token is its own. */
+function recordContext(context: Context, record: SQSRecord): Context {
+  return { ...context, awsRequestId: `${context.awsRequestId}/${record.messageId}` }
+}
+
+export function sqsBatchHandler(
+  processRecord: RecordProcessor,
+  options: BatchHandlerOptions = {},
+): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
+  const report = options.onRecord ?? (() => {})
+  return async function sqsBatch(event, context) {
+    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = []
+    const failedGroups = new Set<string>()
+    for (const record of event.Records) {
+      // FIFO queues: once a record of a group failed, the later ones of that group must wait for it.
+      const group = record.attributes?.MessageGroupId
+      if (group !== undefined && failedGroups.has(group)) {
+        batchItemFailures.push({ itemIdentifier: record.messageId })
+        report({
+          messageId: record.messageId,
+          status: 'skipped',
+          reason: `group ${group} has a failed record`,
+        })
+        continue
+      }
+      const perRecord = recordContext(context, record)
+      try {
+        const outcome = await processRecord(record, perRecord)
+        const status = outcome.processedBy === perRecord.awsRequestId ? 'processed' : 'replayed'
+        report({ messageId: record.messageId, status, outcome })
+      } catch (error) {
+        batchItemFailures.push({ itemIdentifier: record.messageId })
+        if (group !== undefined) failedGroups.add(group)
+        const { name, status } = error as { name?: string; status?: number }
+        report({ messageId: record.messageId, status: 'failed', error: name ?? 'Error', httpStatus: status })
+      }
+    }
+    return { batchItemFailures }
+  }
+}
