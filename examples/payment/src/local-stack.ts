@@ -83,7 +83,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let dynamoEndpoint = options.dynamoEndpoint
     let dynamoPid: number | undefined
     if (dynamoEndpoint === undefined) {
-      const waitFor = options.waitFor ?? (<T>(message: string, task: Promise<T>) => (progress(message), task))
+      const announce = <T>(message: string, task: Promise<T>): Promise<T> => {
+        progress(message)
+        return task
+      }
+      const waitFor = options.waitFor ?? announce
       const dynamo: DynamoDbLocal = await waitFor('starting DynamoDB Local (Java)', startDynamoDbLocal())
       cleanups.push(() => dynamo.stop())
       dynamoEndpoint = dynamo.endpoint
