@@ -22,6 +22,8 @@ import { idempotency } from '../src/index.ts'
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 300)
 const WARMUP = 30
+const LATENCY_MS = 5
+const LATENCY_ITERATIONS = Number(process.env.BENCH_LATENCY_ITERATIONS ?? 60)
 
 type Answer = { statusCode?: number; headers?: Record<string, string> }
 type Invoke = (event: unknown, context: unknown) => Promise<Answer>
@@ -105,16 +107,17 @@ async function pair(invoke: Invoke, key: string): Promise<{ first: number; repla
 }
 
 /** Medians of first request, replay, and first + replay; both sides interleaved in one loop. */
-async function compare(sides: Record<Side, Invoke>) {
+async function compare(sides: Record<Side, Invoke>, iterations = ITERATIONS) {
   const samples = {
     ours: { first: [] as number[], replay: [] as number[] },
     powertools: { first: [] as number[], replay: [] as number[] },
   }
   // Alternating which side goes first, so both see the same machine load and DynamoDB Local state.
-  for (let index = 0; index < WARMUP + ITERATIONS; index++) {
+  const warmup = Math.min(WARMUP, iterations)
+  for (let index = 0; index < warmup + iterations; index++) {
     for (const side of index % 2 ? (['ours', 'powertools'] as const) : (['powertools', 'ours'] as const)) {
       const timing = await pair(sides[side], `${side}-${index}-${Date.now()}`)
-      if (index >= WARMUP) {
+      if (index >= warmup) {
         samples[side].first.push(timing.first)
         samples[side].replay.push(timing.replay)
       }
@@ -128,18 +131,20 @@ async function compare(sides: Record<Side, Invoke>) {
   return { ours: summary('ours'), powertools: summary('powertools') }
 }
 
-/** DynamoDB calls of a first request and of its replay, counted by the fault proxy. */
-async function roundTrips(endpoint: string, tableName: string): Promise<{ first: number; replay: number }> {
+/** DynamoDB calls of a first request and of its replay, by operation, counted by the fault proxy. */
+async function roundTrips(endpoint: string, makeHandler: (endpoint: string) => Invoke) {
   const proxy = await startDynamoFaultProxy(endpoint)
+  const operations = ['PutItem', 'UpdateItem', 'DeleteItem', 'GetItem', 'TransactWriteItems']
+  const count = () => Object.fromEntries(operations.map((operation) => [operation, proxy.calls(operation)]))
   try {
-    const handler = ours(tableName, proxy.endpoint)
+    const handler = makeHandler(proxy.endpoint)
     const key = `roundtrips-${Date.now()}`
     await handler(paymentEvent(key), lambdaContext())
     const first = proxy.calls()
+    const firstByOperation = count()
     const replayed = await handler(paymentEvent(key), lambdaContext())
-    if (replayed.headers?.['Idempotent-Replayed'] !== 'true')
-      throw new Error('the duplicate was not replayed')
-    return { first, replay: proxy.calls() - first }
+    if (replayed.statusCode !== 201) throw new Error('the duplicate was not answered')
+    return { first, replay: proxy.calls() - first, firstByOperation }
   } finally {
     await proxy.close()
   }
@@ -176,9 +181,15 @@ try {
   })
   const paymentsTable = await createTestTable(admin, { prefix: 'bench-payments' })
 
-  const trips = await roundTrips(local.endpoint, ourTable.name)
+  const trips = await roundTrips(local.endpoint, (endpoint) => ours(ourTable.name, endpoint))
   console.log(`BENCH idempotency-roundtrips-first ${trips.first} calls`)
   console.log(`BENCH idempotency-roundtrips-replay ${trips.replay} calls`)
+  const theirTrips = await roundTrips(local.endpoint, (endpoint) => powertools(theirTable.name, endpoint))
+  console.log(`BENCH idempotency-roundtrips-first-powertools ${theirTrips.first} calls`)
+  console.log(`BENCH idempotency-roundtrips-replay-powertools ${theirTrips.replay} calls`)
+  console.error(
+    `# calls of a first request: ours ${JSON.stringify(trips.firstByOperation)}, Powertools ${JSON.stringify(theirTrips.firstByOperation)}`,
+  )
 
   // The issue's comparison: the same tiny handler (no writes of its own) on both sides.
   const tiny = await compare({
@@ -207,6 +218,41 @@ try {
   console.log(
     `BENCH idempotency-payment-speedup-vs-powertools ${(paying.powertools.total / paying.ours.total).toFixed(2)} x`,
   )
+
+  // Lambda to DynamoDB is a few milliseconds per call, not DynamoDB Local's loopback: both sides again,
+  // every call delayed 5 ms by the fault proxy, so round trips weigh what they weigh in production.
+  const delayed = await startDynamoFaultProxy(local.endpoint)
+  try {
+    delayed.faults.set({ latencyMs: LATENCY_MS })
+    const slowTiny = await compare(
+      {
+        ours: ours(ourTable.name, delayed.endpoint),
+        powertools: powertools(theirTable.name, delayed.endpoint),
+      },
+      LATENCY_ITERATIONS,
+    )
+    console.log(
+      `BENCH idempotency-speedup-vs-powertools-${LATENCY_MS}ms-rtt ${(slowTiny.powertools.total / slowTiny.ours.total).toFixed(2)} x`,
+    )
+    const slowPaying = await compare(
+      {
+        ours: ours(ourTable.name, delayed.endpoint, paymentsTable.name),
+        powertools: powertools(theirTable.name, delayed.endpoint, paymentsTable.name),
+      },
+      LATENCY_ITERATIONS,
+    )
+    console.log(
+      `BENCH idempotency-payment-first-ms-${LATENCY_MS}ms-rtt ${slowPaying.ours.first.toFixed(3)} ms`,
+    )
+    console.log(
+      `BENCH idempotency-powertools-payment-first-ms-${LATENCY_MS}ms-rtt ${slowPaying.powertools.first.toFixed(3)} ms`,
+    )
+    console.log(
+      `BENCH idempotency-payment-speedup-vs-powertools-${LATENCY_MS}ms-rtt ${(slowPaying.powertools.total / slowPaying.ours.total).toFixed(2)} x`,
+    )
+  } finally {
+    await delayed.close()
+  }
 
   console.log(`BENCH idempotency-bundle-kb ${(await bundleKb('dynamorm-handler.ts')).toFixed(1)} KB`)
   console.log(
