@@ -1,4 +1,5 @@
 import { dynamoClient } from '@dynamorm/client'
+import { type Partner, partnerContext } from '@dynamorm/partner'
 import middy from '@middy/core'
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context, SQSEvent } from 'aws-lambda'
 import { describe, expectTypeOf, it } from 'vitest'
@@ -24,6 +25,17 @@ describe('idempotency typing', () => {
         // @ts-expect-error the request's state is read-only to the handler
         context.idempotency.fingerprint = 'forged'
         return { statusCode: 201 }
+      })
+  })
+
+  it('composes with partnerContext: partner and idempotency both typed', () => {
+    middy<APIGatewayProxyEventV2>()
+      .use(dynamoClient())
+      .use(partnerContext({ partners: {} }))
+      .use(idempotency())
+      .handler(async (_event, context) => {
+        expectTypeOf(context.partner).toEqualTypeOf<Partner>()
+        expectTypeOf(context.idempotency.recordKey).toBeString()
       })
   })
 
