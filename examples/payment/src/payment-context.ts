@@ -9,8 +9,3 @@ export type PaymentContext = Context & DynamoClientContext & PartnerContext & Au
 
 /** An HTTP API v2 event after the JSON body parser: the body is whatever the JSON held. */
 export type PaymentEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown }
-
-/** How audit entries learn which attributes of a model are encrypted (and so redacted). */
-export const auditModel = (model: { encrypted: readonly string[] }) => ({
-  encryptedAttributes: model.encrypted,
-})

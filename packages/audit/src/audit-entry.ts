@@ -20,8 +20,8 @@ export interface AuditRecordInput {
   before?: Record<string, unknown>
   /** The item after the change (absent for a delete). */
   after?: Record<string, unknown>
-  /** The model written; its encrypted attributes are redacted. Any object with `encryptedAttributes` fits. */
-  model?: { readonly encryptedAttributes?: readonly string[] }
+  /** The model written (a core model); its encrypted attributes (`model.encrypted`) are redacted. */
+  model?: { readonly encrypted?: readonly string[] }
   /** More paths to redact for this record only ('card.number', 'bank.*.iban'). */
   sensitive?: readonly string[]
 }
@@ -110,7 +110,7 @@ export function queueRecord(input: AuditRecordInput, rules: RedactionRules): Que
   for (const side of ['before', 'after'] as const) {
     if (input[side] !== undefined && !isPlainObject(input[side])) invalid(`${side} must be an object`)
   }
-  const encrypted = checkPaths(input.model?.encryptedAttributes, 'model.encryptedAttributes')
+  const encrypted = checkPaths(input.model?.encrypted, 'model.encrypted')
   const sensitive = checkPaths(input.sensitive, 'sensitive')
   const recordRules = withRecordRules(rules, [...encrypted, ...sensitive])
   const key = toEntryValue(input.key, [], null) as { [name: string]: JsonValue }

@@ -196,7 +196,7 @@ describe('auditTrail() redaction', () => {
           action: 'update',
           entity: 'Payout',
           key: { payoutId: 'po-1' },
-          model: { encryptedAttributes: ['taxId'] },
+          model: { encrypted: ['taxId'] },
           sensitive: ['payer.email'],
           before: {
             card: { number: '4111111111111111', brand: 'visa' },

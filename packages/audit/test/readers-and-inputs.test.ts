@@ -198,7 +198,7 @@ describe('bad input', () => {
       { action: 'a', entity: 'E', key: { id: 1 }, before: 'card 4111111111111111' },
       { action: 'a', entity: 'E', key: { id: 1 }, after: [1, 2] },
       { action: 'a', entity: 'E', key: { id: 1 }, sensitive: [''] },
-      { action: 'a', entity: 'E', key: { id: 1 }, model: { encryptedAttributes: 'pan' } },
+      { action: 'a', entity: 'E', key: { id: 1 }, model: { encrypted: 'pan' } },
     ]
     const errors: unknown[] = []
     const handler = auditedHandler(client, { table: table.name, logger: () => {} }, async (_e, context) => {

@@ -1,6 +1,6 @@
 // POST /payments/{id}/capture: captures an authorised payment, all of it or part (body { amount }).
 import { PAYMENT_WRITE_LABEL } from '../http-error-responses.ts'
-import { auditModel, type PaymentContext, type PaymentEvent } from '../payment-context.ts'
+import type { PaymentContext, PaymentEvent } from '../payment-context.ts'
 import { paymentError } from '../payment-error.ts'
 import { Payment } from '../payment-model.ts'
 import { parseCapture, pathId } from '../payment-request.ts'
@@ -33,7 +33,7 @@ export async function capturePayment(event: PaymentEvent, context: PaymentContex
     key: { paymentId: id },
     before: payment,
     after,
-    model: auditModel(Payment),
+    model: Payment,
   })
   return json(200, paymentView(after))
 }

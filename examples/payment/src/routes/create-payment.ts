@@ -2,7 +2,7 @@
 // payment, its audit entry and the idempotency completion commit together or not at all.
 
 import { PAYMENT_WRITE_LABEL } from '../http-error-responses.ts'
-import { auditModel, type PaymentContext, type PaymentEvent } from '../payment-context.ts'
+import type { PaymentContext, PaymentEvent } from '../payment-context.ts'
 import { newId } from '../payment-id.ts'
 import { Payment } from '../payment-model.ts'
 import { parseCreatePayment } from '../payment-request.ts'
@@ -34,7 +34,7 @@ export async function createPayment(event: PaymentEvent, context: PaymentContext
     entity: 'Payment',
     key: { paymentId: payment.id },
     after: payment,
-    model: auditModel(Payment),
+    model: Payment,
   })
   return json(201, paymentView({ ...payment, version: 1, createdAt, updatedAt: createdAt }))
 }

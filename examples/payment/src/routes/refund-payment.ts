@@ -1,7 +1,7 @@
 // POST /payments/{id}/refunds: a partial or full refund, never more than was captured. The refund
 // item and the payment's new refunded total are written together, at the version read.
 import { PAYMENT_WRITE_LABEL } from '../http-error-responses.ts'
-import { auditModel, type PaymentContext, type PaymentEvent } from '../payment-context.ts'
+import type { PaymentContext, PaymentEvent } from '../payment-context.ts'
 import { paymentError } from '../payment-error.ts'
 import { newId } from '../payment-id.ts'
 import { Payment, Refund } from '../payment-model.ts'
@@ -51,7 +51,7 @@ export async function refundPayment(event: PaymentEvent, context: PaymentContext
     key: { paymentId },
     before: payment,
     after,
-    model: auditModel(Payment),
+    model: Payment,
   })
   context.audit.record({
     action: 'refund.create',
