@@ -11,6 +11,12 @@ export interface ItemTransformContext {
   key: AttributeMap
   /** Attributes the model marks as encrypted. */
   encryptedAttributes: readonly string[]
+  /**
+   * True when the item holds only some attributes (an update's SET values, keyed by `key`); false or
+   * absent for a whole item (create, put, batch write) and for reads. Every attribute `beforeWrite`
+   * returns is written, so derived attributes (beacons, data-key references) stay in step.
+   */
+  partial?: boolean
 }
 
 export interface ItemTransformer {

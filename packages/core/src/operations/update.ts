@@ -88,8 +88,18 @@ export interface UpdateOptions<M extends AnyModel> {
 export interface BuiltUpdate {
   input: UpdateItemCommandInput & { ExpressionAttributeValues: Record<string, AttributeValue> }
   expectedVersion: number | undefined
-  /** Value placeholders holding encrypted attributes, by attribute name. */
-  encryptedValues: Record<string, string>
+}
+
+// An update before compilation: the item transformer may still seal values and add attributes.
+interface UpdatePlan {
+  actions: UpdateAction[]
+  /** Positions in `actions` of (if-not-exists) SETs of encrypted attributes. */
+  encrypted: number[]
+  condition: Condition | undefined
+  expectedVersion: number | undefined
+  table: string
+  key: AttributeMap
+  returnValues: ReturnValuesOption
 }
 
 function attributeFor(model: AnyModel, name: string, action: string): AttributeSpec {
@@ -127,15 +137,14 @@ function entries(record: object | undefined): [string, unknown][] {
   return record === undefined ? [] : Object.entries(record).filter(([, value]) => value !== undefined)
 }
 
-/** Builds the UpdateItem without sending: pure and synchronous. */
-export function buildUpdate<M extends AnyModel>(
+function planUpdate<M extends AnyModel>(
   model: M,
   key: KeyOf<M>,
   changes: UpdateChanges<M>,
-  options: UpdateOptions<M> = {},
-): BuiltUpdate {
+  options: UpdateOptions<M>,
+): UpdatePlan {
   const actions: UpdateAction[] = []
-  const encrypted: Record<string, AttributeValue> = {}
+  const encrypted: number[] = []
   const assigned: Record<string, unknown> = { ...key }
   const touched = new Set<string>()
   const removed = new Set<string>()
@@ -143,7 +152,7 @@ export function buildUpdate<M extends AnyModel>(
     for (const [name, value] of entries(record)) {
       const attr = attributeFor(model, name, kind)
       const stored = toAttributeValue(attr, value, name)
-      if (attr.isEncrypted) encrypted[name] = stored
+      if (attr.isEncrypted) encrypted.push(actions.length)
       actions.push({ action: kind, path: name, value: stored })
       touched.add(name)
       if (kind === 'set') assigned[name] = value
@@ -233,13 +242,6 @@ export function buildUpdate<M extends AnyModel>(
     actions.push({ action: 'set', path: model.entityAttribute, value: { S: model.name } })
   }
 
-  const placeholders = new Placeholders()
-  const params = {
-    TableName: options.table ?? model.table,
-    Key: keyAttributes(model, key),
-    UpdateExpression: compileUpdate(actions, placeholders),
-    ReturnValues: options.returnValues ?? 'ALL_NEW',
-  } as UpdateItemCommandInput
   const condition = allOf(
     options.upsert ? undefined : { op: 'exists', path: model.pkAttribute },
     expectedVersion !== undefined
@@ -247,16 +249,44 @@ export function buildUpdate<M extends AnyModel>(
       : undefined,
     options.where?.(conditions),
   )
-  if (condition !== undefined) {
-    params.ConditionExpression = compileCondition(condition, placeholders, modelEncoder(model, 'conditions'))
+  return {
+    actions,
+    encrypted,
+    condition,
+    expectedVersion,
+    table: options.table ?? model.table,
+    key: keyAttributes(model, key),
+    returnValues: options.returnValues ?? 'ALL_NEW',
+  }
+}
+
+function compilePlan(model: AnyModel, plan: UpdatePlan): BuiltUpdate {
+  const placeholders = new Placeholders()
+  const params = {
+    TableName: plan.table,
+    Key: plan.key,
+    UpdateExpression: compileUpdate(plan.actions, placeholders),
+    ReturnValues: plan.returnValues,
+  } as UpdateItemCommandInput
+  if (plan.condition !== undefined) {
+    params.ConditionExpression = compileCondition(
+      plan.condition,
+      placeholders,
+      modelEncoder(model, 'conditions'),
+    )
     params.ReturnValuesOnConditionCheckFailure = 'ALL_OLD'
   }
-  const encryptedValues: Record<string, string> = {}
-  for (const [placeholder, value] of Object.entries(placeholders.values)) {
-    for (const [name, stored] of Object.entries(encrypted))
-      if (stored === value) encryptedValues[name] = placeholder
-  }
-  return { input: placeholders.attach(params) as BuiltUpdate['input'], expectedVersion, encryptedValues }
+  return { input: placeholders.attach(params) as BuiltUpdate['input'], expectedVersion: plan.expectedVersion }
+}
+
+/** Builds the UpdateItem without sending (encrypted values not yet sealed): pure and synchronous. */
+export function buildUpdate<M extends AnyModel>(
+  model: M,
+  key: KeyOf<M>,
+  changes: UpdateChanges<M>,
+  options: UpdateOptions<M> = {},
+): BuiltUpdate {
+  return compilePlan(model, planUpdate(model, key, changes, options))
 }
 
 // An index key is a rendering of attributes; changing one of them must re-render the key, or the
@@ -311,14 +341,55 @@ export function updateParams<M extends AnyModel>(
   return buildUpdate(model, key, changes, options).input
 }
 
-async function encryptValues(db: Db, model: AnyModel, table: string, built: BuiltUpdate): Promise<void> {
-  const names = Object.keys(built.encryptedValues)
-  if (names.length === 0) return
-  const values = built.input.ExpressionAttributeValues
-  const plain: AttributeMap = {}
-  for (const name of names) plain[name] = values[built.encryptedValues[name]!]!
-  const sealed = await transformForWrite(db, model, table, plain, built.input.Key as AttributeMap)
-  for (const name of names) values[built.encryptedValues[name]!] = sealed[name]!
+// Seals encrypted values through the item transformer (as a partial item: only these values and the
+// key) and SETs every other attribute it returns, so a beacon or data-key reference derived from the
+// old value never outlives it.
+async function sealEncrypted(db: Db, model: AnyModel, plan: UpdatePlan): Promise<void> {
+  for (const kind of ['set', 'setIfNotExists'] as const) {
+    const positions = plan.encrypted.filter((position) => plan.actions[position]!.action === kind)
+    if (positions.length === 0) continue
+    const plain: AttributeMap = {}
+    for (const position of positions) {
+      const action = plan.actions[position] as { path: string; value: AttributeValue }
+      plain[action.path] = action.value
+    }
+    const sealed = await transformForWrite(db, model, plan.table, plain, plan.key)
+    for (const position of positions) {
+      const name = plan.actions[position]!.path as string
+      // Sending the plaintext because a codec skipped a field would defeat `.encrypted()`.
+      if (sealed[name] === undefined) {
+        throw new ValidationError(`${model.name}: the item transformer returned no value for ${name}`)
+      }
+      plan.actions[position] = { action: kind, path: name, value: sealed[name] }
+    }
+    for (const [name, value] of Object.entries(sealed)) {
+      if (name in plain) continue
+      if (name in plan.key) {
+        throw new ValidationError(`${model.name}: the item transformer cannot write key attribute ${name}`)
+      }
+      // if_not_exists may keep the old value while a derived attribute (its beacon) would change or
+      // stay stale: refuse rather than leave the two out of step.
+      if (kind === 'setIfNotExists') {
+        throw new ValidationError(
+          `${model.name}: setIfNotExists on ${Object.keys(plain).join(', ')} cannot keep ${name} in step; use set`,
+        )
+      }
+      plan.actions.push({ action: 'set', path: name, value })
+    }
+  }
+}
+
+/** The update as sent: encrypted values sealed, derived attributes set. */
+async function sealedUpdate<M extends AnyModel>(
+  db: Db,
+  model: M,
+  key: KeyOf<M>,
+  changes: UpdateChanges<M>,
+  options: UpdateOptions<M>,
+): Promise<BuiltUpdate> {
+  const plan = planUpdate(model, key, changes, options)
+  await sealEncrypted(db, model, plan)
+  return compilePlan(model, plan)
 }
 
 /** Sends an update; returns the item as ReturnValues asks (ALL_NEW by default). */
@@ -330,8 +401,7 @@ export async function updateItem<M extends AnyModel>(
   options: Omit<UpdateOptions<M>, 'table'> = {},
 ): Promise<ItemOf<M> | undefined> {
   const table = db.tableName(model.table)
-  const built = buildUpdate(model, key, changes, { ...options, table })
-  await encryptValues(db, model, table, built)
+  const built = await sealedUpdate(db, model, key, changes, { ...options, table })
   try {
     const output = await db.send(new UpdateItemCommand(built.input))
     return output.Attributes === undefined ? undefined : await readItem(db, model, table, output.Attributes)
@@ -351,8 +421,7 @@ export async function updateTransactItem<M extends AnyModel>(
   options: Omit<UpdateOptions<M>, 'table' | 'returnValues'> = {},
 ): Promise<TransactWriteItem> {
   const table = db.tableName(model.table)
-  const built = buildUpdate(model, key, changes, { ...options, table })
-  await encryptValues(db, model, table, built)
+  const built = await sealedUpdate(db, model, key, changes, { ...options, table })
   const { ReturnValues: _ignored, ...rest } = built.input
   return { Update: rest as NonNullable<TransactWriteItem['Update']> }
 }

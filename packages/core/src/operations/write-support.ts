@@ -25,13 +25,16 @@ function transformContext(model: AnyModel, table: string, item: AttributeMap): I
   return { table, model: model.name, key, encryptedAttributes: model.encrypted }
 }
 
-/** Runs the db's transformer over an item about to be written, when the model has encrypted attributes. */
+/**
+ * Runs the db's transformer over an item about to be written, when the model has encrypted attributes.
+ * `partialKey` is the item's key when `item` holds only some attributes (an update's SET values).
+ */
 export async function transformForWrite(
   db: Db,
   model: AnyModel,
   table: string,
   item: AttributeMap,
-  key: AttributeMap = item,
+  partialKey?: AttributeMap,
 ): Promise<AttributeMap> {
   if (model.encrypted.length === 0 || !model.encrypted.some((name) => item[name] !== undefined)) return item
   const transformer = db.options.transformer
@@ -39,7 +42,10 @@ export async function transformForWrite(
   if (transformer === undefined) {
     throw new ValidationError(`${model.name} has encrypted attributes but the db has no item transformer`)
   }
-  return transformer.beforeWrite(item, { ...transformContext(model, table, key) })
+  return transformer.beforeWrite(item, {
+    ...transformContext(model, table, partialKey ?? item),
+    partial: partialKey !== undefined,
+  })
 }
 
 /** Runs the db's transformer over an item just read, then decodes it to the model's item type. */
