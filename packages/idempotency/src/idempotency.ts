@@ -5,6 +5,7 @@ import { DeleteItemCommand } from '@aws-sdk/client-dynamodb'
 import { type Db, type DynamormError, isDynamormError } from '@dynamorm/core'
 import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
+import { acquire } from './acquire.ts'
 import {
   COMPLETION_LABEL,
   completionUpdate,
@@ -26,9 +27,9 @@ import {
 } from './errors.ts'
 import { fingerprint } from './fingerprint.ts'
 import { headerValue, httpErrorResult, httpOperation, isHttpEvent } from './http-event.ts'
-import { type LockRequest, lockInput, sendLock } from './lock.ts'
+import type { LockRequest } from './lock.ts'
 import type { IdempotencyOptions } from './options.ts'
-import { applyReconciliation, type ReconcileOutcome } from './reconciliation.ts'
+import type { ReconcileOutcome } from './reconciliation.ts'
 import { publicRecord, type RecordTable } from './record.ts'
 import { assertValidKey, recordKey } from './record-key.ts'
 import { replayResponse, responseStatus } from './replay.ts'
@@ -64,9 +65,6 @@ interface RequestState {
   owned: OwnedRecord | undefined
 }
 
-// Bounds the lock loop: a fenced takeover can find the record released, then lock afresh once more.
-const MAX_LOCK_ATTEMPTS = 3
-
 /** The default storage rule: keep real outcomes, release on "try again" answers (409, 429) and 5xx. */
 function storesOutcome(response: unknown, http: boolean): boolean {
   const status = responseStatus(response, http)
@@ -91,7 +89,12 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
 
   // The middleware's refusals: an API Gateway result for HTTP events (so a caller sees 409, not 500),
   // a thrown typed error otherwise.
-  const refuse = (request: IdempotencyRequestArg, http: boolean, error: DynamormError, headers = {}) => {
+  const refuse = (
+    request: IdempotencyRequestArg,
+    http: boolean,
+    error: DynamormError,
+    headers: Record<string, string> = {},
+  ) => {
     if (!(http && config.httpResponses)) throw error
     request.earlyResponse = httpErrorResult(error, headers) as TResult
   }
@@ -157,18 +160,18 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
       takeOverExpiredLease: config.onExpiredLease === 'reexecute',
     }
 
-    let outcome: ReconcileOutcome = { kind: 'absent' }
+    let outcome: ReconcileOutcome
     try {
-      for (let attempt = 0; attempt < MAX_LOCK_ATTEMPTS && outcome.kind === 'absent'; attempt++) {
-        outcome = await sendLock(db, lock, lockInput(lock))
-        if (outcome.kind === 'lease-expired' && config.reconcile && config.onExpiredLease === 'report') {
-          const decision = await config.reconcile(publicRecord(outcome.record), event, context)
-          outcome = await applyReconciliation(db, lock, outcome.record, decision, encode)
-        }
-      }
+      outcome = await acquire(db, lock, {
+        reconcile:
+          config.reconcile && config.onExpiredLease === 'report'
+            ? (record) => config.reconcile!(record, event, context)
+            : undefined,
+        encode,
+      })
     } catch (error) {
-      // Throttled after the SDK's retries, or DynamoDB unreachable: nothing was written, say so cleanly.
-      // (core's ThrottledError 429, ServiceUnavailableError 503, the client's DeadlineExceededError 503)
+      // Throttled after the SDK's retries, DynamoDB unreachable, or the Lambda deadline too close
+      // (429 / 503): nothing was written, so the caller may simply retry.
       if (isDynamormError(error) && (error.status === 429 || error.status === 503)) {
         return refuse(request, http, error, { 'retry-after': '1' })
       }
@@ -212,8 +215,8 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
           new IdempotencyOutcomeUnknownError({ details: { record: publicRecord(outcome.record) } }),
         )
       case 'absent':
-        // Only a record that keeps vanishing between conditional writes gets here.
-        throw new IdempotencyConfigurationError('The idempotency record kept changing while locking')
+        // The record kept vanishing between conditional writes: others are on it, retry shortly.
+        return refuse(request, http, new IdempotencyInFlightError(1), { 'retry-after': '1' })
     }
   }
 
@@ -253,10 +256,7 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
         ? request.error
         : new IdempotencyLeaseLostError({ cause: request.error })
       request.error = error
-      if (http && config.httpResponses) {
-        request.response = httpErrorResult(error) as TResult
-        return answer(request, request.response)
-      }
+      if (http && config.httpResponses) answer(request, httpErrorResult(error))
       return
     }
     await releaseQuietly(db, owned)
