@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Db, type ItemTransformer, isDynamormError } from '../src/index.ts'
-import { Payment, paymentsDb, type TestDb, uniqueId } from './fixtures.ts'
+import { newPayment, Payment, paymentsDb, type TestDb, uniqueId } from './fixtures.ts'
 
 let env: TestDb
 let db: Db
@@ -9,14 +9,6 @@ beforeAll(async () => {
   db = env.db
 })
 afterAll(() => env.table.delete())
-
-const newPayment = (overrides: Record<string, unknown> = {}) => ({
-  partnerId: 'p1',
-  id: uniqueId('pay'),
-  amount: 1250,
-  status: 'PENDING' as const,
-  ...overrides,
-})
 
 describe('create, get, put, delete', () => {
   it('creates an item with defaults, version 1 and timestamps, and reads it back unchanged', async () => {

@@ -4,7 +4,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Db, type ItemTransformer, isDynamormError, marshallItem, unmarshallItem } from '../src/index.ts'
 import { beaconCodec, beaconOf, sealedOf } from './beacon-codec.ts'
-import { Payment, paymentsDb, type TestDb, uniqueId } from './fixtures.ts'
+import { newPayment, Payment, paymentsDb, type TestDb } from './fixtures.ts'
 
 let env: TestDb
 let db: Db
@@ -13,14 +13,6 @@ beforeAll(async () => {
   db = env.db
 })
 afterAll(() => env.table.delete())
-
-const newPayment = (overrides: Record<string, unknown> = {}) => ({
-  partnerId: 'p1',
-  id: uniqueId('pay'),
-  amount: 1250,
-  status: 'PENDING' as const,
-  ...overrides,
-})
 
 /** The item as stored, bypassing the model and the transformer. */
 async function stored(id: string): Promise<Record<string, unknown> | undefined> {

@@ -105,3 +105,12 @@ export async function paymentsDb(options: Partial<DbOptions> = {}): Promise<Test
 
 let counter = 0
 export const uniqueId = (prefix = 'id') => `${prefix}-${Date.now().toString(36)}-${counter++}`
+
+/** A Payment input for partner p1 with a fresh id; `overrides` replace or add attributes. */
+export const newPayment = (overrides: Record<string, unknown> = {}) => ({
+  partnerId: 'p1',
+  id: uniqueId('pay'),
+  amount: 1250,
+  status: 'PENDING' as const,
+  ...overrides,
+})

@@ -4,23 +4,11 @@ import {
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb'
 import type { Db } from '../db.ts'
-import {
-  allOf,
-  type Condition,
-  type ConditionBuilder,
-  compileCondition,
-  conditions,
-} from '../expressions/condition.ts'
+import type { Condition, ConditionBuilder } from '../expressions/condition.ts'
 import { Placeholders } from '../expressions/placeholders.ts'
-import {
-  type AnyModel,
-  type ItemOf,
-  type KeyOf,
-  keyAttributes,
-  modelEncoder,
-  type PlainItemOf,
-} from '../model.ts'
-import { mapConditionFailure, readItem } from './write-support.ts'
+import { type AnyModel, type ItemOf, type KeyOf, keyAttributes, type PlainItemOf } from '../model.ts'
+import { attachCondition, writeCondition } from './write-condition.ts'
+import { sendWrite, withoutReturnValues } from './write-support.ts'
 
 export interface DeleteOptions<M extends AnyModel> {
   table?: string
@@ -47,20 +35,16 @@ export function buildDelete<M extends AnyModel>(
     ReturnValues: 'ALL_OLD',
   }
   const expectedVersion = model.version === undefined ? undefined : options.expectedVersion
-  const condition = allOf(
-    options.mustExist || expectedVersion !== undefined
-      ? { op: 'exists', path: model.pkAttribute }
-      : undefined,
-    expectedVersion !== undefined
-      ? { op: 'compare', path: model.version!, comparator: '=', value: expectedVersion }
-      : undefined,
-    options.where?.(conditions),
-  )
-  if (condition === undefined) return { input: params, expectedVersion }
   const placeholders = new Placeholders()
-  params.ConditionExpression = compileCondition(condition, placeholders, modelEncoder(model, 'conditions'))
-  params.ReturnValuesOnConditionCheckFailure = 'ALL_OLD'
-  return { input: placeholders.attach(params), expectedVersion }
+  const condition = writeCondition(model, {
+    mustExist: options.mustExist || expectedVersion !== undefined,
+    expectedVersion,
+    where: options.where,
+  })
+  return {
+    input: placeholders.attach(attachCondition(model, params, condition, placeholders)),
+    expectedVersion,
+  }
 }
 
 /** The DeleteItem input: pure and synchronous. */
@@ -81,15 +65,10 @@ export async function deleteItem<M extends AnyModel>(
 ): Promise<ItemOf<M> | undefined> {
   const table = db.tableName(model.table)
   const built = buildDelete(model, key, { ...options, table })
-  try {
-    const output = await db.send(new DeleteItemCommand(built.input))
-    return output.Attributes === undefined ? undefined : await readItem(db, model, table, output.Attributes)
-  } catch (error) {
-    throw await mapConditionFailure(error, db, model, table, {
-      expectedVersion: built.expectedVersion,
-      requireExisting: options.mustExist || built.expectedVersion !== undefined,
-    })
-  }
+  return sendWrite(db, model, table, () => db.send(new DeleteItemCommand(built.input)), {
+    expectedVersion: built.expectedVersion,
+    requireExisting: options.mustExist || built.expectedVersion !== undefined,
+  })
 }
 
 export function deleteTransactItem<M extends AnyModel>(
@@ -99,6 +78,5 @@ export function deleteTransactItem<M extends AnyModel>(
   options: Omit<DeleteOptions<M>, 'table'> = {},
 ): TransactWriteItem {
   const { input } = buildDelete(model, key, { ...options, table: db.tableName(model.table) })
-  const { ReturnValues: _ignored, ...rest } = input
-  return { Delete: rest as NonNullable<TransactWriteItem['Delete']> }
+  return { Delete: withoutReturnValues(input) as NonNullable<TransactWriteItem['Delete']> }
 }

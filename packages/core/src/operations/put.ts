@@ -3,13 +3,7 @@
 import { PutItemCommand, type PutItemCommandInput, type TransactWriteItem } from '@aws-sdk/client-dynamodb'
 import type { Db } from '../db.ts'
 import { ValidationError } from '../errors.ts'
-import {
-  allOf,
-  type Condition,
-  type ConditionBuilder,
-  compileCondition,
-  conditions,
-} from '../expressions/condition.ts'
+import type { Condition, ConditionBuilder } from '../expressions/condition.ts'
 import { Placeholders } from '../expressions/placeholders.ts'
 import { assertItemSize } from '../item-size.ts'
 import type { AttributeMap } from '../marshall.ts'
@@ -18,11 +12,11 @@ import {
   fromStoredItem,
   type InputOf,
   type ItemOf,
-  modelEncoder,
   type PlainItemOf,
   toStoredItem,
 } from '../model.ts'
-import { mapConditionFailure, transformForWrite } from './write-support.ts'
+import { attachCondition, writeCondition } from './write-condition.ts'
+import { sendWrite, transformForWrite } from './write-support.ts'
 
 export interface PutOptions<M extends AnyModel> {
   /** Physical table name (default: the model's logical table name). */
@@ -66,22 +60,15 @@ export function buildPut<M extends AnyModel>(
   const placeholders = new Placeholders()
   // A versioned put without a version may only create: it cannot know what it would overwrite.
   const mustBeNew = mode === 'create' || (model.version !== undefined && expectedVersion === undefined)
-  const condition = allOf(
-    mustBeNew ? { op: 'notExists', path: model.pkAttribute } : undefined,
-    expectedVersion !== undefined
-      ? { op: 'compare', path: model.version!, comparator: '=', value: expectedVersion }
-      : undefined,
-    options.where?.(conditions),
-  )
+  const condition = writeCondition(model, { mustBeNew, expectedVersion, where: options.where })
   const params: PutItemCommandInput & { Item: AttributeMap; TableName: string } = {
     TableName: options.table ?? model.table,
     Item: item,
   }
-  if (condition !== undefined) {
-    params.ConditionExpression = compileCondition(condition, placeholders, modelEncoder(model, 'conditions'))
-    params.ReturnValuesOnConditionCheckFailure = 'ALL_OLD'
+  return {
+    input: placeholders.attach(attachCondition(model, params, condition, placeholders)),
+    expectedVersion,
   }
-  return { input: placeholders.attach(params), expectedVersion }
 }
 
 /** The PutItem input for a create (fails if the item exists). */
@@ -115,11 +102,9 @@ export async function putItem<M extends AnyModel>(
   const plainItem = built.input.Item
   built.input.Item = await transformForWrite(db, model, table, plainItem)
   if (built.input.Item !== plainItem) assertItemSize(built.input.Item)
-  try {
-    await db.send(new PutItemCommand(built.input))
-  } catch (error) {
-    throw await mapConditionFailure(error, db, model, table, { expectedVersion: built.expectedVersion })
-  }
+  await sendWrite(db, model, table, () => db.send(new PutItemCommand(built.input)), {
+    expectedVersion: built.expectedVersion,
+  })
   return fromStoredItem(model, plainItem)
 }
 

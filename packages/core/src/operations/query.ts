@@ -1,29 +1,16 @@
 // Query by partition key (on the table or an explicit index). A query never falls back to a scan:
 // without every partition-key value it does not compile, and at runtime it is a ValidationError.
 import { type AttributeValue, QueryCommand, type QueryCommandInput } from '@aws-sdk/client-dynamodb'
-import { decodeCursor, encodeCursor } from '../cursor.ts'
+import { decodeCursor } from '../cursor.ts'
 import type { Db } from '../db.ts'
 import { ValidationError } from '../errors.ts'
-import {
-  allOf,
-  type Condition,
-  type ConditionBuilder,
-  compileCondition,
-  conditions,
-} from '../expressions/condition.ts'
+import type { Condition, ConditionBuilder } from '../expressions/condition.ts'
 import { Placeholders } from '../expressions/placeholders.ts'
-import { compileProjection } from '../expressions/projection.ts'
 import { type KeyTemplate, renderKey, renderKeyPrefix, type TemplateVariables } from '../key-template.ts'
-import type { AttributeMap } from '../marshall.ts'
-import {
-  type AnyModel,
-  assertPlainPath,
-  type IndexNamesOf,
-  type ItemOf,
-  modelEncoder,
-  type PlainItemOf,
-} from '../model.ts'
-import { readItem } from './write-support.ts'
+import type { AnyModel, IndexNamesOf, ItemOf, PlainItemOf } from '../model.ts'
+import { applyReadOptions, type Page, readPages } from './read-pages.ts'
+
+export type { Page } from './read-pages.ts'
 
 type Types<M extends AnyModel> = NonNullable<M['~types']>
 type Vars<S> = S extends string ? TemplateVariables<S> : never
@@ -78,14 +65,6 @@ export interface QueryOptions<
   includeExpired?: boolean
   table?: string
   now?: Date
-}
-
-export interface Page<T> {
-  items: T[]
-  /** Pass to the next query to continue; undefined at the end. */
-  cursor: string | undefined
-  count: number
-  scannedCount: number
 }
 
 interface Target {
@@ -167,99 +146,10 @@ export function queryParams<M extends AnyModel, const N extends IndexNamesOf<M> 
     KeyConditionExpression: keyCondition,
   }
   if (where.indexName !== undefined) params.IndexName = where.indexName
-  const filter = allOf(
-    // Single-table design: only this entity's items, whatever else shares the partition.
-    { op: 'compare', path: model.entityAttribute, comparator: '=', value: model.name },
-    expiryFilter(model, options),
-    options.filter?.(conditions),
-  ) as Condition
-  params.FilterExpression = compileCondition(filter, placeholders, modelEncoder(model, 'filters'))
-  if (options.projection !== undefined) {
-    for (const path of options.projection) assertPlainPath(model, path as string, 'projections')
-    params.ProjectionExpression = compileProjection(options.projection as string[], placeholders)
-  }
+  applyReadOptions(model, params, options, placeholders)
   if (options.order === 'desc') params.ScanIndexForward = false
-  if (options.limit !== undefined) {
-    if (!Number.isSafeInteger(options.limit) || options.limit < 1)
-      throw new ValidationError('limit must be a positive integer')
-    params.Limit = options.limit
-  }
-  if (options.consistent) params.ConsistentRead = true
   if (exclusiveStartKey !== undefined) params.ExclusiveStartKey = exclusiveStartKey
   return placeholders.attach(params)
-}
-
-export function expiryFilter(
-  model: AnyModel,
-  options: { includeExpired?: boolean; now?: Date },
-): Condition | undefined {
-  if (model.ttl === undefined || options.includeExpired) return undefined
-  const now = Math.floor((options.now ?? new Date()).getTime() / 1000)
-  return {
-    op: 'or',
-    conditions: [
-      { op: 'notExists', path: model.ttl },
-      {
-        op: 'compare',
-        path: model.ttl,
-        comparator: '>',
-        value: model.attributes[model.ttl]?.kind === 'number' ? now : new Date(now * 1000),
-      },
-    ],
-  }
-}
-
-export interface PagedRequest {
-  Limit?: number
-  ExclusiveStartKey?: Record<string, AttributeValue>
-}
-
-/** Reads pages until the limit, the page count or the end; shared by query and scan. */
-export async function readPages<M extends AnyModel>(
-  db: Db,
-  model: M,
-  table: string,
-  params: PagedRequest & { IndexName?: string },
-  send: (input: PagedRequest) => Promise<{
-    Items?: AttributeMap[]
-    LastEvaluatedKey?: AttributeMap
-    Count?: number
-    ScannedCount?: number
-  }>,
-  options: { limit?: number; pages?: number | 'all' },
-  cursorScope: { table: string; index?: string | undefined },
-): Promise<Page<Item<M>>> {
-  // With a limit and no page count, keep reading until the limit is met: DynamoDB's Limit counts items
-  // evaluated before the filter, so one page can come back short while more matches remain.
-  const maxPages =
-    options.pages === 'all' || (options.pages === undefined && options.limit !== undefined)
-      ? Number.POSITIVE_INFINITY
-      : (options.pages ?? 1)
-  if (maxPages !== Number.POSITIVE_INFINITY && (!Number.isSafeInteger(maxPages) || maxPages < 1)) {
-    throw new ValidationError("pages must be a positive integer or 'all'")
-  }
-  const stored: AttributeMap[] = []
-  let startKey = params.ExclusiveStartKey
-  let count = 0
-  let scannedCount = 0
-  for (let page = 0; page < maxPages; page++) {
-    const remaining = options.limit === undefined ? undefined : options.limit - count
-    const input: PagedRequest = { ...params, ExclusiveStartKey: startKey }
-    if (remaining !== undefined) input.Limit = remaining
-    const output = await send(input)
-    stored.push(...(output.Items ?? []))
-    count += output.Count ?? 0
-    scannedCount += output.ScannedCount ?? 0
-    startKey = output.LastEvaluatedKey
-    if (startKey === undefined || (options.limit !== undefined && count >= options.limit)) break
-  }
-  const items = await Promise.all(stored.map((item) => readItem(db, model, table, item)))
-  return {
-    items,
-    cursor: startKey === undefined ? undefined : encodeCursor(startKey, cursorScope, db.options.cursorSecret),
-    count,
-    scannedCount,
-  }
 }
 
 /** Runs a query through the db. */
@@ -295,12 +185,14 @@ export async function queryCount<M extends AnyModel, const N extends IndexNamesO
   const table = db.tableName(model.table)
   const params = queryParams(model, key, { ...options, table } as QueryOptions<M, N, any>)
   params.Select = 'COUNT'
-  let count = 0
-  let startKey: Record<string, AttributeValue> | undefined
-  do {
-    const output = await db.send(new QueryCommand({ ...params, ExclusiveStartKey: startKey }))
-    count += output.Count ?? 0
-    startKey = output.LastEvaluatedKey
-  } while (startKey !== undefined)
-  return count
+  const counted = await readPages(
+    db,
+    model,
+    table,
+    params,
+    (input) => db.send(new QueryCommand({ ...params, ...input })),
+    { pages: 'all' },
+    { table, index: options.index },
+  )
+  return counted.count
 }

@@ -3,17 +3,10 @@ import { ScanCommand, type ScanCommandInput } from '@aws-sdk/client-dynamodb'
 import { decodeCursor } from '../cursor.ts'
 import type { Db } from '../db.ts'
 import { ValidationError } from '../errors.ts'
-import {
-  allOf,
-  type Condition,
-  type ConditionBuilder,
-  compileCondition,
-  conditions,
-} from '../expressions/condition.ts'
+import type { Condition, ConditionBuilder } from '../expressions/condition.ts'
 import { Placeholders } from '../expressions/placeholders.ts'
-import { compileProjection } from '../expressions/projection.ts'
-import { type AnyModel, assertPlainPath, type ItemOf, modelEncoder, type PlainItemOf } from '../model.ts'
-import { expiryFilter, type Page, readPages } from './query.ts'
+import type { AnyModel, ItemOf, PlainItemOf } from '../model.ts'
+import { applyReadOptions, type Page, readPages } from './read-pages.ts'
 
 export interface ScanOptions<M extends AnyModel, P = keyof PlainItemOf<M>> {
   filter?: (c: ConditionBuilder<PlainItemOf<M>>) => Condition
@@ -43,22 +36,7 @@ export function scanParams<M extends AnyModel>(
     if (index === undefined) throw new ValidationError(`${model.name} has no index ${options.index}`)
     params.IndexName = index.name
   }
-  const filter = allOf(
-    { op: 'compare', path: model.entityAttribute, comparator: '=', value: model.name },
-    expiryFilter(model, options),
-    options.filter?.(conditions),
-  ) as Condition
-  params.FilterExpression = compileCondition(filter, placeholders, modelEncoder(model, 'filters'))
-  if (options.projection !== undefined) {
-    for (const path of options.projection) assertPlainPath(model, path as string, 'projections')
-    params.ProjectionExpression = compileProjection(options.projection as string[], placeholders)
-  }
-  if (options.limit !== undefined) {
-    if (!Number.isSafeInteger(options.limit) || options.limit < 1)
-      throw new ValidationError('limit must be a positive integer')
-    params.Limit = options.limit
-  }
-  if (options.consistent) params.ConsistentRead = true
+  applyReadOptions(model, params, options, placeholders)
   return placeholders.attach(params)
 }
 

@@ -7,16 +7,11 @@ import {
 } from '@aws-sdk/client-dynamodb'
 import type { Db } from '../db.ts'
 import { TransactionTooLargeError, ValidationError } from '../errors.ts'
-import {
-  allOf,
-  type Condition,
-  type ConditionBuilder,
-  compileCondition,
-  conditions,
-} from '../expressions/condition.ts'
+import type { Condition, ConditionBuilder } from '../expressions/condition.ts'
 import { Placeholders } from '../expressions/placeholders.ts'
-import { type AnyModel, type KeyOf, keyAttributes, modelEncoder, type PlainItemOf } from '../model.ts'
+import { type AnyModel, type KeyOf, keyAttributes, type PlainItemOf } from '../model.ts'
 import { MAX_TRANSACTION_ITEMS } from '../unit-of-work.ts'
+import { attachCondition, writeCondition } from './write-condition.ts'
 
 /** The TransactWriteItems input: checks the size limit before anything is sent. */
 export function transactWriteParams(
@@ -55,15 +50,9 @@ export function conditionCheckParams<M extends AnyModel>(
   options: { table?: string; mustExist?: boolean } = {},
 ): TransactWriteItem {
   const placeholders = new Placeholders()
-  const condition = allOf(
-    options.mustExist === false ? undefined : { op: 'exists', path: model.pkAttribute },
-    where(conditions),
-  ) as Condition
-  const check = {
-    TableName: options.table ?? model.table,
-    Key: keyAttributes(model, key),
-    ConditionExpression: compileCondition(condition, placeholders, modelEncoder(model, 'conditions')),
-    ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-  }
-  return { ConditionCheck: placeholders.attach(check) }
+  const condition = writeCondition(model, { mustExist: options.mustExist !== false, where })
+  // `where` is required, so there is always a condition and attachCondition always sets it.
+  const check = { TableName: options.table ?? model.table, Key: keyAttributes(model, key) }
+  attachCondition(model, check as { ConditionExpression?: string }, condition, placeholders)
+  return { ConditionCheck: placeholders.attach(check) as NonNullable<TransactWriteItem['ConditionCheck']> }
 }

@@ -10,13 +10,7 @@ import {
 import { type AttributeSpec, toAttributeValue } from '../attributes.ts'
 import type { Db } from '../db.ts'
 import { ValidationError } from '../errors.ts'
-import {
-  allOf,
-  type Condition,
-  type ConditionBuilder,
-  compileCondition,
-  conditions,
-} from '../expressions/condition.ts'
+import type { Condition, ConditionBuilder } from '../expressions/condition.ts'
 import { type AttributePath, Placeholders } from '../expressions/placeholders.ts'
 import { compileUpdate, type UpdateAction } from '../expressions/update.ts'
 import { renderKey } from '../key-template.ts'
@@ -27,10 +21,10 @@ import {
   type ItemOf,
   type KeyOf,
   keyAttributes,
-  modelEncoder,
   type PlainItemOf,
 } from '../model.ts'
-import { mapConditionFailure, readItem, transformForWrite } from './write-support.ts'
+import { attachCondition, writeCondition } from './write-condition.ts'
+import { sendWrite, transformForWrite, withoutReturnValues } from './write-support.ts'
 
 type Types<M extends AnyModel> = NonNullable<M['~types']>
 /** Attributes an update may change: not key attributes, not the version, not the timestamps. */
@@ -242,13 +236,11 @@ function planUpdate<M extends AnyModel>(
     actions.push({ action: 'set', path: model.entityAttribute, value: { S: model.name } })
   }
 
-  const condition = allOf(
-    options.upsert ? undefined : { op: 'exists', path: model.pkAttribute },
-    expectedVersion !== undefined
-      ? { op: 'compare', path: model.version!, comparator: '=', value: expectedVersion }
-      : undefined,
-    options.where?.(conditions),
-  )
+  const condition = writeCondition(model, {
+    mustExist: !options.upsert,
+    expectedVersion,
+    where: options.where,
+  })
   return {
     actions,
     encrypted,
@@ -268,14 +260,7 @@ function compilePlan(model: AnyModel, plan: UpdatePlan): BuiltUpdate {
     UpdateExpression: compileUpdate(plan.actions, placeholders),
     ReturnValues: plan.returnValues,
   } as UpdateItemCommandInput
-  if (plan.condition !== undefined) {
-    params.ConditionExpression = compileCondition(
-      plan.condition,
-      placeholders,
-      modelEncoder(model, 'conditions'),
-    )
-    params.ReturnValuesOnConditionCheckFailure = 'ALL_OLD'
-  }
+  attachCondition(model, params, plan.condition, placeholders)
   return { input: placeholders.attach(params) as BuiltUpdate['input'], expectedVersion: plan.expectedVersion }
 }
 
@@ -402,15 +387,10 @@ export async function updateItem<M extends AnyModel>(
 ): Promise<ItemOf<M> | undefined> {
   const table = db.tableName(model.table)
   const built = await sealedUpdate(db, model, key, changes, { ...options, table })
-  try {
-    const output = await db.send(new UpdateItemCommand(built.input))
-    return output.Attributes === undefined ? undefined : await readItem(db, model, table, output.Attributes)
-  } catch (error) {
-    throw await mapConditionFailure(error, db, model, table, {
-      expectedVersion: built.expectedVersion,
-      requireExisting: !options.upsert,
-    })
-  }
+  return sendWrite(db, model, table, () => db.send(new UpdateItemCommand(built.input)), {
+    expectedVersion: built.expectedVersion,
+    requireExisting: !options.upsert,
+  })
 }
 
 export async function updateTransactItem<M extends AnyModel>(
@@ -422,6 +402,5 @@ export async function updateTransactItem<M extends AnyModel>(
 ): Promise<TransactWriteItem> {
   const table = db.tableName(model.table)
   const built = await sealedUpdate(db, model, key, changes, { ...options, table })
-  const { ReturnValues: _ignored, ...rest } = built.input
-  return { Update: rest as NonNullable<TransactWriteItem['Update']> }
+  return { Update: withoutReturnValues(built.input) as NonNullable<TransactWriteItem['Update']> }
 }

@@ -113,6 +113,32 @@ export async function mapConditionFailure(
   )
 }
 
+/**
+ * Sends a write; a failed condition becomes the error mapConditionFailure picks, and returned
+ * attributes (ReturnValues) come back decoded.
+ */
+export async function sendWrite<M extends AnyModel>(
+  db: Db,
+  model: M,
+  table: string,
+  send: () => Promise<{ Attributes?: Record<string, AttributeValue> | undefined }>,
+  failure: { expectedVersion: number | undefined; requireExisting?: boolean },
+): Promise<ItemOf<M> | undefined> {
+  let output: { Attributes?: Record<string, AttributeValue> | undefined }
+  try {
+    output = await send()
+  } catch (error) {
+    throw await mapConditionFailure(error, db, model, table, failure)
+  }
+  return output.Attributes === undefined ? undefined : readItem(db, model, table, output.Attributes)
+}
+
+/** A write's input as a transaction item: TransactWriteItems takes no ReturnValues. */
+export function withoutReturnValues<T extends { ReturnValues?: unknown }>(input: T): Omit<T, 'ReturnValues'> {
+  const { ReturnValues: _ignored, ...rest } = input
+  return rest
+}
+
 /** The TTL is projected to hide expired items; it is not returned unless it was asked for. */
 export function withoutUnaskedTtl(
   model: AnyModel,
