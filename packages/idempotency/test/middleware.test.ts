@@ -465,18 +465,23 @@ describe('configuration', () => {
   })
 
   it('sizes the lease from the Lambda’s remaining time, never past it', async () => {
-    const seen: number[] = []
+    const leases: number[] = []
     const handler = middy()
       .use(httpJsonBodyParser())
       .use(clientMiddleware())
       .use(idempotency({ table: records.name, leaseMs: 60_000, leaseMarginMs: 1000 }))
       .handler(async (_event, context) => {
-        seen.push(context.idempotency.leaseExpiresAt! - Date.now())
+        // The lock as written, read while it is held: lease end minus lock time.
+        const lock = await readRecord(records.name, context.idempotency.recordKey)
+        leases.push((lock?.leaseExpiresAt as number) - (lock?.lockedAt as number))
         return { statusCode: 200 }
       }) as unknown as Handler
     await invoke(handler, payment(newKey()), lambdaContext({ timeoutMs: 10_000 }))
-    expect(seen[0]).toBeLessThanOrEqual(9_000)
-    expect(seen[0]).toBeGreaterThan(0)
+    await invoke(handler, payment(newKey()), lambdaContext({ timeoutMs: 120_000 }))
+    // 10 s Lambda: at most its remaining time minus the margin. 120 s Lambda: the 60 s cap.
+    expect(leases[0]).toBeGreaterThanOrEqual(1)
+    expect(leases[0]).toBeLessThanOrEqual(9_000)
+    expect(leases[1]).toBe(60_000)
   })
 
   it('exposes key, record key and fingerprint to the handler', async () => {
