@@ -8,7 +8,7 @@ import { Entity } from './entity.ts'
 import type { ItemTransformer } from './item-transformer.ts'
 import type { AnyModel } from './model.ts'
 import { resolveTableName, type TableNameResolver } from './table-names.ts'
-import { type QueueOptions, UnitOfWork } from './unit-of-work.ts'
+import { type CommitListener, type QueueOptions, UnitOfWork } from './unit-of-work.ts'
 
 export interface DbOptions {
   client: DynamoDBClient
@@ -31,6 +31,8 @@ export interface DbUnitOfWork {
   readonly size: number
   commit(clientRequestToken?: string): Promise<number>
   discard(): void
+  /** Calls `listener` once after the next commit attempt or discard (see UnitOfWork.onSettled). */
+  onSettled(listener: CommitListener): void
 }
 
 /** Commands whose input takes ReturnConsumedCapacity, and whether they read or write. */
@@ -101,6 +103,7 @@ export class Db {
       },
       commit: (token) => shared.commit(token),
       discard: () => shared.discard(),
+      onSettled: (listener) => shared.onSettled(listener),
     }
   }
 

@@ -5,7 +5,12 @@ import { createHash } from 'node:crypto'
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb'
 import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb'
 import type { Db } from './db.ts'
-import { CrossAccountTransactionError, isDynamormError, TransactionTooLargeError } from './errors.ts'
+import {
+  CrossAccountTransactionError,
+  isDynamormError,
+  TransactionTooLargeError,
+  ValidationError,
+} from './errors.ts'
 
 /** DynamoDB's limit on items in one transaction. */
 export const MAX_TRANSACTION_ITEMS = 100
@@ -22,8 +27,21 @@ export interface QueueOptions {
   label?: string
 }
 
+/** How a commit attempt (or a discard) ended. */
+export interface CommitOutcome {
+  /** True when every queued write landed (or there was nothing to write). */
+  committed: boolean
+  /** Writes the attempt held: sent when committed, else refused, cancelled or dropped. */
+  writes: number
+  /** Why the commit failed; absent when committed or discarded. */
+  error?: unknown
+}
+
+export type CommitListener = (outcome: CommitOutcome) => void
+
 export class UnitOfWork {
   #writes: QueuedWrite[] = []
+  #listeners: CommitListener[] = []
 
   add(db: Db, item: TransactWriteItem, options: QueueOptions = {}): void {
     this.#writes.push({ item, db, label: options.label })
@@ -37,8 +55,19 @@ export class UnitOfWork {
     return this.#writes
   }
 
+  /**
+   * Calls `listener` once, after the next commit attempt (success or failure) or discard, then forgets
+   * it: e.g. the audit trail advances its cached chain head only when its entries landed.
+   */
+  onSettled(listener: CommitListener): void {
+    if (typeof listener !== 'function') throw new ValidationError('onSettled takes a function')
+    this.#listeners.push(listener)
+  }
+
   discard(): void {
+    const dropped = this.#writes.length
     this.#writes = []
+    this.#settle({ committed: false, writes: dropped })
   }
 
   /**
@@ -47,6 +76,19 @@ export class UnitOfWork {
    * those atomic, and silently splitting them would break the all-or-nothing promise.
    */
   async commit(clientRequestToken?: string): Promise<number> {
+    const queued = this.#writes.length
+    let sent: number
+    try {
+      sent = await this.#send(clientRequestToken)
+    } catch (error) {
+      this.#settle({ committed: false, writes: queued, error })
+      throw error
+    }
+    this.#settle({ committed: true, writes: sent })
+    return sent
+  }
+
+  async #send(clientRequestToken: string | undefined): Promise<number> {
     const writes = this.#writes
     if (writes.length === 0) return 0
     if (writes.length > MAX_TRANSACTION_ITEMS) throw new TransactionTooLargeError(writes.length)
@@ -70,6 +112,25 @@ export class UnitOfWork {
     }
     return writes.length
   }
+
+  // Listeners are taken off before they run (one call each; a listener may register the next), and one
+  // that throws or rejects neither changes the commit's result nor keeps the others from running.
+  #settle(outcome: CommitOutcome): void {
+    const listeners = this.#listeners
+    this.#listeners = []
+    for (const listener of listeners) {
+      try {
+        const result: unknown = listener({ ...outcome })
+        if (result instanceof Promise) result.catch(reportListenerError)
+      } catch (error) {
+        reportListenerError(error)
+      }
+    }
+  }
+}
+
+function reportListenerError(error: unknown): void {
+  console.error('dynamorm: an onSettled listener failed', error)
 }
 
 // ClientRequestToken allows 1-36 characters; Lambda request ids fit, anything longer is hashed to fit.

@@ -1,0 +1,140 @@
+// onSettled: one call per listener after the next commit attempt or discard, whatever its outcome.
+import { localDynamoClient } from '@dynamorm/testing'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { type CommitOutcome, type Db, isDynamormError } from '../src/index.ts'
+import { Payment, paymentsDb, type TestDb, uniqueId } from './fixtures.ts'
+
+let env: TestDb
+let db: Db
+beforeAll(async () => {
+  env = await paymentsDb()
+  db = env.db
+})
+afterAll(() => env.table.delete())
+
+const payment = (id = uniqueId()) => ({ partnerId: 'uow', id, amount: 10, status: 'PENDING' as const })
+
+/** A listener that keeps what it was told. */
+function recorder() {
+  const outcomes: CommitOutcome[] = []
+  return { outcomes, listener: (outcome: CommitOutcome) => void outcomes.push(outcome) }
+}
+
+describe('unit of work onSettled', () => {
+  it('tells every listener once that the commit landed, then forgets them', async () => {
+    const request = db.forRequest()
+    const partner = request.scoped({
+      tableName: (logical) => (logical === 'payments' ? env.table.name : logical),
+    })
+    const first = recorder()
+    const second = recorder()
+    request.unitOfWork.onSettled(first.listener)
+    // Registered through a scoped Db: same unit of work.
+    partner.unitOfWork.onSettled(second.listener)
+    const input = payment()
+    await request.model(Payment).queue.create(input)
+    await partner.model(Payment).queue.create(payment())
+    expect(first.outcomes).toEqual([])
+    expect(await request.unitOfWork.commit('settle-1')).toBe(2)
+    expect(first.outcomes).toEqual([{ committed: true, writes: 2 }])
+    expect(second.outcomes).toEqual([{ committed: true, writes: 2 }])
+    expect(await db.model(Payment).get({ partnerId: 'uow', id: input.id })).toBeDefined()
+
+    // Cleared after the attempt: the next commit tells only listeners registered since.
+    const third = recorder()
+    request.unitOfWork.onSettled(third.listener)
+    expect(await request.unitOfWork.commit()).toBe(0)
+    expect(first.outcomes).toHaveLength(1)
+    expect(third.outcomes).toEqual([{ committed: true, writes: 0 }])
+  })
+
+  it('reports a cancelled commit with its error, and nothing is written', async () => {
+    const existing = await db.model(Payment).create(payment())
+    const request = db.forRequest()
+    const { outcomes, listener } = recorder()
+    request.unitOfWork.onSettled(listener)
+    const fresh = payment()
+    await request.model(Payment).queue.create(fresh)
+    await request.model(Payment).queue.create(existing, { label: 'duplicate' })
+    const error = await request.unitOfWork.commit().catch((e: unknown) => e)
+    expect(isDynamormError(error, 'TransactionCancelledError')).toBe(true)
+    expect(outcomes).toHaveLength(1)
+    expect(outcomes[0]).toMatchObject({ committed: false, writes: 2 })
+    expect(outcomes[0]?.error).toBe(error)
+    expect(await db.model(Payment).get({ partnerId: 'uow', id: fresh.id })).toBeUndefined()
+    expect(request.unitOfWork.size).toBe(0)
+  })
+
+  it('reports commits refused before sending and discarded units of work', async () => {
+    const request = db.forRequest()
+    const item = await request.model(Payment).transactItem.delete({ partnerId: 'uow', id: 'x' })
+    const tooLarge = recorder()
+    request.unitOfWork.onSettled(tooLarge.listener)
+    for (let i = 0; i < 101; i++) request.unitOfWork.add(item)
+    const error = await request.unitOfWork.commit().catch((e: unknown) => e)
+    expect(isDynamormError(error, 'TransactionTooLargeError')).toBe(true)
+    expect(tooLarge.outcomes).toEqual([{ committed: false, writes: 101, error }])
+
+    const discarded = recorder()
+    request.unitOfWork.onSettled(discarded.listener)
+    request.unitOfWork.discard()
+    expect(discarded.outcomes).toEqual([{ committed: false, writes: 101 }])
+    expect(tooLarge.outcomes).toHaveLength(1)
+
+    const cross = recorder()
+    request.unitOfWork.onSettled(cross.listener)
+    await request.model(Payment).queue.delete({ partnerId: 'uow', id: 'a' })
+    await request
+      .scoped({ client: localDynamoClient(env.endpoint) })
+      .model(Payment)
+      .queue.delete({ partnerId: 'uow', id: 'b' })
+    const crossError = await request.unitOfWork.commit().catch((e: unknown) => e)
+    expect(isDynamormError(crossError, 'CrossAccountTransactionError')).toBe(true)
+    expect(cross.outcomes).toEqual([{ committed: false, writes: 2, error: crossError }])
+  })
+
+  it('keeps the commit result when a listener throws or rejects, and still calls the others', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    try {
+      const request = db.forRequest()
+      const after = recorder()
+      request.unitOfWork.onSettled(() => {
+        throw new Error('listener bug')
+      })
+      request.unitOfWork.onSettled(async () => {
+        throw new Error('async listener bug')
+      })
+      request.unitOfWork.onSettled(after.listener)
+      await request.model(Payment).queue.create(payment())
+      expect(await request.unitOfWork.commit()).toBe(1)
+      expect(after.outcomes).toEqual([{ committed: true, writes: 1 }])
+      await vi.waitFor(() => expect(logged).toHaveBeenCalledTimes(2))
+      expect(logged.mock.calls.map((call) => (call[1] as Error).message).sort()).toEqual([
+        'async listener bug',
+        'listener bug',
+      ])
+    } finally {
+      logged.mockRestore()
+    }
+  })
+
+  it('lets a listener register the next one, and refuses what is not a function', async () => {
+    const request = db.forRequest()
+    const next = recorder()
+    request.unitOfWork.onSettled(() => request.unitOfWork.onSettled(next.listener))
+    await request.unitOfWork.commit()
+    expect(next.outcomes).toEqual([])
+    request.unitOfWork.discard()
+    expect(next.outcomes).toEqual([{ committed: false, writes: 0 }])
+    for (const bad of [undefined, null, 'listener', {}]) {
+      const error = (() => {
+        try {
+          request.unitOfWork.onSettled(bad as never)
+        } catch (e) {
+          return e
+        }
+      })()
+      expect(isDynamormError(error, 'ValidationError')).toBe(true)
+    }
+  })
+})
