@@ -5,6 +5,7 @@ import {
   ConditionFailedError,
   DynamormError,
   isDynamormError,
+  RequestAbortedError,
   ServiceUnavailableError,
   ThrottledError,
   TransactionCancelledError,
@@ -58,6 +59,12 @@ export function toDynamormError(error: unknown, input?: { TransactItems?: Transa
   }
   if (THROTTLING.has(name))
     return new ThrottledError(`DynamoDB throttled the request: ${message}`, { cause: error })
+  // The SDK's AbortError: the caller's signal fired, before sending or while waiting for the answer.
+  if (name === 'AbortError') {
+    return new RequestAbortedError('The DynamoDB call was aborted by its caller; a write may have landed', {
+      cause: error,
+    })
+  }
   if (name === 'ValidationException') return new ValidationError(`DynamoDB rejected the request: ${message}`)
   if (name === 'ResourceNotFoundException') {
     return new DynamormError('TableNotFoundError', 500, `DynamoDB table not found: ${message}`, {

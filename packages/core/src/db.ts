@@ -5,6 +5,7 @@ import type { DynamoDBClient, TransactWriteItem } from '@aws-sdk/client-dynamodb
 import { toDynamormError } from './aws-error-mapping.ts'
 import { type CapacityKind, CapacityMeter } from './capacity.ts'
 import { Entity } from './entity.ts'
+import { isDynamormError, ValidationError } from './errors.ts'
 import type { ItemTransformer } from './item-transformer.ts'
 import type { AnyModel } from './model.ts'
 import { resolveTableName, type TableNameResolver } from './table-names.ts'
@@ -23,6 +24,15 @@ export interface DbOptions {
 interface RequestScope {
   meter: CapacityMeter
   unitOfWork: UnitOfWork
+}
+
+/** Per-call options of `Db.send`, passed to the SDK client's `send`. */
+export interface SendOptions {
+  /**
+   * Aborts the call (e.g. at the request's deadline): it rejects with RequestAbortedError (503), the
+   * signal's reason named in `details.reason` when it is an Error (AbortSignal.timeout: TimeoutError).
+   */
+  abortSignal?: AbortSignal
 }
 
 /** The part of the unit of work a Db exposes: writes added through it belong to its client. */
@@ -129,15 +139,26 @@ export class Db {
 
   /**
    * Sends a DynamoDB command: asks for consumed capacity (INDEXES) when the command supports it,
-   * records it in the request's meter, and maps service errors to DynamORM's typed errors.
+   * records it in the request's meter, and maps service errors to DynamORM's typed errors. `options`
+   * go to the SDK client's `send` (an abort signal).
    */
-  async send<Output>(command: DynamoCommand<Output>): Promise<Output> {
+  async send<Output>(command: DynamoCommand<Output>, options?: SendOptions): Promise<Output> {
+    const abortSignal = options?.abortSignal
+    if (abortSignal !== undefined && !(abortSignal instanceof AbortSignal)) {
+      throw new ValidationError('send: abortSignal must be an AbortSignal')
+    }
     instrument(command)
     senders.set(command, this)
     try {
-      return (await this.client.send(command as never)) as Output
+      return (await (abortSignal === undefined
+        ? this.client.send(command as never)
+        : this.client.send(command as never, { abortSignal }))) as Output
     } catch (error) {
-      throw toDynamormError(error, command.input)
+      const mapped = toDynamormError(error, command.input)
+      if (isDynamormError(mapped, 'RequestAbortedError') && abortSignal?.reason instanceof Error) {
+        mapped.details.reason = abortSignal.reason.name
+      }
+      throw mapped
     }
   }
 

@@ -124,6 +124,17 @@ export class UnprocessedItemsError extends DynamormError {
   }
 }
 
+/**
+ * The caller aborted the call through its AbortSignal (e.g. the request's deadline). 503 like an
+ * unreachable service, but a write's outcome is unknown: it may have landed. Retry it with the same
+ * condition or ClientRequestToken, or read before acting on it.
+ */
+export class RequestAbortedError extends DynamormError {
+  constructor(message: string, options?: DynamormErrorOptions) {
+    super('RequestAbortedError', 503, message, options)
+  }
+}
+
 export class ServiceUnavailableError extends DynamormError {
   constructor(message: string, options?: DynamormErrorOptions) {
     super('ServiceUnavailableError', 503, message, options)
