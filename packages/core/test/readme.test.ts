@@ -1,4 +1,5 @@
 // The README's examples, as written there (against DynamoDB Local).
+import { GetItemCommand } from '@aws-sdk/client-dynamodb'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import {
   type Db,
@@ -6,6 +7,7 @@ import {
   estimateCost,
   isDynamormError,
   itemSize,
+  marshallItem,
   putParams,
   transactWrite,
 } from '../src/index.ts'
@@ -95,4 +97,26 @@ it('runs the README batch, transaction and capacity examples', async () => {
   expect(estimateCapacity(bytes).writeCapacityUnits).toBe(1)
   const totals = request.meter.totals()
   expect(estimateCost(totals, { region: 'eu-west-1', mode: 'onDemand' }).total).toBeGreaterThan(0)
+})
+
+it('runs the README onSettled and abortable send examples', async () => {
+  const request = db.forRequest()
+  const told: unknown[] = []
+  request.unitOfWork.onSettled(({ committed, writes, error }) => {
+    told.push({ committed, writes, error })
+  })
+  await request.model(Payment).queue.create({ partnerId: 'p1', id: 'pay-1', amount: 1, status: 'PENDING' })
+  expect(await request.unitOfWork.commit('lambda-request-id-2')).toBe(1)
+  expect(told).toEqual([{ committed: true, writes: 1, error: undefined }])
+
+  // The README's 2 s stands for the Lambda's remaining time; a loaded test machine gets more.
+  const deadline = AbortSignal.timeout(20_000)
+  const raw = await db.send(
+    new GetItemCommand({
+      TableName: db.tableName('payments'),
+      Key: marshallItem({ pk: 'PARTNER#p1', sk: 'PAYMENT#pay-1' }),
+    }),
+    { abortSignal: deadline },
+  )
+  expect(raw.Item?.amount).toEqual({ N: '1' })
 })
