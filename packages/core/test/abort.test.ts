@@ -1,17 +1,11 @@
 // Db.send(command, { abortSignal }): the signal reaches the SDK, and an abort is a typed error.
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb'
 import { localDynamoClient, startDynamoFaultProxy } from '@dynamorm/testing'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { createDb, type Db, isDynamormError, marshallItem, toDynamormError } from '../src/index.ts'
-import { paymentsDb, type TestDb, uniqueId } from './fixtures.ts'
+import { describe, expect, it, vi } from 'vitest'
+import { createDb, isDynamormError, marshallItem, toDynamormError } from '../src/index.ts'
+import { paymentsTableForFile, uniqueId } from './fixtures.ts'
 
-let env: TestDb
-let db: Db
-beforeAll(async () => {
-  env = await paymentsDb()
-  db = env.db
-})
-afterAll(() => env.table.delete())
+const env = paymentsTableForFile()
 
 const keyOf = (id: string) => marshallItem({ pk: `ABORT#${id}`, sk: 'ROW' })
 const getRow = (id: string) =>
@@ -20,8 +14,10 @@ const getRow = (id: string) =>
 describe('Db.send with an abort signal', () => {
   it('sends as before with no options, empty options or a signal that never fires', async () => {
     const id = uniqueId()
-    await db.send(new PutItemCommand({ TableName: env.table.name, Item: { ...keyOf(id), n: { N: '1' } } }))
-    const request = db.forRequest()
+    await env.db.send(
+      new PutItemCommand({ TableName: env.table.name, Item: { ...keyOf(id), n: { N: '1' } } }),
+    )
+    const request = env.db.forRequest()
     expect((await request.send(getRow(id)))?.Item?.n).toEqual({ N: '1' })
     expect((await request.send(getRow(id), {}))?.Item?.n).toEqual({ N: '1' })
     const controller = new AbortController()
@@ -75,7 +71,7 @@ describe('Db.send with an abort signal', () => {
       expect((error as { details: unknown }).details).toEqual({ reason: 'TimeoutError' })
       expect((error as Error).message).toMatch(/may have landed/)
       // The proxy forwards it after its delay: the outcome of an aborted write is unknown to the caller.
-      await vi.waitFor(async () => expect((await db.send(getRow(id))).Item).toBeDefined(), {
+      await vi.waitFor(async () => expect((await env.db.send(getRow(id))).Item).toBeDefined(), {
         timeout: 10_000,
       })
     } finally {
@@ -85,7 +81,7 @@ describe('Db.send with an abort signal', () => {
 
   it('refuses an abortSignal that is not an AbortSignal, and maps a bare AbortError', async () => {
     for (const bad of ['soon', 5, {}, { aborted: true }]) {
-      const error = await db.send(getRow('x'), { abortSignal: bad as never }).catch((e: unknown) => e)
+      const error = await env.db.send(getRow('x'), { abortSignal: bad as never }).catch((e: unknown) => e)
       expect(isDynamormError(error, 'ValidationError')).toBe(true)
     }
     const abort = Object.assign(new Error('Request aborted'), { name: 'AbortError' })

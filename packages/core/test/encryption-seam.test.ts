@@ -1,22 +1,16 @@
 // The item transformer seam as @dynamorm/encryption uses it, with a fake codec: every attribute the
 // transformer returns is written (beacons stay in step), and `partial` tells updates from whole items.
 import { GetItemCommand } from '@aws-sdk/client-dynamodb'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { type Db, type ItemTransformer, isDynamormError, marshallItem, unmarshallItem } from '../src/index.ts'
 import { beaconCodec, beaconOf, sealedOf } from './beacon-codec.ts'
-import { newPayment, Payment, paymentsDb, type TestDb } from './fixtures.ts'
+import { newPayment, Payment, paymentsTableForFile } from './fixtures.ts'
 
-let env: TestDb
-let db: Db
-beforeAll(async () => {
-  env = await paymentsDb()
-  db = env.db
-})
-afterAll(() => env.table.delete())
+const env = paymentsTableForFile()
 
 /** The item as stored, bypassing the model and the transformer. */
 async function stored(id: string): Promise<Record<string, unknown> | undefined> {
-  const output = await db.send(
+  const output = await env.db.send(
     new GetItemCommand({
       TableName: env.table.name,
       Key: marshallItem({ pk: 'PARTNER#p1', sk: `PAYMENT#${id}` }),
@@ -29,7 +23,7 @@ async function stored(id: string): Promise<Record<string, unknown> | undefined> 
 describe('item transformer seam', () => {
   it('writes the beacon with a whole item (partial false) and keeps it in step on update (partial true)', async () => {
     const codec = beaconCodec()
-    const payments = db.scoped({ transformer: codec }).model(Payment)
+    const payments = env.db.scoped({ transformer: codec }).model(Payment)
     const created = await payments.create(newPayment({ cardNumber: '4111111111111111' }))
     expect(codec.writes.at(-1)).toMatchObject({ partial: false, model: 'Payment' })
     expect(await stored(created.id)).toMatchObject({
@@ -59,7 +53,7 @@ describe('item transformer seam', () => {
 
   it('updates the beacon through put, a queued update and a batch write', async () => {
     const codec = beaconCodec()
-    const secure = db.scoped({ transformer: codec }).forRequest().scoped({ transformer: codec })
+    const secure = env.db.scoped({ transformer: codec }).forRequest().scoped({ transformer: codec })
     const payments = secure.model(Payment)
     const created = await payments.create(newPayment({ cardNumber: '1111' }))
     const replaced = await payments.put({ ...created, cardNumber: '2222' })
@@ -85,7 +79,7 @@ describe('item transformer seam', () => {
 
   it('leaves the transformer out of updates that write no encrypted value', async () => {
     const codec = beaconCodec()
-    const payments = db.scoped({ transformer: codec }).model(Payment)
+    const payments = env.db.scoped({ transformer: codec }).model(Payment)
     const created = await payments.create(newPayment({ cardNumber: '9999' }))
     const calls = codec.writes.length
     await payments.update({ partnerId: 'p1', id: created.id }, { set: { status: 'AUTHORIZED' } })
@@ -101,7 +95,7 @@ describe('item transformer seam', () => {
       beforeWrite: async (item) => item,
       afterRead: async (item) => item,
     }
-    const payments = db.scoped({ transformer: bare }).model(Payment)
+    const payments = env.db.scoped({ transformer: bare }).model(Payment)
     const created = await payments.create(newPayment())
     const updated = await payments.update(
       { partnerId: 'p1', id: created.id },
@@ -111,7 +105,7 @@ describe('item transformer seam', () => {
   })
 
   it('refuses, before sending, transformers whose output could not be written as asked', async () => {
-    const created = await db
+    const created = await env.db
       .scoped({ transformer: beaconCodec() })
       .model(Payment)
       .create(newPayment({ cardNumber: '1234' }))
@@ -144,7 +138,7 @@ describe('item transformer seam', () => {
       ],
     ]
     for (const [transformer, changes, message] of cases) {
-      const error = await db
+      const error = await env.db
         .scoped({ transformer })
         .model(Payment)
         .update(key, changes as never)

@@ -1,6 +1,6 @@
 // Shared test models and DynamoDB Local helpers (not a test file itself).
 import { createTestTable, localDynamoClient, type TestTable } from '@dynamorm/testing'
-import { inject } from 'vitest'
+import { afterAll, beforeAll, inject } from 'vitest'
 import {
   bigint,
   binary,
@@ -101,6 +101,16 @@ export async function paymentsDb(options: Partial<DbOptions> = {}): Promise<Test
     ...options,
   })
   return { db, table, endpoint }
+}
+
+/** For a test file: a fresh payments table before its tests (filled in by beforeAll), deleted after. */
+export function paymentsTableForFile(options: Partial<DbOptions> = {}): TestDb {
+  const env = {} as TestDb
+  beforeAll(async () => {
+    Object.assign(env, await paymentsDb(options))
+  })
+  afterAll(() => env.table.delete())
+  return env
 }
 
 let counter = 0

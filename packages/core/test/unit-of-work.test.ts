@@ -1,16 +1,10 @@
 // onSettled: one call per listener after the next commit attempt or discard, whatever its outcome.
 import { localDynamoClient } from '@dynamorm/testing'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { type CommitOutcome, type Db, isDynamormError } from '../src/index.ts'
-import { Payment, paymentsDb, type TestDb, uniqueId } from './fixtures.ts'
+import { describe, expect, it, vi } from 'vitest'
+import { type CommitOutcome, isDynamormError } from '../src/index.ts'
+import { Payment, paymentsTableForFile, uniqueId } from './fixtures.ts'
 
-let env: TestDb
-let db: Db
-beforeAll(async () => {
-  env = await paymentsDb()
-  db = env.db
-})
-afterAll(() => env.table.delete())
+const env = paymentsTableForFile()
 
 const payment = (id = uniqueId()) => ({ partnerId: 'uow', id, amount: 10, status: 'PENDING' as const })
 
@@ -22,7 +16,7 @@ function recorder() {
 
 describe('unit of work onSettled', () => {
   it('tells every listener once that the commit landed, then forgets them', async () => {
-    const request = db.forRequest()
+    const request = env.db.forRequest()
     const partner = request.scoped({
       tableName: (logical) => (logical === 'payments' ? env.table.name : logical),
     })
@@ -38,7 +32,7 @@ describe('unit of work onSettled', () => {
     expect(await request.unitOfWork.commit('settle-1')).toBe(2)
     expect(first.outcomes).toEqual([{ committed: true, writes: 2 }])
     expect(second.outcomes).toEqual([{ committed: true, writes: 2 }])
-    expect(await db.model(Payment).get({ partnerId: 'uow', id: input.id })).toBeDefined()
+    expect(await env.db.model(Payment).get({ partnerId: 'uow', id: input.id })).toBeDefined()
 
     // Cleared after the attempt: the next commit tells only listeners registered since.
     const third = recorder()
@@ -49,8 +43,8 @@ describe('unit of work onSettled', () => {
   })
 
   it('reports a cancelled commit with its error, and nothing is written', async () => {
-    const existing = await db.model(Payment).create(payment())
-    const request = db.forRequest()
+    const existing = await env.db.model(Payment).create(payment())
+    const request = env.db.forRequest()
     const { outcomes, listener } = recorder()
     request.unitOfWork.onSettled(listener)
     const fresh = payment()
@@ -61,12 +55,12 @@ describe('unit of work onSettled', () => {
     expect(outcomes).toHaveLength(1)
     expect(outcomes[0]).toMatchObject({ committed: false, writes: 2 })
     expect(outcomes[0]?.error).toBe(error)
-    expect(await db.model(Payment).get({ partnerId: 'uow', id: fresh.id })).toBeUndefined()
+    expect(await env.db.model(Payment).get({ partnerId: 'uow', id: fresh.id })).toBeUndefined()
     expect(request.unitOfWork.size).toBe(0)
   })
 
   it('reports commits refused before sending and discarded units of work', async () => {
-    const request = db.forRequest()
+    const request = env.db.forRequest()
     const item = await request.model(Payment).transactItem.delete({ partnerId: 'uow', id: 'x' })
     const tooLarge = recorder()
     request.unitOfWork.onSettled(tooLarge.listener)
@@ -96,7 +90,7 @@ describe('unit of work onSettled', () => {
   it('keeps the commit result when a listener throws or rejects, and still calls the others', async () => {
     const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined)
     try {
-      const request = db.forRequest()
+      const request = env.db.forRequest()
       const after = recorder()
       request.unitOfWork.onSettled(() => {
         throw new Error('listener bug')
@@ -119,7 +113,7 @@ describe('unit of work onSettled', () => {
   })
 
   it('lets a listener register the next one, and refuses what is not a function', async () => {
-    const request = db.forRequest()
+    const request = env.db.forRequest()
     const next = recorder()
     request.unitOfWork.onSettled(() => request.unitOfWork.onSettled(next.listener))
     await request.unitOfWork.commit()
