@@ -25,6 +25,7 @@ import {
   IdempotencyOutcomeUnknownError,
   IdempotencyPayloadMismatchError,
 } from './errors.ts'
+import { defaultPayload } from './event-payload.ts'
 import { fingerprint } from './fingerprint.ts'
 import { headerValue, httpErrorResult, httpOperation, isHttpEvent } from './http-event.ts'
 import type { LockRequest } from './lock.ts'
@@ -268,10 +269,6 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
     after: idempotencyAfter,
     onError: idempotencyOnError,
   }
-}
-
-function defaultPayload(event: unknown, http: boolean): unknown {
-  return http ? (event as { body?: unknown }).body : event
 }
 
 const decodeStored = (stored: StoredResponse): unknown =>

@@ -32,7 +32,12 @@ export interface IdempotencyOptions<TEvent = unknown, TResult = unknown> {
    * others).
    */
   operation?: string | ((event: TEvent, context: Context) => string)
-  /** The part of the event that is fingerprinted (default: the parsed body of HTTP events, else the event). */
+  /**
+   * The part of the event that is fingerprinted. Default, by event shape: the parsed body of HTTP events;
+   * each record's body and message attribute values of SQS events (or of one SQS record); `source`,
+   * `detail-type` and `detail` of EventBridge events; any other event whole (give a selector when it holds
+   * anything that differs between deliveries).
+   */
   payload?: (event: TEvent, context: Context) => unknown
   /** Longest lease (default 30000 ms); the lease never runs past the Lambda's remaining time. */
   leaseMs?: number

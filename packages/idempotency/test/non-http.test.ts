@@ -131,7 +131,7 @@ describe('EventBridge', () => {
     detail: { batchId },
   })
 
-  it('uses the event id as key, the whole event as payload and the function name as operation', async () => {
+  it('uses the event id as key, source, detail-type and detail as payload and the function name as operation', async () => {
     let runs = 0
     const handler = middy<Settlement, void>()
       .use(clientMiddleware())
