@@ -4,7 +4,7 @@ import { DynamormError, type DynamormErrorOptions } from '@dynamorm/core'
 
 /** The request needs an idempotency key and has none. */
 export class IdempotencyKeyMissingError extends DynamormError {
-  constructor(message = 'This operation needs an Idempotency-Key header', options?: DynamormErrorOptions) {
+  constructor(message = 'This operation needs an idempotency key', options?: DynamormErrorOptions) {
     super('IdempotencyKeyMissingError', 400, message, options)
   }
 }

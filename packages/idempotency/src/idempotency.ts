@@ -103,6 +103,12 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
   const limits = { compressAboveBytes: config.compressAboveBytes, maxBytes: config.maxResponseBytes }
   const encode = (response: unknown): StoredResponse => encodeResponse(response, limits)
 
+  // Names where the key was looked for: the header, or (with a key extractor) the request or event.
+  const missingKeyMessage = (http: boolean): string =>
+    config.key
+      ? `This operation needs an idempotency key, and the ${http ? 'request' : 'event'} carries none`
+      : `This operation needs an idempotency key in the ${config.header} header`
+
   const answer = (request: IdempotencyRequestArg, response: unknown) => {
     request.earlyResponse = response as TResult
   }
@@ -118,13 +124,9 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
     }
     const http = isHttpEvent(event)
     const key = config.key ? config.key(event, context) : headerValue(event, config.header)
-    if (key === undefined) {
-      if (config.required)
-        refuse(
-          request,
-          http,
-          new IdempotencyKeyMissingError(`This operation needs an ${config.header} header`),
-        )
+    // null counts as no key too: extractors reading parsed JSON get null for an absent field.
+    if (key === undefined || key === null) {
+      if (config.required) refuse(request, http, new IdempotencyKeyMissingError(missingKeyMessage(http)))
       return
     }
     let payloadFingerprint: string

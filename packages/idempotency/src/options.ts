@@ -23,8 +23,11 @@ export interface IdempotencyOptions<TEvent = unknown, TResult = unknown> {
   ttlSeconds?: number
   /** Header carrying the key, matched case-insensitively (default `'Idempotency-Key'`). */
   header?: string
-  /** Reads the key from the event instead of the header (SQS, EventBridge, or anything custom). */
-  key?: (event: TEvent, context: Context) => string | undefined
+  /**
+   * Reads the key from the event instead of the header (SQS, EventBridge, or anything custom);
+   * undefined or null means the event carries none.
+   */
+  key?: (event: TEvent, context: Context) => string | null | undefined
   /** A request without a key: 400 (default `true`) or, with `false`, handled without idempotency. */
   required?: boolean
   /**

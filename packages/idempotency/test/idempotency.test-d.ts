@@ -67,8 +67,12 @@ describe('idempotency typing', () => {
       payload: (event) => event.Records[0]?.body,
       operation: (_event, context) => context.functionName,
     })
-    // @ts-expect-error a key is a string (or undefined), not a number
+    // @ts-expect-error a key is a string (or undefined / null), not a number
     idempotency<SQSEvent>({ key: (event) => event.Records.length })
+    // A field read from parsed JSON may be null: that is "no key", and types as such.
+    idempotency<SQSEvent>({
+      key: (event) => JSON.parse(event.Records[0]?.body ?? '{}').payoutId as string | null,
+    })
     // Inferred from an annotated extractor, no type argument needed.
     idempotency({ key: (event: SQSEvent) => event.Records[0]?.messageId })
   })

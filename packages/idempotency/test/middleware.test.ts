@@ -333,7 +333,7 @@ describe('keys', () => {
       body: JSON.stringify({
         error: {
           name: 'IdempotencyKeyMissingError',
-          message: 'This operation needs an Idempotency-Key header',
+          message: 'This operation needs an idempotency key in the Idempotency-Key header',
         },
       }),
     })
@@ -365,6 +365,59 @@ describe('keys', () => {
     const key = newKey()
     const event = () =>
       httpApiEvent({ method: 'POST', path: '/payments', body: {}, headers: { 'x-request-token': key } })
+    await invoke(handler, event())
+    expect((await invoke(handler, event())).headers?.[REPLAYED_HEADER]).toBe('true')
+    expect(runs.count).toBe(1)
+  })
+
+  it('names the configured header when it is missing', async () => {
+    const { handler, runs } = paymentHandler({ header: 'Payment-Key' })
+    const result = await invoke(handler, payment(newKey())) // sent as Idempotency-Key: not the configured one
+    expect(result.statusCode).toBe(400)
+    expect(body(result).error).toEqual({
+      name: 'IdempotencyKeyMissingError',
+      message: 'This operation needs an idempotency key in the Payment-Key header',
+    })
+    expect(runs.count).toBe(0)
+  })
+
+  it.each([
+    ['undefined', undefined],
+    ['null', null],
+  ])(
+    'with a key extractor that returns %s, answers 400 without mentioning a header',
+    async (_label, found) => {
+      const { handler, runs } = paymentHandler({ key: () => found })
+      const result = await invoke(handler, payment(newKey()))
+      expect(result.statusCode).toBe(400)
+      expect(body(result).error).toEqual({
+        name: 'IdempotencyKeyMissingError',
+        message: 'This operation needs an idempotency key, and the request carries none',
+      })
+      expect(result.body).not.toMatch(/header/i)
+      expect(runs.count).toBe(0)
+      // With required: false, the same request runs without idempotency.
+      const optional = paymentHandler({ key: () => found, required: false }, () => ({
+        statusCode: 200,
+      }))
+      expect((await invoke(optional.handler, payment(newKey()))).statusCode).toBe(200)
+      expect(optional.runs.count).toBe(1)
+    },
+  )
+
+  it('reads the key through an extractor (here a query parameter) instead of the header', async () => {
+    const { handler, runs } = paymentHandler(
+      { key: (event: any) => event.queryStringParameters?.paymentRef },
+      () => ({ statusCode: 201 }),
+    )
+    const key = newKey()
+    const event = () =>
+      httpApiEvent({
+        method: 'POST',
+        path: '/payments',
+        body: {},
+        queryStringParameters: { paymentRef: key },
+      })
     await invoke(handler, event())
     expect((await invoke(handler, event())).headers?.[REPLAYED_HEADER]).toBe('true')
     expect(runs.count).toBe(1)

@@ -110,10 +110,15 @@ describe('SQS', () => {
     expect(error.status).toBe(422)
   })
 
-  it('throws IdempotencyKeyMissingError (400) for a message without the key', async () => {
+  it('throws IdempotencyKeyMissingError (400) for a message without the key, naming no header', async () => {
     const error = await rejection(invoke(handler, sqsEvent({ amount: 7 }, 1)))
     expect(isDynamormError(error, 'IdempotencyKeyMissingError')).toBe(true)
     expect(error.status).toBe(400)
+    expect(error.message).toBe('This operation needs an idempotency key, and the event carries none')
+    // A key field present but null (JSON has no undefined) is just as missing, not an invalid key.
+    const nullKey = await rejection(invoke(handler, sqsEvent({ payoutId: null, amount: 7 }, 1)))
+    expect(isDynamormError(nullKey, 'IdempotencyKeyMissingError')).toBe(true)
+    expect(runs).not.toContain(null)
   })
 })
 
