@@ -30,10 +30,11 @@ import { fingerprint } from './fingerprint.ts'
 import { headerValue, httpErrorResult, httpOperation, isHttpEvent } from './http-event.ts'
 import type { LockRequest } from './lock.ts'
 import type { IdempotencyOptions } from './options.ts'
+import { storesOutcome } from './outcome-rule.ts'
 import type { ReconcileOutcome } from './reconciliation.ts'
 import { publicRecord, type RecordTable } from './record.ts'
 import { assertValidKey, recordKey } from './record-key.ts'
-import { replayResponse, responseStatus } from './replay.ts'
+import { replayResponse } from './replay.ts'
 import { decodeResponse, encodeResponse, type StoredResponse } from './stored-response.ts'
 
 export const defaults = {
@@ -64,12 +65,6 @@ interface RequestState {
   db: Db
   http: boolean
   owned: OwnedRecord | undefined
-}
-
-/** The default storage rule: keep real outcomes, release on "try again" answers (409, 429) and 5xx. */
-function storesOutcome(response: unknown, http: boolean): boolean {
-  const status = responseStatus(response, http)
-  return status === undefined || (status < 500 && status !== 409 && status !== 429)
 }
 
 export function idempotency<TEvent = unknown, TResult = unknown>(

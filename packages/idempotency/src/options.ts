@@ -55,8 +55,9 @@ export interface IdempotencyOptions<TEvent = unknown, TResult = unknown> {
   /** With `onExpiredLease: 'report'`: decides what an expired lease means (ask the payment provider). */
   reconcile?: (record: IdempotencyRecord, event: TEvent, context: Context) => Promise<Reconciliation<TResult>>
   /**
-   * Whether a response is stored as the outcome (default: everything but HTTP 409, 429 and 5xx). A response
-   * not stored releases the lock; a thrown error always releases it.
+   * Whether a response is stored as the outcome. Default: results without a `statusCode` (non-HTTP
+   * handlers, bare values) and HTTP 2xx, 3xx and 4xx except 408, 409, 425 and 429; released: those four,
+   * 5xx, 1xx and non-status values. A response not stored releases the lock; a thrown error always does.
    */
   storeResponse?: (response: TResult) => boolean
   /** Responses larger than this are stored brotli-compressed (default 4096 bytes). */

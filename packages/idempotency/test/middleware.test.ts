@@ -273,16 +273,34 @@ describe('a handler that mutates its event', () => {
 
 describe('which outcomes are stored', () => {
   it.each([
+    [100, false],
+    [199, false],
     [200, true],
     [201, true],
+    [299, true],
+    [300, true],
     [302, true],
+    [303, true],
+    [399, true],
     [400, true],
+    [402, true],
     [404, true],
+    [407, true],
+    [408, false],
     [409, false],
+    [410, true],
+    [422, true],
+    [425, false],
     [429, false],
+    [499, true],
     [500, false],
     [503, false],
-  ])('a %i answer is %s stored (else the lock is released)', async (statusCode, stored) => {
+    [599, false],
+    [600, false],
+    [0, false],
+    [-200, false],
+    [200.5, false],
+  ])('a %s answer is %s stored (else the lock is released)', async (statusCode, stored) => {
     const { handler, runs } = paymentHandler({}, () => ({ statusCode, body: String(statusCode) }))
     const key = newKey()
     await invoke(handler, payment(key))

@@ -122,6 +122,42 @@ describe('SQS', () => {
   })
 })
 
+describe('which non-HTTP results are stored', () => {
+  it.each([
+    ['an object without a status', { settled: true }, true],
+    ['a string', 'settled', true],
+    ['a number', 0, true],
+    ['null', null, true],
+    ['an empty batch response', { batchItemFailures: [] }, true],
+    ['a result saying 302', { statusCode: 302 }, true],
+    ['a result saying 400', { statusCode: 400 }, true],
+    // A statusCode means the same whatever the event: "try again" answers release the lock.
+    ['a result saying 409', { statusCode: 409 }, false],
+    ['a result saying 503', { statusCode: 503 }, false],
+  ])('%s is %s stored', async (_label, result, stored) => {
+    let runs = 0
+    const handler = middy<SQSEvent, unknown>()
+      .use(clientMiddleware())
+      .use(
+        idempotency<SQSEvent>({
+          table: records.name,
+          key: (event) => JSON.parse(event.Records[0]?.body ?? '{}').payoutId,
+        }),
+      )
+      .handler(async () => {
+        runs += 1
+        return result
+      })
+    const payoutId = `payout-${Date.now()}-${Math.random()}`
+    expect(await invoke(handler, sqsEvent({ payoutId }, 1))).toEqual(result)
+    expect(await invoke(handler, sqsEvent({ payoutId }, 2))).toEqual(result)
+    expect(runs).toBe(stored ? 1 : 2)
+    const record = await readRecord(records.name, `#test-function#${payoutId}`)
+    if (stored) expect(record).toMatchObject({ status: 'COMPLETED' })
+    else expect(record).toBeUndefined()
+  })
+})
+
 describe('EventBridge', () => {
   type Settlement = EventBridgeEvent<'SettlementRequested', { batchId: string }>
   const event = (id: string, batchId: string): Settlement => ({
