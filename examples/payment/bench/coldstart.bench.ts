@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { CreateTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb'
 import { httpApiEvent } from '@dynamorm/testing'
+import { bundleComposition } from '../scripts/bundle-composition.ts'
 import { bundleHandler } from '../scripts/bundle-handler.ts'
 import { startLocalStack } from '../src/local-stack.ts'
 
@@ -126,6 +127,10 @@ try {
   bench('coldstart-init-vs-powertools', init('ours') / init('powertools'), 'x')
   bench('coldstart-rss-mb', median(results.ours!.rssMb), 'MB', 1)
   bench('stack-bundle-kb', stackBundle.bytes / 1024, 'KB', 1)
+  // Where the stack's bytes come from (`pnpm composition` lists the largest files too).
+  for (const [name, bytes] of bundleComposition(stackBundle.metafile).packages)
+    if (name.startsWith('@'))
+      bench(`stack-bundle-kb-${name.replace(/^@/, '').replace('/', '-')}`, bytes / 1024, 'KB', 1)
   for (const name of Object.keys(handlers)) bench(`coldstart-init-ms-${name}`, init(name), 'ms')
   for (const name of Object.keys(handlers)) bench(`coldstart-first-invoke-ms-${name}`, first(name), 'ms')
   for (const name of Object.keys(handlers))
