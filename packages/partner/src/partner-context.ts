@@ -3,7 +3,7 @@
 // failure in the handler) and gives the handler a Db in the partner's account that shares the
 // request's capacity meter and unit of work.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import { STSClient, type STSClientConfig } from '@aws-sdk/client-sts'
+import type { STSClient, STSClientConfig } from '@aws-sdk/client-sts'
 import {
   boundToRequest,
   createWarmDynamoClient,
@@ -32,6 +32,7 @@ import {
   staticRegistry,
 } from './partner-registry.ts'
 import { assumePartnerRole } from './role-session.ts'
+import { lazyStsClient, stsModuleLoader } from './sts-client.ts'
 
 export interface PartnerContextOptions {
   /** The registry: `tableRegistry(...)`, your own, or a static map of partner id to entry. */
@@ -42,7 +43,10 @@ export interface PartnerContextOptions {
   idPattern?: RegExp
   /** Bring your own STS client (used as is: its own retries add to `stsAttempts`). */
   sts?: STSClient
-  /** Settings of the STS client made otherwise (default: the Lambda's region, 1000/3000 ms timeouts). */
+  /**
+   * Settings of the STS client made otherwise (default: the Lambda's region, 1000/3000 ms timeouts).
+   * It is made, and `@aws-sdk/client-sts` imported, at the first AssumeRole, not at module init.
+   */
   stsClientConfig?: STSClientConfig
   /** AssumeRole calls per credential fetch, the first included (default 3). */
   stsAttempts?: number
@@ -116,13 +120,8 @@ export function partnerContext(
   }
   const registry = isRegistry(partners) ? partners : staticRegistry(partners)
   const lookup = partnerIdLookup(settings.resolve)
-  const sts =
-    settings.sts ??
-    new STSClient({
-      maxAttempts: 1,
-      requestHandler: { connectionTimeout: 1000, requestTimeout: 3000, throwOnRequestTimeout: true },
-      ...settings.stsClientConfig,
-    })
+  // Made (and @aws-sdk/client-sts imported) at the first AssumeRole, not at init.
+  const sts = lazyStsClient(settings.sts, settings.stsClientConfig, stsModuleLoader())
   const retry = {
     attempts: settings.stsAttempts,
     baseDelayMs: settings.stsBaseDelayMs,

@@ -1,9 +1,9 @@
 // One AssumeRole into a partner's account, with our own retries: the STS client is made with
 // maxAttempts 1, so the attempts counted here are the calls STS sees.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts'
 import { partnerCredentialsError } from './partner-error.ts'
 import type { CheckedEntry } from './partner-registry.ts'
+import type { StsApi } from './sts-client.ts'
 
 /** Temporary credentials of a partner's role. */
 export interface RoleSession {
@@ -43,13 +43,15 @@ export function roleSessionName(partnerId: string, requestId: string | undefined
 }
 
 export async function assumePartnerRole(
-  sts: STSClient,
+  stsApi: () => Promise<StsApi>,
   partnerId: string,
   entry: CheckedEntry,
   requestId: string | undefined,
   retry: StsRetry,
 ): Promise<RoleSession> {
-  const command = new AssumeRoleCommand({
+  // Outside the retry loop: a module that cannot load is a configuration error, not an STS outage.
+  const { sts, client } = await stsApi()
+  const command = new sts.AssumeRoleCommand({
     RoleArn: entry.roleArn,
     RoleSessionName: roleSessionName(partnerId, requestId),
     ExternalId: entry.externalId,
@@ -57,7 +59,7 @@ export async function assumePartnerRole(
   })
   for (let attempt = 1; ; attempt++) {
     try {
-      const { Credentials: credentials } = await sts.send(command)
+      const { Credentials: credentials } = await client.send(command)
       if (
         !credentials?.AccessKeyId ||
         !credentials.SecretAccessKey ||
