@@ -49,9 +49,8 @@ export async function refundPayment(
     currency: payment.currency,
     refundedAt: request.refundedAt,
   }
-  // transactItem + unitOfWork.add rather than queue.*: the labels name the failed write in a
-  // TransactionCancelledError (queue.* takes them at runtime, but its type does not accept them).
-  db.unitOfWork.add(await db.model(Refund).transactItem.create(refund), { label: 'refund' })
+  // The labels name the failed write in a TransactionCancelledError's reasons.
+  await db.model(Refund).queue.create(refund, { label: 'refund' })
   const fully = request.amount === remaining
   // status is in gsi2's key (with paidAt, itself in gsi1's key with customerId): a key is only rebuilt
   // from values the update sets, so all of them are set, unchanged but for the status.
@@ -61,12 +60,10 @@ export async function refundPayment(
         set: { status: 'REFUNDED' as const, paidAt: payment.paidAt, customerId: payment.customerId },
       }
     : { add: { refundedAmount: request.amount } }
-  db.unitOfWork.add(
-    await db.model(Payment).transactItem.update({ partnerId, paymentId }, changes, {
-      expectedVersion: payment.version,
-    }),
-    { label: 'payment-refunded-total' },
-  )
+  await db.model(Payment).queue.update({ partnerId, paymentId }, changes, {
+    expectedVersion: payment.version,
+    label: 'payment-refunded-total',
+  })
   await db.unitOfWork.commit()
   return refund
 }

@@ -2,6 +2,7 @@
 // error mapping); every write can instead be queued into the request's unit of work.
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb'
 import type { Db } from './db.ts'
+import { ValidationError } from './errors.ts'
 import type { Condition, ConditionBuilder } from './expressions/condition.ts'
 import type { AnyModel, IndexNamesOf, InputOf, ItemOf, KeyOf, PlainItemOf } from './model.ts'
 import { type BatchGetOptions, batchGet } from './operations/batch-get.ts'
@@ -39,20 +40,58 @@ export interface TransactItems<M extends AnyModel> {
   conditionCheck(key: KeyOf<M>, where: Where<M>): Promise<TransactWriteItem>
 }
 
+/** A queued write's own options plus its unit-of-work label. */
+type Queued<O> = O & QueueOptions
+
 /**
  * Writes added to the db's unit of work instead of being sent (committed together by the client
- * middleware). `label` names the write in a TransactionCancelledError's reasons.
+ * middleware). `label` (in the write's options) names the write in a TransactionCancelledError's
+ * reasons. The older form, the label as a last argument, still works; the two must agree when both given.
  */
 export interface QueuedWrites<M extends AnyModel> {
-  create(data: InputOf<M>, options?: Omit<PutOptions<M>, 'table'> & QueueOptions): Promise<void>
-  put(data: InputOf<M>, options?: Omit<PutOptions<M>, 'table'> & QueueOptions): Promise<void>
+  create(
+    data: InputOf<M>,
+    options?: Queued<Omit<PutOptions<M>, 'table'>>,
+    /** @deprecated put `label` in `options`. */
+    queueOptions?: QueueOptions,
+  ): Promise<void>
+  put(
+    data: InputOf<M>,
+    options?: Queued<Omit<PutOptions<M>, 'table'>>,
+    /** @deprecated put `label` in `options`. */
+    queueOptions?: QueueOptions,
+  ): Promise<void>
   update(
     key: KeyOf<M>,
     changes: UpdateChanges<M>,
-    options?: Omit<UpdateOptions<M>, 'table' | 'returnValues'> & QueueOptions,
+    options?: Queued<Omit<UpdateOptions<M>, 'table' | 'returnValues'>>,
+    /** @deprecated put `label` in `options`. */
+    queueOptions?: QueueOptions,
   ): Promise<void>
-  delete(key: KeyOf<M>, options?: Omit<DeleteOptions<M>, 'table'> & QueueOptions): Promise<void>
+  delete(
+    key: KeyOf<M>,
+    options?: Queued<Omit<DeleteOptions<M>, 'table'>>,
+    /** @deprecated put `label` in `options`. */
+    queueOptions?: QueueOptions,
+  ): Promise<void>
   conditionCheck(key: KeyOf<M>, where: Where<M>, options?: QueueOptions): Promise<void>
+}
+
+/** The label a queued write goes under: from its options or the older trailing argument, never two. */
+function queueLabel(options: QueueOptions | undefined, trailing: unknown): string | undefined {
+  if (trailing !== undefined && (typeof trailing !== 'object' || trailing === null)) {
+    throw new ValidationError('Queue options must be an object ({ label })')
+  }
+  const labels = [options?.label, (trailing as QueueOptions | undefined)?.label].filter(
+    (label) => label !== undefined,
+  )
+  for (const label of labels) {
+    if (typeof label !== 'string') throw new ValidationError("A queued write's label must be a string")
+  }
+  if (labels.length === 2 && labels[0] !== labels[1]) {
+    throw new ValidationError(`A queued write has two labels (${labels[0]}, ${labels[1]}); give one`)
+  }
+  return labels[0]
 }
 
 export class Entity<M extends AnyModel> {
@@ -73,14 +112,22 @@ export class Entity<M extends AnyModel> {
         conditionCheckParams(model, key, where, { table: db.tableName(model.table) }),
     }
     const t = this.transactItem
-    const add = (item: TransactWriteItem, options: QueueOptions | undefined) =>
-      db.unitOfWork.add(item, options?.label === undefined ? undefined : { label: options.label })
+    // The label is checked before the write is built: a bad one queues nothing.
+    const add = async (
+      options: QueueOptions | undefined,
+      trailing: unknown,
+      build: () => Promise<TransactWriteItem>,
+    ) => {
+      const label = queueLabel(options, trailing)
+      db.unitOfWork.add(await build(), label === undefined ? undefined : { label })
+    }
     this.queue = {
-      create: async (data, options) => add(await t.create(data, options), options),
-      put: async (data, options) => add(await t.put(data, options), options),
-      update: async (key, changes, options) => add(await t.update(key, changes, options), options),
-      delete: async (key, options) => add(await t.delete(key, options), options),
-      conditionCheck: async (key, where, options) => add(await t.conditionCheck(key, where), options),
+      create: (data, options, trailing) => add(options, trailing, () => t.create(data, options)),
+      put: (data, options, trailing) => add(options, trailing, () => t.put(data, options)),
+      update: (key, changes, options, trailing) =>
+        add(options, trailing, () => t.update(key, changes, options)),
+      delete: (key, options, trailing) => add(options, trailing, () => t.delete(key, options)),
+      conditionCheck: (key, where, options) => add(options, undefined, () => t.conditionCheck(key, where)),
     }
   }
 

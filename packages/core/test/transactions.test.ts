@@ -82,3 +82,62 @@ describe('transactions and the unit of work', () => {
     expect(createDb({ client: db.client }).unitOfWork.size).toBe(0)
   })
 })
+
+describe('queue labels', () => {
+  const reasonsOf = (error: unknown) =>
+    (error as { reasons: { code: string; label?: string | undefined }[] }).reasons
+
+  it('names each queued write in the cancellation reasons, given in its options or (older form) last', async () => {
+    const payments = db.model(Payment)
+    const existing = await payments.create(payment())
+    const updated = await payments.create(payment())
+    const checked = await payments.create(payment())
+    const request = db.forRequest()
+    const tx = request.model(Payment)
+    await tx.queue.create(payment(), { label: 'fresh' })
+    await tx.queue.create(existing, undefined, { label: 'duplicate' })
+    await tx.queue.update({ partnerId: 'tx', id: updated.id }, { add: { amount: 1 } }, undefined, {
+      label: 'total',
+    })
+    await tx.queue.delete({ partnerId: 'tx', id: uniqueId() }, {}, { label: 'gone' })
+    await tx.queue.put(payment(), { label: 'put' })
+    await tx.queue.conditionCheck({ partnerId: 'tx', id: checked.id }, (c) => c.eq('amount', 10), {
+      label: 'check',
+    })
+    const error = await request.unitOfWork.commit().catch((e: unknown) => e)
+    expect(isDynamormError(error, 'TransactionCancelledError')).toBe(true)
+    expect(reasonsOf(error).map((r) => r.label)).toEqual([
+      'fresh',
+      'duplicate',
+      'total',
+      'gone',
+      'put',
+      'check',
+    ])
+    expect(reasonsOf(error).map((r) => r.code)).toEqual([
+      'None',
+      'ConditionalCheckFailed',
+      'None',
+      'None',
+      'None',
+      'None',
+    ])
+    expect((await payments.get({ partnerId: 'tx', id: updated.id }))?.amount).toBe(10)
+  })
+
+  it('refuses a label that is not a string, or two different labels for one write, before queueing', async () => {
+    const request = db.forRequest()
+    const tx = request.model(Payment)
+    const key = { partnerId: 'tx', id: 'label' }
+    const notString = await tx.queue.delete(key, { label: 7 as never }).catch((e: unknown) => e)
+    expect(isDynamormError(notString, 'ValidationError')).toBe(true)
+    const notOptions = await tx.queue.delete(key, undefined, 'x' as never).catch((e: unknown) => e)
+    expect(isDynamormError(notOptions, 'ValidationError')).toBe(true)
+    const twoLabels = await tx.queue.delete(key, { label: 'a' }, { label: 'b' }).catch((e: unknown) => e)
+    expect(isDynamormError(twoLabels, 'ValidationError')).toBe(true)
+    expect((twoLabels as Error).message).toMatch(/two labels/)
+    await tx.queue.delete(key, { label: 'same' }, { label: 'same' })
+    expect(request.unitOfWork.size).toBe(1)
+    request.unitOfWork.discard()
+  })
+})

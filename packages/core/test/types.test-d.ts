@@ -86,6 +86,30 @@ describe('inferred types', () => {
     expectTypeOf(payments.query({ partnerId: 'p' })).resolves.toEqualTypeOf<Page<ItemOf<typeof Payment>>>()
   })
 
+  it('queue methods take the unit-of-work label in their options, or (older form) last', () => {
+    const key = { partnerId: 'p', id: '1' }
+    const input = { partnerId: 'p', id: '1', amount: 1, status: 'PENDING' as const }
+    expectTypeOf(payments.queue.create(input, { label: 'payment' })).resolves.toEqualTypeOf<void>()
+    payments.queue.create(input, undefined, { label: 'payment' })
+    payments.queue.put(input, { label: 'payment', where: (c) => c.eq('status', 'PENDING') })
+    payments.queue.put(input, {}, { label: 'payment' })
+    payments.queue.update(key, { set: { status: 'SETTLED' } }, { expectedVersion: 2, label: 'settle' })
+    payments.queue.update(key, { set: { status: 'SETTLED' } }, undefined, { label: 'settle' })
+    payments.queue.delete(key, { label: 'void' })
+    payments.queue.delete(key, undefined, { label: 'void' })
+    payments.queue.conditionCheck(key, (c) => c.eq('amount', 1), { label: 'check' })
+    // @ts-expect-error a label is a string
+    payments.queue.create(input, { label: 1 })
+    // @ts-expect-error a label is a string (older form)
+    payments.queue.delete(key, undefined, { label: 1 })
+    // @ts-expect-error queued writes take no returnValues: TransactWriteItems cannot return items
+    payments.queue.update(key, { set: { amount: 2 } }, { returnValues: 'ALL_OLD' })
+    // @ts-expect-error nothing after the queue options
+    payments.queue.delete(key, undefined, { label: 'void' }, {})
+    // @ts-expect-error conditionCheck has no write options before the queue options
+    payments.queue.conditionCheck(key, (c) => c.eq('amount', 1), undefined, { label: 'check' })
+  })
+
   it('gives entity ops from a db', () => {
     const db = createDb({ client: {} as never })
     expectTypeOf(db.model(Payment)).toEqualTypeOf<Entity<typeof Payment>>()
