@@ -3,9 +3,10 @@
 
 import { createHmac } from 'node:crypto'
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
-import { DecryptCommand, GenerateDataKeyWithoutPlaintextCommand, type KMSClient } from '@aws-sdk/client-kms'
+import type { KMSClient } from '@aws-sdk/client-kms'
 import { canonicalAttributeValue } from './attribute-codec.ts'
 import { EncryptionConfigError, KmsKeyError, kmsFailure } from './errors.ts'
+import { type KmsApi, loadKmsModule } from './kms-client.ts'
 
 /** KMS encryption context of beacon keys. */
 export const beaconKeyContext: Record<string, string> = { purpose: 'dynamorm-beacon' }
@@ -31,10 +32,10 @@ export function checkBeaconBits(bits: number, attribute: string): number {
 /** The beacon key, decrypted by KMS at first use and kept (wiped by `wipe`). */
 export class BeaconKey {
   readonly #encrypted: Uint8Array
-  readonly #kms: () => KMSClient
+  readonly #kms: () => Promise<KmsApi>
   #plaintext: Promise<Buffer> | undefined
 
-  constructor(encrypted: Uint8Array | string, kms: () => KMSClient) {
+  constructor(encrypted: Uint8Array | string, kms: () => Promise<KmsApi>) {
     this.#encrypted = typeof encrypted === 'string' ? Buffer.from(encrypted, 'base64') : encrypted
     if (this.#encrypted.length === 0) throw new EncryptionConfigError('The beacon key is empty')
     this.#kms = kms
@@ -50,10 +51,11 @@ export class BeaconKey {
   }
 
   async #decrypt(): Promise<Buffer> {
+    const { kms, client } = await this.#kms()
     let plaintext: Uint8Array | undefined
     try {
-      const output = await this.#kms().send(
-        new DecryptCommand({ CiphertextBlob: this.#encrypted, EncryptionContext: beaconKeyContext }),
+      const output = await client.send(
+        new kms.DecryptCommand({ CiphertextBlob: this.#encrypted, EncryptionContext: beaconKeyContext }),
       )
       plaintext = output.Plaintext
     } catch (error) {
@@ -80,10 +82,11 @@ export class BeaconKey {
  * A new beacon key under a KMS key, returned only in its encrypted form (base64): configure it as
  * `beacons.key`. Run once per table family (or partner); losing it makes existing beacons unmatchable.
  */
-export async function createBeaconKey(kms: KMSClient, keyId: string): Promise<string> {
+export async function createBeaconKey(client: KMSClient, keyId: string): Promise<string> {
+  const kms = await loadKmsModule()
   try {
-    const output = await kms.send(
-      new GenerateDataKeyWithoutPlaintextCommand({
+    const output = await client.send(
+      new kms.GenerateDataKeyWithoutPlaintextCommand({
         KeyId: keyId,
         KeySpec: 'AES_256',
         EncryptionContext: beaconKeyContext,

@@ -4,7 +4,7 @@
 
 import { randomBytes } from 'node:crypto'
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
-import { KMSClient } from '@aws-sdk/client-kms'
+import type { KMSClient } from '@aws-sdk/client-kms'
 import {
   type AttributeMap,
   type ItemTransformContext,
@@ -29,6 +29,7 @@ import {
   sealField,
 } from './field-format.ts'
 import { Keyring } from './keyring.ts'
+import { type KmsApi, lazyKmsApi } from './kms-client.ts'
 
 export interface BeaconAttributeOptions {
   /** Attribute the beacon is stored in (default `<attribute>Beacon`); put a GSI on it. */
@@ -47,7 +48,10 @@ export interface BeaconOptions {
 export interface FieldEncryptionOptions {
   /** KMS key (id, ARN or alias) that protects new data keys. Old items name their own key. */
   keyId: string
-  /** KMS client (default: `new KMSClient({})`, created at first use, region from the environment). */
+  /**
+   * KMS client (default: `new KMSClient({})`, region from the environment). Either way
+   * `@aws-sdk/client-kms` is imported at the first KMS call, not at module init.
+   */
   kms?: KMSClient
   /** Fields one data key encrypts before a new one is generated (default 10 000). */
   maxMessagesPerKey?: number
@@ -113,17 +117,25 @@ function positiveInteger(value: number, name: string): number {
 }
 
 export function fieldEncryption(options: FieldEncryptionOptions): FieldEncryption {
+  const given = options.kms
+  return fieldEncryptionWith(
+    options,
+    lazyKmsApi((kms) => given ?? new kms.KMSClient({})),
+  )
+}
+
+/** fieldEncryption() with the KMS client reached through `kms` (partner-encryption makes its own). */
+export function fieldEncryptionWith(
+  options: Omit<FieldEncryptionOptions, 'kms'>,
+  kms: () => Promise<KmsApi>,
+): FieldEncryption {
   if (typeof options.keyId !== 'string' || options.keyId === '') {
     throw new EncryptionConfigError('fieldEncryption needs a KMS keyId')
   }
   const dataKeyAttribute = options.dataKeyAttribute ?? defaults.dataKeyAttribute
   const bindingTable = options.bindingTable ?? ((table: string) => table)
-  let kms = options.kms
-  const kmsClient = (): KMSClient => (kms ??= new KMSClient({}))
   const keyring = new Keyring({
-    get kms() {
-      return kmsClient()
-    },
+    kms,
     keyId: options.keyId,
     maxMessagesPerKey: positiveInteger(
       options.maxMessagesPerKey ?? defaults.maxMessagesPerKey,
@@ -133,7 +145,7 @@ export function fieldEncryption(options: FieldEncryptionOptions): FieldEncryptio
     maxCachedKeys: positiveInteger(options.maxCachedKeys ?? defaults.maxCachedKeys, 'maxCachedKeys'),
     now: options.now ?? Date.now,
   })
-  const beaconKey = options.beacons ? new BeaconKey(options.beacons.key, kmsClient) : undefined
+  const beaconKey = options.beacons ? new BeaconKey(options.beacons.key, kms) : undefined
   const beacons = new Map<string, { name: string; bits: number }>()
   for (const [attribute, spec] of Object.entries(options.beacons?.attributes ?? {})) {
     const name = spec.name ?? `${attribute}Beacon`

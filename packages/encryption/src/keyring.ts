@@ -1,18 +1,15 @@
 // Data keys from KMS: one current key per table reused for a bounded number of fields and time (so
 // KMS is called about once per container and table, not per write), and decrypted keys cached by
 // their encrypted form. Concurrent misses share one KMS call.
-import {
-  DecryptCommand,
-  GenerateDataKeyCommand,
-  type GenerateDataKeyCommandOutput,
-  type KMSClient,
-} from '@aws-sdk/client-kms'
+import type { GenerateDataKeyCommandOutput } from '@aws-sdk/client-kms'
 import { DataKey } from './data-key.ts'
 import { DataKeyCache, type Evictable } from './data-key-cache.ts'
 import { KmsKeyError, kmsFailure } from './errors.ts'
+import type { KmsApi } from './kms-client.ts'
 
 export interface KeyringOptions {
-  kms: KMSClient
+  /** The KMS module and client, loaded at the first call. */
+  kms: () => Promise<KmsApi>
   keyId: string
   maxMessagesPerKey: number
   maxKeyAgeMs: number
@@ -86,10 +83,12 @@ export class Keyring {
 
   async #generateDataKey(table: string): Promise<void> {
     const context = fieldKeyContext(table)
+    // Outside the try: a module that cannot load is a configuration error, not a KMS outage.
+    const { kms, client } = await this.#options.kms()
     let output: GenerateDataKeyCommandOutput
     try {
-      output = await this.#options.kms.send(
-        new GenerateDataKeyCommand({
+      output = await client.send(
+        new kms.GenerateDataKeyCommand({
           KeyId: this.#options.keyId,
           KeySpec: 'AES_256',
           EncryptionContext: context,
@@ -142,10 +141,11 @@ export class Keyring {
   }
 
   async #decryptDataKey(table: string, encrypted: Uint8Array): Promise<DataKey> {
+    const { kms, client } = await this.#options.kms()
     let output: { Plaintext?: Uint8Array; KeyId?: string }
     try {
-      output = await this.#options.kms.send(
-        new DecryptCommand({ CiphertextBlob: encrypted, EncryptionContext: fieldKeyContext(table) }),
+      output = await client.send(
+        new kms.DecryptCommand({ CiphertextBlob: encrypted, EncryptionContext: fieldKeyContext(table) }),
       )
     } catch (error) {
       throw kmsFailure(error, 'Decrypt')

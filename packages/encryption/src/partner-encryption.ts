@@ -1,10 +1,11 @@
 // Per-partner keys: each partner's fields are sealed under its own KMS key, reached through the
 // partner's assumed-role credentials, so one partner's role can never open another's data.
-import { KMSClient, type KMSClientConfig } from '@aws-sdk/client-kms'
+import type { KMSClient, KMSClientConfig } from '@aws-sdk/client-kms'
 import type { Db } from '@dynamorm/core'
 import { DataKeyCache } from './data-key-cache.ts'
 import { EncryptionConfigError } from './errors.ts'
-import { type FieldEncryption, type FieldEncryptionOptions, fieldEncryption } from './field-encryption.ts'
+import { type FieldEncryption, type FieldEncryptionOptions, fieldEncryptionWith } from './field-encryption.ts'
+import { lazyKmsApi } from './kms-client.ts'
 
 /** What encryption needs of @dynamorm/partner's `context.partner`. */
 export interface EncryptingPartner {
@@ -38,33 +39,46 @@ export interface PartnerFieldEncryption {
 
 export const partnerDefaults = { maxPartners: 100 }
 
+const EVICTED_CLIENT_GRACE_MS = 60_000
+
 class PartnerEntry {
-  readonly client: KMSClient
   readonly encryption: FieldEncryption
   /** Read by the client's credential provider on every signing, so refreshed credentials are used. */
   credentials: KMSClientConfig['credentials']
+  /** Made at the partner's first KMS call (with the SDK module), not when the partner is first seen. */
+  #client: KMSClient | undefined
+  #evicted = false
   constructor(partner: EncryptingPartner, options: PartnerFieldEncryptionOptions, keyId: string) {
     this.credentials = partner.credentials
-    this.client = new KMSClient({
-      ...options.kmsConfig,
-      ...(partner.region === undefined ? {} : { region: partner.region }),
-      ...(partner.credentials === undefined
-        ? {}
-        : { credentials: (input) => resolveCredentials(this.credentials, input) }),
+    const kms = lazyKmsApi((module) => {
+      const client = new module.KMSClient({
+        ...options.kmsConfig,
+        ...(partner.region === undefined ? {} : { region: partner.region }),
+        ...(partner.credentials === undefined
+          ? {}
+          : { credentials: (input) => resolveCredentials(this.credentials, input) }),
+      })
+      // Evicted while the module loaded: the call that made it still runs; its sockets close a while later.
+      if (this.#evicted) setTimeout(() => client.destroy(), EVICTED_CLIENT_GRACE_MS).unref()
+      this.#client = client
+      return client
     })
-    this.encryption = fieldEncryption({
-      ...options,
-      keyId,
-      kms: this.client,
-      beacons: options.beacons && {
-        key: options.beacons.key(partner),
-        attributes: options.beacons.attributes,
+    this.encryption = fieldEncryptionWith(
+      {
+        ...options,
+        keyId,
+        beacons: options.beacons && {
+          key: options.beacons.key(partner),
+          attributes: options.beacons.attributes,
+        },
       },
-    })
+      kms,
+    )
   }
   evict(): void {
+    this.#evicted = true
     this.encryption.wipeKeys()
-    this.client.destroy()
+    this.#client?.destroy()
   }
 }
 
