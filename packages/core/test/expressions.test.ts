@@ -141,10 +141,52 @@ describe('update and projection compilers', () => {
 
   it('compiles projections without duplicates and rejects empty ones', () => {
     const placeholders = new Placeholders()
-    expect(compileProjection(['a', 'b.c', 'a', ['m', 0]], placeholders)).toBe('#n0, #n1, #n2[0]')
-    expect(placeholders.attach({})).toEqual({
+    const projection = compileProjection(['a', 'b.c', 'a', ['m', 0]], placeholders)
+    expect(projection).toBe('#n0, #n1, #n2[0]')
+    expect(placeholders.attach({ ProjectionExpression: projection })).toEqual({
+      ProjectionExpression: projection,
       ExpressionAttributeNames: { '#n0': 'a', '#n1': 'b.c', '#n2': 'm' },
     })
     expect(() => compileProjection([], new Placeholders())).toThrow(/at least one/)
+  })
+
+  it('refuses to attach a name or value that no expression uses', () => {
+    const placeholders = new Placeholders()
+    const a = placeholders.name('a')
+    const b = placeholders.name('b')
+    const value = placeholders.value({ S: 'x' })
+    for (let n = 0; n < 10; n++) placeholders.name(`c${n}`)
+    // #n1 is not "used" by #n10, nor :v0 by :v01: tokens match whole.
+    const input = { ConditionExpression: `${a} = :v01 OR #n10 = #n11`, TableName: '#n1 :v0' }
+    let caught: unknown
+    try {
+      placeholders.attach(input)
+    } catch (error) {
+      caught = error
+    }
+    expect(isDynamormError(caught, 'ValidationError')).toBe(true)
+    expect((caught as { details: { unused: string[] } }).details.unused).toEqual([
+      b,
+      '#n2',
+      '#n3',
+      '#n4',
+      '#n5',
+      '#n6',
+      '#n7',
+      '#n8',
+      '#n9',
+      value,
+    ])
+    expect('ExpressionAttributeNames' in input).toBe(false)
+    const used = new Placeholders()
+    const name = used.name('a')
+    const bound = used.value({ N: '1' })
+    expect(
+      used.attach({ KeyConditionExpression: `${name} = ${bound}`, FilterExpression: undefined }),
+    ).toMatchObject({
+      ExpressionAttributeNames: { '#n0': 'a' },
+      ExpressionAttributeValues: { ':v0': { N: '1' } },
+    })
+    expect(new Placeholders().attach({ TableName: 't' })).toEqual({ TableName: 't' })
   })
 })

@@ -6,6 +6,9 @@ import { ValidationError } from '../errors.ts'
 /** One attribute name (a string, taken whole: `'a.b'` is one name) or a path of names and list indexes. */
 export type AttributePath = string | readonly [string, ...(string | number)[]]
 
+// The placeholders this class hands out; a name or value never reaches an expression any other way.
+const PLACEHOLDER = /#n\d+|:v\d+/g
+
 // DynamoDB limits a name to 64 KB; a key attribute to 255 bytes (checked by the model for keys).
 const MAX_NAME_BYTES = 65_535
 
@@ -65,7 +68,11 @@ export class Placeholders {
     return placeholder
   }
 
-  /** The two maps as the SDK wants them: absent when empty (DynamoDB rejects empty maps). */
+  /**
+   * The two maps as the SDK wants them: absent when empty (DynamoDB rejects empty maps). Every
+   * placeholder must appear in one of the input's `...Expression` fields: DynamoDB rejects a request
+   * defining one that none uses, and an unused one means a condition was dropped, so it is refused here.
+   */
   attach<T extends object>(
     input: T,
   ): T & {
@@ -76,8 +83,25 @@ export class Placeholders {
       ExpressionAttributeNames?: Record<string, string>
       ExpressionAttributeValues?: Record<string, AttributeValue>
     }
+    this.#assertAllUsed(input)
     if (this.#byName.size > 0) out.ExpressionAttributeNames = this.names
     if (this.#valueCount > 0) out.ExpressionAttributeValues = this.values
     return out
+  }
+
+  #assertAllUsed(input: object): void {
+    if (this.#byName.size === 0 && this.#valueCount === 0) return
+    const used = new Set<string>()
+    for (const [field, text] of Object.entries(input)) {
+      if (!field.endsWith('Expression') || typeof text !== 'string') continue
+      for (const token of text.matchAll(PLACEHOLDER)) used.add(token[0])
+    }
+    const unused = [...this.#byName.values(), ...Object.keys(this.values)].filter((token) => !used.has(token))
+    if (unused.length > 0) {
+      throw new ValidationError(
+        `Placeholders ${unused.join(', ')} are defined but no expression uses them (DynamoDB would reject the request)`,
+        { details: { unused } },
+      )
+    }
   }
 }

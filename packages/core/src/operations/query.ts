@@ -117,24 +117,39 @@ export function queryParams<M extends AnyModel, const N extends IndexNamesOf<M> 
   const pkValue = placeholders.value({ S: renderKey(where.pk, values, model.delimiter) })
   let keyCondition = `${placeholders.name(where.pkAttribute)} = ${pkValue}`
   if (where.sk !== undefined && where.skAttribute !== undefined) {
-    const sk = placeholders.name(where.skAttribute)
+    // Named only where a condition uses it: a template starting with a variable ('{status}#{id}') and
+    // no value gives no sort-key condition, and DynamoDB rejects a name no expression uses.
+    const skAttribute = where.skAttribute
+    const sk = () => placeholders.name(skAttribute)
     const range = options.range as Record<string, unknown> | undefined
     if (range !== undefined) {
       const [op, bound] = Object.entries(range)[0] ?? []
-      const render = (partial: unknown) => ({
-        S: renderKeyPrefix(where.sk!, (partial ?? {}) as Record<string, unknown>, model.delimiter).prefix,
-      })
+      const render = (partial: unknown) => {
+        const { prefix } = renderKeyPrefix(
+          where.sk!,
+          (partial ?? {}) as Record<string, unknown>,
+          model.delimiter,
+        )
+        // A template starting with a variable renders an empty bound; DynamoDB refuses an empty key value.
+        if (prefix === '') {
+          throw new ValidationError(
+            `${model.name}: a range bound needs the first sort-key value (${where.sk!.source})`,
+          )
+        }
+        return { S: prefix }
+      }
       if (op === 'between' && Array.isArray(bound)) {
-        keyCondition += ` AND ${sk} BETWEEN ${placeholders.value(render(bound[0]))} AND ${placeholders.value(render(bound[1]))}`
+        keyCondition += ` AND ${sk()} BETWEEN ${placeholders.value(render(bound[0]))} AND ${placeholders.value(render(bound[1]))}`
       } else if (op !== undefined && op in RANGE_OPS) {
-        keyCondition += ` AND ${sk} ${RANGE_OPS[op as keyof typeof RANGE_OPS]} ${placeholders.value(render(bound))}`
+        keyCondition += ` AND ${sk()} ${RANGE_OPS[op as keyof typeof RANGE_OPS]} ${placeholders.value(render(bound))}`
       } else {
         throw new ValidationError(`${model.name}: range must be one of gt, ge, lt, le, between`)
       }
     } else {
       const { prefix, complete } = renderKeyPrefix(where.sk, values, model.delimiter)
-      if (complete) keyCondition += ` AND ${sk} = ${placeholders.value({ S: prefix })}`
-      else if (prefix !== '') keyCondition += ` AND begins_with(${sk}, ${placeholders.value({ S: prefix })})`
+      if (complete) keyCondition += ` AND ${sk()} = ${placeholders.value({ S: prefix })}`
+      else if (prefix !== '')
+        keyCondition += ` AND begins_with(${sk()}, ${placeholders.value({ S: prefix })})`
     }
   } else if (options.range !== undefined) {
     throw new ValidationError(
