@@ -1,9 +1,9 @@
 // One DynamoDB client per container: keep-alive sockets so requests after the first skip the TCP/TLS
 // handshake, and timeouts short enough that a stuck connection fails within the Lambda's budget.
-import { Agent as HttpAgent } from 'node:http'
-import { Agent as HttpsAgent } from 'node:https'
+// The request handler is given as options, not built here: the SDK then makes its NodeHttpHandler and
+// agents itself, and this module imports neither node:http nor node:https (an ESM import of node:http
+// evaluates its lazy exports, undici's WebSocket among them: tens of ms of init).
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
-import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { definedOptions } from './defined-options.ts'
 
 export interface WarmDynamoClientOptions {
@@ -37,13 +37,13 @@ export function createWarmDynamoClient(options: WarmDynamoClientOptions = {}): D
     ...settings.clientConfig,
     maxAttempts: settings.maxAttempts,
     retryMode: settings.retryMode,
-    requestHandler: new NodeHttpHandler({
-      httpAgent: new HttpAgent(agentOptions),
-      httpsAgent: new HttpsAgent(agentOptions),
+    requestHandler: {
+      httpAgent: agentOptions,
+      httpsAgent: agentOptions,
       connectionTimeout: settings.connectionTimeoutMs,
       requestTimeout: settings.requestTimeoutMs,
       // Without this the handler only logs a warning when requestTimeout passes and keeps waiting.
       throwOnRequestTimeout: true,
-    }),
+    },
   })
 }

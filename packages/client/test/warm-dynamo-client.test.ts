@@ -74,6 +74,13 @@ describe('createWarmDynamoClient', () => {
       requestTimeout: warmDynamoClientDefaults.requestTimeoutMs,
       throwOnRequestTimeout: true,
     })
+    // Keep-alive agents the SDK made from the options (the endpoint here is http, the default https).
+    const agents = handlerConfig as unknown as {
+      httpsAgent: { keepAlive: boolean; maxSockets: number }
+      httpAgentProvider: () => Promise<{ keepAlive: boolean; maxSockets: number }>
+    }
+    expect(agents.httpsAgent).toMatchObject({ keepAlive: true, maxSockets: 50 })
+    expect(await agents.httpAgentProvider()).toMatchObject({ keepAlive: true, maxSockets: 50 })
   })
 
   it('retries throttling with backoff up to maxAttempts', async () => {
