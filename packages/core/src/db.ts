@@ -5,9 +5,10 @@ import type { DynamoDBClient, TransactWriteItem } from '@aws-sdk/client-dynamodb
 import { toDynamormError } from './aws-error-mapping.ts'
 import { type CapacityKind, CapacityMeter } from './capacity.ts'
 import { Entity } from './entity.ts'
-import { isDynamormError, ValidationError } from './errors.ts'
+import { isDynamormError, RequestAbortedError, ValidationError } from './errors.ts'
 import type { ItemTransformer } from './item-transformer.ts'
 import type { AnyModel } from './model.ts'
+import { refusedWrite } from './refused-write.ts'
 import { resolveTableName, type TableNameResolver } from './table-names.ts'
 import { type CommitListener, type QueueOptions, UnitOfWork } from './unit-of-work.ts'
 
@@ -84,10 +85,19 @@ function instrument(command: DynamoCommand<unknown>): void {
       async (args: { input: Record<string, unknown> }) => {
         const kind = CAPACITY_KIND[context.commandName ?? '']
         if (kind !== undefined) args.input.ReturnConsumedCapacity ??= 'INDEXES'
-        const result = await next(args)
-        if (kind !== undefined) {
-          senders.get(command)?.meter.record(result.output.ConsumedCapacity as never, kind)
+        // Every call counts, failed ones too: a refused conditional write is billed all the same.
+        const meter = senders.get(command)?.meter
+        let result: { output: Record<string, unknown> }
+        try {
+          result = await next(args)
+        } catch (error) {
+          meter?.recordFailure(refusedWrite(context.commandName, args.input, error))
+          throw error
         }
+        meter?.record(
+          kind === undefined ? undefined : (result.output.ConsumedCapacity as never),
+          kind ?? 'read',
+        )
         return result
       },
     { step: 'initialize' },
@@ -146,6 +156,13 @@ export class Db {
     const abortSignal = options?.abortSignal
     if (abortSignal !== undefined && !(abortSignal instanceof AbortSignal)) {
       throw new ValidationError('send: abortSignal must be an AbortSignal')
+    }
+    // Aborted before it was sent: nothing reached DynamoDB, so nothing is counted or could have landed.
+    if (abortSignal?.aborted) {
+      throw new RequestAbortedError('The DynamoDB call was aborted by its caller before it was sent', {
+        cause: abortSignal.reason,
+        details: abortSignal.reason instanceof Error ? { reason: abortSignal.reason.name } : {},
+      })
     }
     instrument(command)
     senders.set(command, this)

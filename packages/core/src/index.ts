@@ -22,7 +22,7 @@ export {
   stringSet,
 } from './attributes.ts'
 export { toDynamormError } from './aws-error-mapping.ts'
-export type { CapacityKind, CapacityTotals, CapacityUnits, TableCapacity } from './capacity.ts'
+export type { CapacityKind, CapacityTotals, CapacityUnits, MeterTotals, TableCapacity } from './capacity.ts'
 export { CapacityMeter } from './capacity.ts'
 export type { CapacityMode, CostEstimate, CostOptions, PriceTable, RegionPrices } from './cost.ts'
 export { defaultPriceTable, estimateCost } from './cost.ts'
