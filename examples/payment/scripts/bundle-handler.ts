@@ -1,12 +1,31 @@
 // esbuild bundling of a Lambda handler as Lambda runs it: ESM, node22, minified, the AWS SDK left
 // external (the nodejs22.x runtime ships @aws-sdk/* and the @smithy/* packages they are built on),
-// workspace packages from their TypeScript source.
-import { build, type Metafile } from 'esbuild'
+// workspace packages from their TypeScript source, node:http and node:https through require().
+import { build, type Metafile, type Plugin } from 'esbuild'
 
 export interface BundleResult {
   outfile: string
   bytes: number
   metafile: Metafile
+}
+
+/**
+ * An ESM `import` of node:http (Middy's util imports STATUS_CODES from it) makes Node evaluate every
+ * export of the module, lazy ones included: undici's WebSocket and friends, tens of ms of init on
+ * Node 22. `require()` reads only what is used. So bundled code gets node:http and node:https through
+ * the banner's require; nothing else changes.
+ */
+export const builtinsThroughRequire: Plugin = {
+  name: 'builtins-through-require',
+  setup(build) {
+    build.onResolve({ filter: /^node:https?$/ }, ({ path, kind }) =>
+      kind === 'import-statement' ? { path, namespace: 'required-builtin' } : undefined,
+    )
+    build.onLoad({ filter: /.*/, namespace: 'required-builtin' }, ({ path }) => ({
+      contents: `module.exports = require(${JSON.stringify(path)})`,
+      loader: 'js',
+    }))
+  },
 }
 
 export async function bundleHandler(entry: string, outfile: string): Promise<BundleResult> {
@@ -24,6 +43,7 @@ export async function bundleHandler(entry: string, outfile: string): Promise<Bun
     logLevel: 'warning',
     // Some CommonJS dependencies call require(); ESM bundles need it made.
     banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+    plugins: [builtinsThroughRequire],
   })
   const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0)
   return { outfile, bytes, metafile: result.metafile }
