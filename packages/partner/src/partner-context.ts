@@ -122,6 +122,7 @@ export function partnerContext(
   const lookup = partnerIdLookup(settings.resolve)
   // Made (and @aws-sdk/client-sts imported) at the first AssumeRole, not at init.
   const sts = lazyStsClient(settings.sts, settings.stsClientConfig, stsModuleLoader())
+  let stsRequested = false
   const retry = {
     attempts: settings.stsAttempts,
     baseDelayMs: settings.stsBaseDelayMs,
@@ -167,6 +168,14 @@ export function partnerContext(
       )
     }
     const partnerId = readPartnerId(lookup, settings.idPattern, event, context)
+    // A container's first request always assumes a role: load STS while the registry is read. A
+    // failure is not reported here; the AssumeRole that needs the client loads it again and throws.
+    if (!stsRequested) {
+      stsRequested = true
+      sts().catch(() => {
+        stsRequested = false
+      })
+    }
     const found = await registry.get(partnerId, db)
     if (found === undefined) {
       slots.delete(partnerId)
