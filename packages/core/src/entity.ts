@@ -6,7 +6,12 @@ import { ValidationError } from './errors.ts'
 import type { Condition, ConditionBuilder } from './expressions/condition.ts'
 import type { AnyModel, IndexNamesOf, InputOf, ItemOf, KeyOf, PlainItemOf } from './model.ts'
 import { type BatchGetOptions, batchGet } from './operations/batch-get.ts'
-import { type BatchWriteOptions, type BatchWriteRequest, batchWrite } from './operations/batch-write.ts'
+import {
+  type BatchWriteOptions,
+  type BatchWriteRequest,
+  type BatchWriteResult,
+  batchWrite,
+} from './operations/batch-write.ts'
 import { type DeleteOptions, deleteItem, deleteTransactItem } from './operations/delete.ts'
 import { type GetOptions, getItem, getItemOrThrow } from './operations/get.ts'
 import { type PutOptions, putItem, putTransactItem } from './operations/put.ts'
@@ -202,11 +207,11 @@ export class Entity<M extends AnyModel> {
     return batchGet(this.db, this.model, keys, options)
   }
 
-  /** Puts and deletes many items (no conditions). */
+  /** Puts and deletes many items (no conditions); resolves with the writes and calls it took. */
   batchWrite(
     request: BatchWriteRequest<M>,
     options?: Omit<BatchWriteOptions, 'table'>,
-  ): Promise<{ written: number }> {
+  ): Promise<BatchWriteResult> {
     return batchWrite(this.db, this.model, request, options)
   }
 }

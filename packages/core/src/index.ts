@@ -70,9 +70,15 @@ export type {
   PlainItemOf,
 } from './model.ts'
 export { defineModel, fromStoredItem, keyAttributes, toStoredItem } from './model.ts'
-export type { BatchGetOptions } from './operations/batch-get.ts'
+export type { BatchGetOptions, BatchGetProgress } from './operations/batch-get.ts'
 export { batchGet, batchGetParams, MAX_BATCH_GET_KEYS } from './operations/batch-get.ts'
-export type { BatchWriteOptions, BatchWriteRequest } from './operations/batch-write.ts'
+export type { BatchCalls } from './operations/batch-progress.ts'
+export type {
+  BatchWriteOptions,
+  BatchWriteProgress,
+  BatchWriteRequest,
+  BatchWriteResult,
+} from './operations/batch-write.ts'
 export { batchWrite, batchWriteParams, MAX_BATCH_WRITE_ITEMS } from './operations/batch-write.ts'
 export type { DeleteOptions } from './operations/delete.ts'
 export { deleteItem, deleteParams } from './operations/delete.ts'

@@ -26,7 +26,12 @@ describe('batch write and get', () => {
     expect(batchGetParams(Payment, inputs)).toHaveLength(2)
     const requestDb = db.forRequest()
     const payments = requestDb.model(Payment)
-    expect(await payments.batchWrite({ put: inputs }, { concurrency: 3 })).toEqual({ written: 130 })
+    expect(await payments.batchWrite({ put: inputs }, { concurrency: 3 })).toEqual({
+      written: 130,
+      calls: 6,
+      retries: 0,
+      throttled: 0,
+    })
     const keys = [
       ...inputs.map(({ partnerId, id }) => ({ partnerId, id })),
       { partnerId: 'batch', id: 'missing' },

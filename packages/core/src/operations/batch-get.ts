@@ -19,16 +19,31 @@ import {
   keyAttributes,
   type PlainItemOf,
 } from '../model.ts'
+import { BatchTally } from './batch-progress.ts'
 import { backoffDelay, chunk, mapBounded, type RetryOptions, sleep } from './retry.ts'
 import { readItem, withoutUnaskedTtl } from './write-support.ts'
 
 export const MAX_BATCH_GET_KEYS = 100
+
+/** Where a batch read stands, after each call. */
+export interface BatchGetProgress {
+  /** Distinct keys DynamoDB has answered so far (found or not). */
+  read: number
+  /** Distinct keys in the whole batch. */
+  total: number
+  /** Calls so far that re-sent unprocessed or throttled keys. */
+  retries: number
+  /** Calls so far that DynamoDB throttled. */
+  throttled: number
+}
 
 export interface BatchGetOptions<M extends AnyModel> extends RetryOptions {
   consistent?: boolean
   projection?: readonly (keyof PlainItemOf<M> & string)[]
   table?: string
   includeExpired?: boolean
+  /** Called after every BatchGetItem call (a failing callback is logged, never stops the batch). */
+  onProgress?: (progress: BatchGetProgress) => void
 }
 
 const keyId = (key: AttributeMap): string =>
@@ -78,6 +93,14 @@ export async function batchGet<M extends AnyModel>(
 ): Promise<(ItemOf<M> | undefined)[]> {
   const table = db.tableName(model.table)
   const requests = batchGetParams(model, keys, { ...options, table })
+  const total = requests.reduce((sum, request) => sum + (request.RequestItems![table]?.Keys?.length ?? 0), 0)
+  let read = 0
+  const tally = new BatchTally<BatchGetProgress>(options.onProgress, (stats) => ({
+    read,
+    total,
+    retries: stats.retries,
+    throttled: stats.throttled,
+  }))
   const maxAttempts = options.maxAttempts ?? 8
   const found = new Map<string, AttributeMap>()
   const leftovers: AttributeMap[] = []
@@ -85,14 +108,19 @@ export async function batchGet<M extends AnyModel>(
     let pending: KeysAndAttributes | undefined = request.RequestItems![table]
     for (let attempt = 0; pending?.Keys?.length && attempt < maxAttempts; attempt++) {
       if (attempt > 0) await sleep(backoffDelay(attempt - 1, options))
+      let throttled = false
       try {
         const output = await db.send(new BatchGetItemCommand({ RequestItems: { [table]: pending } }))
         for (const item of output.Responses?.[table] ?? []) found.set(keyId(pick(item, model)), item)
-        pending = output.UnprocessedKeys?.[table]
+        const unprocessed: KeysAndAttributes | undefined = output.UnprocessedKeys?.[table]
+        read += pending.Keys.length - (unprocessed?.Keys?.length ?? 0)
+        pending = unprocessed
       } catch (error) {
         // A throttled call processed nothing: all of it is retried like unprocessed keys.
         if (!isDynamormError(error, 'ThrottledError')) throw error
+        throttled = true
       }
+      tally.called(attempt, throttled)
     }
     if (pending?.Keys?.length) leftovers.push(...pending.Keys)
   })
@@ -101,7 +129,7 @@ export async function batchGet<M extends AnyModel>(
       `${leftovers.length} keys were still unprocessed after ${maxAttempts} attempts`,
       leftovers,
       {
-        details: { table, unprocessedKeys: leftovers.length },
+        details: { table, unprocessedKeys: leftovers.length, read, ...tally.stats },
       },
     )
   }

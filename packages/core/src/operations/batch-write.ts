@@ -10,6 +10,7 @@ import type { Db } from '../db.ts'
 import { isDynamormError, UnprocessedItemsError, ValidationError } from '../errors.ts'
 import { assertItemSize } from '../item-size.ts'
 import { type AnyModel, type InputOf, type KeyOf, keyAttributes, toStoredItem } from '../model.ts'
+import { type BatchCalls, BatchTally } from './batch-progress.ts'
 import { backoffDelay, chunk, mapBounded, type RetryOptions, sleep } from './retry.ts'
 import { transformForWrite } from './write-support.ts'
 
@@ -20,9 +21,28 @@ export interface BatchWriteRequest<M extends AnyModel> {
   delete?: readonly KeyOf<M>[]
 }
 
+/** Where a batch write stands, after each call. */
+export interface BatchWriteProgress {
+  /** Writes DynamoDB has processed so far. */
+  written: number
+  /** Writes in the whole batch. */
+  total: number
+  /** Calls so far that re-sent unprocessed or throttled writes. */
+  retries: number
+  /** Calls so far that DynamoDB throttled. */
+  throttled: number
+}
+
+/** What a batch write did: every write landed; `calls` BatchWriteItem calls, `retries` of them retries. */
+export interface BatchWriteResult extends BatchCalls {
+  written: number
+}
+
 export interface BatchWriteOptions extends RetryOptions {
   table?: string
   now?: Date
+  /** Called after every BatchWriteItem call (a failing callback is logged, never stops the batch). */
+  onProgress?: (progress: BatchWriteProgress) => void
 }
 
 function requestsFor<M extends AnyModel>(model: M, request: BatchWriteRequest<M>, now: Date): WriteRequest[] {
@@ -62,15 +82,25 @@ export function batchWriteParams<M extends AnyModel>(
   )
 }
 
-/** Writes many items; resolves when every write landed, else UnprocessedItemsError with the rest. */
+/**
+ * Writes many items; resolves with the call statistics when every write landed, else
+ * UnprocessedItemsError with the rest (and the statistics in its details).
+ */
 export async function batchWrite<M extends AnyModel>(
   db: Db,
   model: M,
   request: BatchWriteRequest<M>,
   options: Omit<BatchWriteOptions, 'table'> = {},
-): Promise<{ written: number }> {
+): Promise<BatchWriteResult> {
   const table = db.tableName(model.table)
   const writes = requestsFor(model, request, options.now ?? new Date())
+  let written = 0
+  const tally = new BatchTally<BatchWriteProgress>(options.onProgress, (stats) => ({
+    written,
+    total: writes.length,
+    retries: stats.retries,
+    throttled: stats.throttled,
+  }))
   for (const write of writes) {
     if (write.PutRequest?.Item !== undefined) {
       write.PutRequest.Item = await transformForWrite(db, model, table, write.PutRequest.Item)
@@ -82,14 +112,19 @@ export async function batchWrite<M extends AnyModel>(
     let pending: WriteRequest[] | undefined = pending0
     for (let attempt = 0; pending?.length && attempt < maxAttempts; attempt++) {
       if (attempt > 0) await sleep(backoffDelay(attempt - 1, options))
+      let throttled = false
       try {
         const output: { UnprocessedItems?: Record<string, WriteRequest[]> } = await db.send(
           new BatchWriteItemCommand({ RequestItems: { [table]: pending } }),
         )
-        pending = output.UnprocessedItems?.[table]
+        const unprocessed: WriteRequest[] | undefined = output.UnprocessedItems?.[table]
+        written += pending.length - (unprocessed?.length ?? 0)
+        pending = unprocessed
       } catch (error) {
         if (!isDynamormError(error, 'ThrottledError')) throw error
+        throttled = true
       }
+      tally.called(attempt, throttled)
     }
     if (pending?.length) leftovers.push(...pending)
   })
@@ -98,9 +133,9 @@ export async function batchWrite<M extends AnyModel>(
       `${leftovers.length} writes were still unprocessed after ${maxAttempts} attempts`,
       leftovers,
       {
-        details: { table, unprocessedItems: leftovers.length },
+        details: { table, unprocessedItems: leftovers.length, written, ...tally.stats },
       },
     )
   }
-  return { written: writes.length }
+  return { written, ...tally.stats }
 }
