@@ -1,4 +1,4 @@
-export { Partner, type PartnerCredentialsProvider } from './partner.ts'
+export { Partner, type PartnerCredentialsProvider, type PartnerIdentity } from './partner.ts'
 export type { PartnerContext, PartnerContextOptions } from './partner-context.ts'
 export { partnerContext, partnerContextDefaults } from './partner-context.ts'
 export type { PartnerErrorName } from './partner-error.ts'

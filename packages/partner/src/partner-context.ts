@@ -10,11 +10,12 @@ import {
   type DynamoClientContext,
   type WarmDynamoClientOptions,
 } from '@dynamorm/client'
+import type { ItemTransformer } from '@dynamorm/core'
 import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
 import { definedOptions } from './defined-options.ts'
 import { LruCache } from './lru-cache.ts'
-import { Partner } from './partner.ts'
+import { Partner, type PartnerIdentity } from './partner.ts'
 import { PartnerCredentials } from './partner-credentials.ts'
 import { partnerError } from './partner-error.ts'
 import {
@@ -62,6 +63,12 @@ export interface PartnerContextOptions {
   maxPartners?: number
   /** Connection, timeout and retry settings of the partners' DynamoDB clients (as dynamoClient's). */
   partnerClient?: WarmDynamoClientOptions
+  /**
+   * The item codec of the partner's Db (e.g. field encryption under the partner's own KMS key:
+   * `partnerFieldEncryption(...)` from @dynamorm/encryption). Called for every request with the
+   * partner's identity and credentials; cache inside it (partnerFieldEncryption does). Default none.
+   */
+  transformer?: (partner: PartnerIdentity) => ItemTransformer | undefined
   /** Clock in epoch ms (default Date.now); tests pass their own. */
   now?: () => number
 }
@@ -186,9 +193,21 @@ export function partnerContext(
     const slot = slotFor(partnerId, entry)
     const session = slot.credentials.current(context.awsRequestId)
     if (session instanceof Promise) await session
+    const identity: PartnerIdentity = {
+      id: partnerId,
+      accountId: entry.accountId,
+      region: entry.region,
+      kmsKeyId: entry.kmsKeyId,
+      credentials: slot.credentials.provide,
+    }
+    const transformer = settings.transformer?.(identity)
     context.partner = new Partner(
-      { id: partnerId, accountId: entry.accountId, region: entry.region, kmsKeyId: entry.kmsKeyId },
-      db.scoped({ client: boundToRequest(slot.client, db), tableName: entry.tableName }),
+      identity,
+      db.scoped({
+        client: boundToRequest(slot.client, db),
+        tableName: entry.tableName,
+        ...(transformer === undefined ? {} : { transformer }),
+      }),
       slot.credentials.provide,
     )
   }

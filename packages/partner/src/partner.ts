@@ -2,11 +2,20 @@
 // reachable only through the provider function; toJSON and util.inspect show the identity alone, so
 // logging the context cannot print a key.
 import { inspect } from 'node:util'
-import type { Db } from '@dynamorm/core'
+import type { Db, ItemTransformer } from '@dynamorm/core'
 import type { RoleSession } from './role-session.ts'
 
 /** Resolves the partner's current assumed-role credentials (for other AWS clients, e.g. KMS). */
 export type PartnerCredentialsProvider = () => Promise<RoleSession>
+
+/** Who a partner is, before its Db exists: what `partnerContext({ transformer })` is given. */
+export interface PartnerIdentity {
+  id: string
+  accountId: string
+  region: string
+  kmsKeyId: string | undefined
+  credentials: PartnerCredentialsProvider
+}
 
 export class Partner {
   /** The partner's id, as the authorizer (or your resolver) gave it. */
@@ -40,6 +49,15 @@ export class Partner {
   /** The assumed-role credentials provider (refreshing, never expired), e.g. for a KMS client. */
   get credentials(): PartnerCredentialsProvider {
     return this.#credentials
+  }
+
+  /**
+   * The same partner with `transformer` as its Db's item codec (same client, table names, meter and
+   * unit of work): for a middleware that adds field encryption after partnerContext. Prefer
+   * partnerContext's `transformer` option, which builds the Db with it from the start.
+   */
+  withTransformer(transformer: ItemTransformer): Partner {
+    return new Partner(this.toJSON(), this.db.scoped({ transformer }), this.#credentials)
   }
 
   /** Physical name of one of the partner's tables. */

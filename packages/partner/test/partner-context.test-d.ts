@@ -1,8 +1,13 @@
 import { dynamoClient } from '@dynamorm/client'
-import type { Db } from '@dynamorm/core'
+import type { Db, ItemTransformer } from '@dynamorm/core'
 import middy from '@middy/core'
 import { describe, expectTypeOf, it } from 'vitest'
-import { type Partner, type PartnerCredentialsProvider, partnerContext } from '../src/index.ts'
+import {
+  type Partner,
+  type PartnerCredentialsProvider,
+  type PartnerIdentity,
+  partnerContext,
+} from '../src/index.ts'
 
 const partners = { 'partner-a': { roleArn: 'arn:aws:iam::123456789012:role/x', region: 'eu-west-1' } }
 
@@ -29,6 +34,27 @@ describe('partnerContext typing', () => {
       .handler(async (_event, context) => {
         // @ts-expect-error partner is only there after .use(partnerContext(...))
         context.partner
+      })
+  })
+
+  it('takes a transformer made from the partner identity', () => {
+    partnerContext({
+      partners,
+      transformer: (partner) => {
+        expectTypeOf(partner).toEqualTypeOf<PartnerIdentity>()
+        expectTypeOf(partner.credentials).toEqualTypeOf<PartnerCredentialsProvider>()
+        return partner.kmsKeyId === undefined ? undefined : ({} as ItemTransformer)
+      },
+    })
+    // @ts-expect-error a transformer returns an ItemTransformer (or undefined), not a string
+    partnerContext({ partners, transformer: () => 'codec' })
+    middy()
+      .use(dynamoClient())
+      .use(partnerContext({ partners, transformer: () => ({}) as ItemTransformer }))
+      .handler(async (_event, context) => {
+        expectTypeOf(context.partner.withTransformer({} as ItemTransformer)).toEqualTypeOf<Partner>()
+        // @ts-expect-error partner.db is readonly: derive a partner with withTransformer instead
+        context.partner.db = context.db
       })
   })
 
