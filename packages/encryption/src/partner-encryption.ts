@@ -1,11 +1,11 @@
 // Per-partner keys: each partner's fields are sealed under its own KMS key, reached through the
 // partner's assumed-role credentials, so one partner's role can never open another's data.
 import type { KMSClient, KMSClientConfig } from '@aws-sdk/client-kms'
-import type { Db } from '@dynamorm/core'
+import type { ItemTransformer } from '@dynamorm/core'
 import { DataKeyCache } from './data-key-cache.ts'
 import { EncryptionConfigError } from './errors.ts'
 import { type FieldEncryption, type FieldEncryptionOptions, fieldEncryptionWith } from './field-encryption.ts'
-import { lazyKmsApi } from './kms-client.ts'
+import { lazyKmsApi, loadKmsModule } from './kms-client.ts'
 
 /** What encryption needs of @dynamorm/partner's `context.partner`. */
 export interface EncryptingPartner {
@@ -102,6 +102,9 @@ export function partnerFieldEncryption(options: PartnerFieldEncryptionOptions): 
     const id = `${partner.id}\u0000${partner.region ?? ''}\u0000${keyId}`
     let entry = partners.get(id)
     if (entry === undefined) {
+      // The partner's first write or read will need KMS: start loading the SDK module now (a failure
+      // surfaces at that KMS call, which loads it again).
+      loadKmsModule().catch(() => undefined)
       entry = new PartnerEntry(partner, options, keyId)
       partners.set(id, entry)
     } else if (partner.credentials !== undefined) {
@@ -113,18 +116,25 @@ export function partnerFieldEncryption(options: PartnerFieldEncryptionOptions): 
 }
 
 export interface PartnerEncryptionContext {
-  partner: EncryptingPartner & { db: Db }
+  /** `context.partner` of @dynamorm/partner (structurally: encryption does not depend on it). */
+  partner: EncryptingPartner & { withTransformer(transformer: ItemTransformer): unknown }
 }
 
 /**
- * Middy middleware, used after partnerContext: `context.partner.db` becomes the same Db with the
- * partner's field encryption as its transformer (same meter and unit of work).
+ * Middy middleware, used after partnerContext: `context.partner` becomes the same partner whose Db has
+ * the partner's field encryption as its transformer (same client, meter and unit of work).
+ *
+ * @deprecated Give the encryption to partnerContext instead, so the partner's Db is built with it and
+ * the middleware stack stays typed: `partnerContext({ partners, transformer: partnerFieldEncryption(options) })`.
  */
 export function partnerEncryption(options: PartnerFieldEncryptionOptions) {
   const forPartner = partnerFieldEncryption(options)
   const partnerEncryptionBefore = (request: { context: PartnerEncryptionContext }): void => {
-    const { partner } = request.context
-    partner.db = partner.db.scoped({ transformer: forPartner(partner) })
+    const { context } = request
+    // A new partner object, not a write to its readonly db.
+    context.partner = context.partner.withTransformer(
+      forPartner(context.partner),
+    ) as PartnerEncryptionContext['partner']
   }
-  return { before: partnerEncryptionBefore, encryptionFor: forPartner }
+  return { name: 'partnerEncryption', before: partnerEncryptionBefore, encryptionFor: forPartner }
 }

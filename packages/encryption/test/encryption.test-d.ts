@@ -1,10 +1,12 @@
 import type { Db, ItemTransformer } from '@dynamorm/core'
 import { describe, expectTypeOf, it } from 'vitest'
 import {
+  type EncryptingPartner,
   type FieldEncryption,
   type FieldEncryptionOptions,
   fieldEncryption,
   partnerEncryption,
+  partnerFieldEncryption,
   type ReencryptTableResult,
   reencryptTable,
 } from '../src/index.ts'
@@ -24,14 +26,35 @@ describe('public types', () => {
     expectTypeOf<FieldEncryptionOptions['maxMessagesPerKey']>().toEqualTypeOf<number | undefined>()
   })
 
-  it('the middleware needs a partner with a db in the context', () => {
+  it('the middleware needs a partner that can derive itself with a transformer', () => {
     const { before } = partnerEncryption({})
-    expectTypeOf(before)
-      .parameter(0)
-      .toEqualTypeOf<{ context: { partner: Parameters<typeof before>[0]['context']['partner'] } }>()
-    expectTypeOf<Parameters<typeof before>[0]['context']['partner']['db']>().toEqualTypeOf<Db>()
+    type Partner = Parameters<typeof before>[0]['context']['partner']
+    expectTypeOf<Partner['withTransformer']>().parameter(0).toEqualTypeOf<ItemTransformer>()
+    expectTypeOf<Partner['kmsKeyId']>().toEqualTypeOf<string | undefined>()
     // @ts-expect-error a context without a partner is refused
     before({ context: {} })
+    // @ts-expect-error a partner without withTransformer (a bare object with a db) is refused
+    before({ context: { partner: { id: 'p', db: {} as Db } } })
+  })
+
+  it('partnerFieldEncryption is a transformer factory partnerContext can take', () => {
+    const forPartner = partnerFieldEncryption({})
+    expectTypeOf(forPartner).parameter(0).toEqualTypeOf<EncryptingPartner>()
+    expectTypeOf(forPartner).returns.toExtend<ItemTransformer>()
+    // What @dynamorm/partner passes (its PartnerIdentity) fits EncryptingPartner.
+    const identity = {
+      id: 'p',
+      accountId: '123456789012',
+      region: 'eu-west-1',
+      kmsKeyId: undefined as string | undefined,
+      credentials: async () => ({
+        accessKeyId: 'a',
+        secretAccessKey: 's',
+        sessionToken: 't',
+        expiration: new Date(),
+      }),
+    }
+    expectTypeOf(forPartner(identity)).toEqualTypeOf<FieldEncryption>()
   })
 
   it('reencryptTable reports counts', () => {

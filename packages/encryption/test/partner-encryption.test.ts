@@ -1,6 +1,15 @@
 import { KMSClient } from '@aws-sdk/client-kms'
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
-import { type AnyModel, createDb, defineModel, isDynamormError, map, number, string } from '@dynamorm/core'
+import {
+  type AnyModel,
+  createDb,
+  defineModel,
+  type ItemTransformer,
+  isDynamormError,
+  map,
+  number,
+  string,
+} from '@dynamorm/core'
 import { type KmsServer, type StsServer, startStsServer } from '@dynamorm/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -210,11 +219,20 @@ describe('partnerEncryption middleware with core models', () => {
   it("scopes context.partner.db to the partner's field encryption, end to end through a model", async () => {
     const middleware = partnerEncryption({ kmsConfig: kmsConfig() })
     const requestDb = createDb({ client: env.db.client, tableName: () => env.table.name }).forRequest()
-    const partner = { ...partnerA(), db: requestDb }
+    // What @dynamorm/partner's Partner offers, structurally: a new partner with a scoped Db.
+    const partner = {
+      ...partnerA(),
+      db: requestDb,
+      withTransformer(transformer: ItemTransformer) {
+        return { ...this, db: requestDb.scoped({ transformer }) }
+      },
+    }
     const request = { context: { partner } }
     middleware.before(request)
+    expect(middleware.name).toBe('partnerEncryption')
     const db = request.context.partner.db
     expect(db).not.toBe(requestDb)
+    expect(partner.db).toBe(requestDb) // the partner it was given is left as it was
     expect(db.meter).toBe(requestDb.meter) // same request: same meter and unit of work
     expect(db.options.transformer).toBe(middleware.encryptionFor(partner))
 
