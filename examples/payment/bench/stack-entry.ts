@@ -1,7 +1,7 @@
 // The whole DynamORM middleware stack a payment handler uses, for its bundle size (SDK external).
 export { auditTrail } from '@dynamorm/audit'
 export { dynamoClient } from '@dynamorm/client'
-export { partnerEncryption } from '@dynamorm/encryption'
+export { partnerFieldEncryption } from '@dynamorm/encryption'
 export { idempotency } from '@dynamorm/idempotency'
 export { partnerContext } from '@dynamorm/partner'
 export { default as middy } from '@middy/core'

@@ -1,7 +1,7 @@
 // The payment API: one Middy stack per route, built from middleware instances made once per
 // container and shared by every route (one warm DynamoDB client, one partner credential cache, one
 // KMS data-key cache, one audit lease set). Order, as DESIGN.md gives it:
-//   errors -> body parser -> dynamoClient -> partnerContext -> partnerEncryption -> idempotency -> audit
+//   errors -> body parser -> dynamoClient -> partnerContext (+ field encryption) -> idempotency -> audit
 // befores run in that order; afters in reverse, ending with dynamoClient committing the unit of work.
 import { createHmac } from 'node:crypto'
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
@@ -10,7 +10,7 @@ import type { STSClientConfig } from '@aws-sdk/client-sts'
 import { auditTrail } from '@dynamorm/audit'
 import { dynamoClient } from '@dynamorm/client'
 import type { PriceTable } from '@dynamorm/core'
-import { type EncryptingPartner, partnerEncryption } from '@dynamorm/encryption'
+import { type EncryptingPartner, partnerFieldEncryption } from '@dynamorm/encryption'
 import { idempotency } from '@dynamorm/idempotency'
 import { type PartnerContextOptions, partnerContext } from '@dynamorm/partner'
 import middy, { type MiddlewareObj } from '@middy/core'
@@ -100,14 +100,17 @@ export function createPaymentApi(options: PaymentApiOptions): PaymentApi {
     cursorSecret: derived('cursor'),
     logger: { warn: settings.logger },
   })
+  // Each partner's fields sealed under its own KMS key, through its assumed role: the partner's Db is
+  // built with it, so every route's model reads and writes go through it.
+  const encryptionFor = partnerFieldEncryption({
+    kmsConfig: settings.kmsClientConfig,
+    beacons: { key: settings.beaconKey, attributes: { cardNumber: {} } },
+  })
   const partner = partnerContext({
     partners: settings.partners,
     stsClientConfig: settings.stsClientConfig,
     partnerClient: { clientConfig: settings.partnerDynamoClientConfig },
-  })
-  const encryption = partnerEncryption({
-    kmsConfig: settings.kmsClientConfig,
-    beacons: { key: settings.beaconKey, attributes: { cardNumber: {} } },
+    transformer: encryptionFor,
   })
   const fingerprintKey = derived('idempotency-fingerprint')
   const locks = idempotency<PaymentEvent>({
@@ -125,7 +128,6 @@ export function createPaymentApi(options: PaymentApiOptions): PaymentApi {
       .use(bodyParser as Middleware)
       .use(client as Middleware)
       .use(partner as Middleware)
-      .use(encryption as Middleware)
     if (idempotent) chain.use(locks as Middleware)
     const built = chain.use(audit as Middleware).handler(handler)
     return withRequestCost(built as never, { prices: settings.prices }) as LambdaHandler
@@ -137,7 +139,7 @@ export function createPaymentApi(options: PaymentApiOptions): PaymentApi {
     refundPayment: stack(refundPayment, true),
     getPayment: stack(getPayment, false),
     listPayments: stack(listPayments, false),
-    findPaymentsByCard: stack(findPaymentsByCard(encryption.encryptionFor as never), false),
+    findPaymentsByCard: stack(findPaymentsByCard(encryptionFor), false),
   }
   const routes: Array<[string, RegExp, LambdaHandler]> = [
     ['POST', /^\/payments$/, api.createPayment],
