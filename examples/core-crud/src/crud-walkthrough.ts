@@ -23,7 +23,7 @@ export interface WalkthroughResult {
   refusedDelete: string
   deleted: PaymentItem | undefined
   afterDelete: PaymentItem | undefined
-  capacity: { calls: number; readCapacityUnits: number; writeCapacityUnits: number }
+  capacity: { calls: number; failedCalls: number; readCapacityUnits: number; writeCapacityUnits: number }
   costUsd: number
 }
 
@@ -114,6 +114,7 @@ export async function runCrudWalkthrough(db: Db, options: WalkthroughOptions): P
     afterDelete,
     capacity: {
       calls: totals.calls,
+      failedCalls: totals.failedCalls ?? 0,
       readCapacityUnits: totals.readCapacityUnits,
       writeCapacityUnits: totals.writeCapacityUnits,
     },

@@ -47,9 +47,10 @@ describe('the CRUD walkthrough', () => {
     expect(result.refusedDelete).toBe('ConditionFailedError (409)')
     expect(result.deleted?.id).toBe('pay-3')
     expect(result.afterDelete).toBeUndefined()
-    // 3 creates, 1 get, 1 update, 1 query, 1 count, 1 delete, 1 get: the meter records answered calls,
-    // not the three refused writes (their error carries no ConsumedCapacity).
-    expect(result.capacity.calls).toBe(9)
+    // 3 creates, 1 get, 1 update, 1 query, 1 count, 1 delete, 1 get, plus the three refused writes
+    // (duplicate create, stale update, conditional delete): DynamoDB bills those too, so the meter counts them.
+    expect(result.capacity.calls).toBe(12)
+    expect(result.capacity.failedCalls).toBe(3)
     expect(result.capacity.writeCapacityUnits).toBeGreaterThan(0)
     expect(result.capacity.readCapacityUnits).toBeGreaterThan(0)
     expect(result.costUsd).toBeGreaterThan(0)
@@ -124,6 +125,6 @@ describe('pnpm start', () => {
     expect(lines[0]).toBe('create   pay-1 1250 EUR -> version 1')
     expect(lines).toContain('update   pay-1 at stale version 1 -> OptimisticLockError (412)')
     expect(lines).toContain('get      pay-3 -> not found')
-    expect(lines[10]).toMatch(/^capacity 9 calls, [\d.]+ RCU, [\d.]+ WCU, ~\$[\d.]+ on demand/)
+    expect(lines[10]).toMatch(/^capacity 12 calls, [\d.]+ RCU, [\d.]+ WCU, ~\$[\d.]+ on demand/)
   }, 90_000)
 })
