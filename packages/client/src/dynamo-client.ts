@@ -80,12 +80,15 @@ export function dynamoClient(
 
   const dynamoClientAfter = async (request: DynamoClientRequest): Promise<void> => {
     const { db, awsRequestId } = request.context
-    if (db.unitOfWork.size === 0) return
-    const remainingMs = requestDeadline(request.context, settings.deadlineMarginMs)?.()
-    if (remainingMs !== undefined && remainingMs < settings.minCommitTimeMs) {
-      db.unitOfWork.discard()
-      throw deadlineExceededError(remainingMs, settings.minCommitTimeMs, 'Unit of work not committed')
+    if (db.unitOfWork.size > 0) {
+      const remainingMs = requestDeadline(request.context, settings.deadlineMarginMs)?.()
+      if (remainingMs !== undefined && remainingMs < settings.minCommitTimeMs) {
+        db.unitOfWork.discard()
+        throw deadlineExceededError(remainingMs, settings.minCommitTimeMs, 'Unit of work not committed')
+      }
     }
+    // Also when nothing is queued (core sends nothing then): the commit settles the unit of work, so
+    // onSettled listeners (the audit trail's log line) always hear how the request ended.
     // The request id as ClientRequestToken: a retried commit of the same invocation is not applied twice.
     await db.unitOfWork.commit(awsRequestId)
   }

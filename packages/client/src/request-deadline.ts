@@ -21,8 +21,10 @@ export function requestDeadline(context: unknown, marginMs: number): RequestDead
 type Send = (command: unknown, options?: unknown) => Promise<unknown>
 
 /**
- * A view of `client` whose `send` carries an abort signal for the request's deadline. It shares the
- * client's configuration, middleware stack and sockets: making one costs an object, not a client.
+ * A view of `client` whose `send` carries an abort signal for the request's deadline, combined with
+ * the caller's own signal when there is one (`db.send(command, { abortSignal })`): whichever fires
+ * first aborts the call. It shares the client's configuration, middleware stack and sockets: making
+ * one costs an object, not a client.
  */
 export function deadlineBoundClient(client: DynamoDBClient, deadline: RequestDeadline): DynamoDBClient {
   const send = client.send.bind(client) as Send
@@ -31,11 +33,17 @@ export function deadlineBoundClient(client: DynamoDBClient, deadline: RequestDea
     if (typeof options === 'function') return send(command, options)
     const remainingMs = deadline()
     if (remainingMs <= 0) throw deadlineExceededError(remainingMs, 1, 'DynamoDB call not started')
-    const abortSignal = AbortSignal.timeout(remainingMs)
+    const deadlineSignal = AbortSignal.timeout(remainingMs)
+    const callerSignal = (options as { abortSignal?: unknown } | undefined)?.abortSignal
+    const abortSignal =
+      callerSignal instanceof AbortSignal ? AbortSignal.any([callerSignal, deadlineSignal]) : deadlineSignal
     try {
       return await send(command, { ...(options as object | undefined), abortSignal })
     } catch (error) {
-      if (abortSignal.aborted) throw deadlineExceededError(deadline(), 1, 'DynamoDB call cut short', error)
+      // Only the deadline is ours to report; the caller's own abort stays the SDK's error (core maps it).
+      if (deadlineSignal.aborted && !(callerSignal instanceof AbortSignal && callerSignal.aborted)) {
+        throw deadlineExceededError(deadline(), 1, 'DynamoDB call cut short', error)
+      }
       throw error
     }
   }

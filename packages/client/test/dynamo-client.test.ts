@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb'
-import { createDb, Db, isDynamormError, marshallItem } from '@dynamorm/core'
+import { type CommitOutcome, createDb, Db, isDynamormError, marshallItem } from '@dynamorm/core'
 import {
   createTestTable,
   type DynamoFaultProxy,
@@ -98,13 +98,32 @@ describe('unit of work', () => {
     expect(await readPayment(admin, table.name, 'together-2')).toMatchObject({ amount: 200 })
   })
 
-  it('sends nothing when nothing was queued', async () => {
+  it('sends nothing when nothing was queued, and still settles the unit of work', async () => {
     const before = proxy.calls()
+    const outcomes: CommitOutcome[] = []
     const handler = middy()
       .use(viaProxy())
-      .handler(async () => 'read-only')
+      .handler(async (_event, context) => {
+        context.db.unitOfWork.onSettled((outcome) => outcomes.push(outcome))
+        return 'read-only'
+      })
     expect(await invoke(handler)).toBe('read-only')
     expect(proxy.calls()).toBe(before)
+    expect(outcomes).toEqual([{ committed: true, writes: 0 }])
+  })
+
+  it('settles an empty unit of work even with too little time left to commit (nothing to refuse)', async () => {
+    const outcomes: CommitOutcome[] = []
+    const handler = middy()
+      .use(
+        dynamoClient({ client: localDynamoClient(proxy.endpoint), warmup: false, minCommitTimeMs: 60_000 }),
+      )
+      .handler(async (_event, context) => {
+        context.db.unitOfWork.onSettled((outcome) => outcomes.push(outcome))
+        return 'read-only'
+      })
+    expect(await invoke(handler, lambdaContext({ timeoutMs: 5000 }))).toBe('read-only')
+    expect(outcomes).toEqual([{ committed: true, writes: 0 }])
   })
 
   it('cancels every write when one condition fails, naming the write by its label', async () => {
@@ -137,9 +156,11 @@ describe('unit of work', () => {
   it('sends nothing when the handler throws, and rethrows the handler error', async () => {
     const before = proxy.calls()
     let queued = 0
+    const outcomes: CommitOutcome[] = []
     const handler = middy()
       .use(viaProxy())
       .handler(async (_event, context) => {
+        context.db.unitOfWork.onSettled((outcome) => outcomes.push(outcome))
         context.db.unitOfWork.add(putPayment(table.name, 'failed-1', 10))
         queued = context.db.unitOfWork.size
         throw new Error('card declined')
@@ -147,6 +168,7 @@ describe('unit of work', () => {
     const error = await expectRejection(invoke(handler))
     expect(error.message).toBe('card declined')
     expect(queued).toBe(1)
+    expect(outcomes).toEqual([{ committed: false, writes: 1 }])
     expect(proxy.calls()).toBe(before)
     expect(await readPayment(admin, table.name, 'failed-1')).toBeUndefined()
   })

@@ -1,3 +1,4 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb'
 import { createDb, isDynamormError } from '@dynamorm/core'
 import {
   createTestTable,
@@ -36,6 +37,43 @@ async function rejectionOf(promise: Promise<unknown>) {
 }
 
 describe('the Lambda deadline', () => {
+  it("keeps the caller's own abort signal beside the deadline: the caller's abort stays its own error", async () => {
+    proxy.faults.set({ latencyMs: 5000, operation: 'GetItem' })
+    const controller = new AbortController()
+    const handler = middy()
+      .use(dynamoClient({ client: localDynamoClient(proxy.endpoint), warmup: false, deadlineMarginMs: 500 }))
+      .handler(async (_event, context) => {
+        setTimeout(() => controller.abort(new Error('client went away')), 100)
+        return context.db.send(
+          new GetItemCommand({ TableName: table.name, Key: { pk: { S: 'x' }, sk: { S: 'y' } } }),
+          { abortSignal: controller.signal },
+        )
+      })
+    const context = lambdaContext({ timeoutMs: 20_000 })
+    const error = await rejectionOf(invoke(handler, context))
+    expect(isDynamormError(error, 'RequestAbortedError')).toBe(true)
+    expect(error.details.reason).toBe('Error')
+    // Long before the deadline: the caller's signal, not the deadline's, ended it.
+    expect(context.getRemainingTimeInMillis()).toBeGreaterThan(10_000)
+  })
+
+  it('still cuts a call short at the deadline when the caller passed a signal that never fires', async () => {
+    proxy.faults.set({ latencyMs: 5000, operation: 'GetItem' })
+    const handler = middy()
+      .use(dynamoClient({ client: localDynamoClient(proxy.endpoint), warmup: false, deadlineMarginMs: 500 }))
+      .handler(async (_event, context) =>
+        context.db.send(
+          new GetItemCommand({ TableName: table.name, Key: { pk: { S: 'x' }, sk: { S: 'y' } } }),
+          {
+            abortSignal: new AbortController().signal,
+          },
+        ),
+      )
+    const error = await rejectionOf(invoke(handler, lambdaContext({ timeoutMs: 1500 })))
+    expect(isDynamormError(error, 'DeadlineExceededError')).toBe(true)
+    expect(error.message).toContain('DynamoDB call cut short')
+  })
+
   it('refuses to start a call inside the margin, with a typed 503 and nothing sent', async () => {
     const before = proxy.calls()
     const handler = middy()
