@@ -2,13 +2,23 @@ import { Agent, request as httpRequest, type IncomingMessage, type ServerRespons
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createCallCounter } from './call-counter.ts'
 import { dropConnection } from './dropped-connection.ts'
-import { sendDynamoServerError, sendDynamoThrottle } from './dynamo-fault-responses.ts'
+import {
+  sendDynamoServerError,
+  sendDynamoThrottle,
+  sendTransactionConflict,
+} from './dynamo-fault-responses.ts'
 import { createFaultSchedule, type FaultInjector } from './fault-injector.ts'
 import { startLoopbackHttpServer } from './loopback-http-server.ts'
+import {
+  createTransactionConflictFault,
+  type DynamoFaults,
+  transactItemCount,
+} from './transaction-conflict-fault.ts'
 
 export interface DynamoFaultProxy {
   endpoint: string
-  faults: FaultInjector
+  /** The shared faults plus `transactionConflict` (and `conflictItemIndex`) for TransactWriteItems. */
+  faults: FaultInjector<DynamoFaults>
   /** Requests received for this operation (from X-Amz-Target, e.g. 'PutItem'); all when omitted. */
   calls(operation?: string): number
   close(): Promise<void>
@@ -16,13 +26,24 @@ export interface DynamoFaultProxy {
 
 /**
  * An HTTP proxy on 127.0.0.1 in front of DynamoDB Local: point a client's endpoint at it to count
- * calls and inject latency, throttling, 500s and dropped connections per test.
+ * calls and inject latency, throttling, 500s, dropped connections and transaction conflicts per test.
  */
 export async function startDynamoFaultProxy(targetEndpoint: string): Promise<DynamoFaultProxy> {
   const target = new URL(targetEndpoint)
   const agent = new Agent({ keepAlive: true })
   const counter = createCallCounter()
-  const faults = createFaultSchedule()
+  const schedule = createFaultSchedule()
+  const conflicts = createTransactionConflictFault()
+  const faults: FaultInjector<DynamoFaults> = {
+    set({ transactionConflict, conflictItemIndex, ...shared }) {
+      conflicts.set({ transactionConflict, conflictItemIndex })
+      schedule.set(shared)
+    },
+    reset() {
+      schedule.reset()
+      conflicts.reset()
+    },
+  }
 
   const forward = (incoming: IncomingMessage, response: ServerResponse, body: Buffer): Promise<void> =>
     new Promise((resolve, reject) => {
@@ -50,11 +71,18 @@ export async function startDynamoFaultProxy(targetEndpoint: string): Promise<Dyn
     const target = String(request.headers['x-amz-target'] ?? '')
     const operation = target.slice(target.indexOf('.') + 1)
     counter.record(operation)
-    const decision = faults.next(operation)
+    const decision = schedule.next(operation)
     if (decision.latencyMs > 0) await sleep(decision.latencyMs)
     if (decision.action === 'drop') return dropConnection(request)
     if (decision.action === 'throttle') return sendDynamoThrottle(response, decision.throttleKind)
     if (decision.action === 'serverError') return sendDynamoServerError(response)
+    // Consumed after the shared counted faults, and only by transactions the operation filter lets through.
+    if (operation === 'TransactWriteItems' && schedule.applies(operation)) {
+      const conflictIndex = conflicts.take()
+      if (conflictIndex !== undefined) {
+        return sendTransactionConflict(response, transactItemCount(body), conflictIndex)
+      }
+    }
     await forward(request, response, body)
   }
 

@@ -34,3 +34,31 @@ export function sendDynamoServerError(response: ServerResponse): void {
     'Injected internal server error',
   )
 }
+
+/**
+ * DynamoDB's answer to a transaction that collided with another one: one cancellation reason per item,
+ * in the request's order, `TransactionConflict` for `conflictIndex` (the last item when past the end)
+ * and `None` for the rest.
+ */
+export function sendTransactionConflict(
+  response: ServerResponse,
+  itemCount: number,
+  conflictIndex: number,
+): void {
+  const conflicting = Math.min(conflictIndex, itemCount - 1)
+  const reasons = Array.from({ length: itemCount }, (_, index) =>
+    index === conflicting
+      ? { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' }
+      : { Code: 'None' },
+  )
+  response.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' })
+  response.end(
+    JSON.stringify({
+      __type: 'com.amazonaws.dynamodb.v20120810#TransactionCanceledException',
+      message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons
+        .map((reason) => reason.Code)
+        .join(', ')}]`,
+      CancellationReasons: reasons,
+    }),
+  )
+}

@@ -17,9 +17,10 @@ export interface Faults {
   throttleKind?: string
 }
 
-export interface FaultInjector {
+/** Sets a server's faults; `F` is the service's own faults (the DynamoDB proxy adds transaction conflicts). */
+export interface FaultInjector<F extends Faults = Faults> {
   /** Merges the given fields into the current faults (fields left out keep their value). */
-  set(faults: Partial<Faults>): void
+  set(faults: Partial<F>): void
   /** Back to no faults. */
   reset(): void
 }
@@ -35,6 +36,8 @@ export interface FaultDecision {
 /** The server-side half: each request asks what to do and consumes one counted fault. */
 export interface FaultSchedule extends FaultInjector {
   next(operation: string): FaultDecision
+  /** Whether the `operation` filter lets faults reach this operation. */
+  applies(operation: string): boolean
 }
 
 const noFaults = (): Faults => ({ latencyMs: 0, throttle: 0, serverError: 0, drop: 0 })
@@ -53,6 +56,7 @@ export function createFaultSchedule(): FaultSchedule {
     reset() {
       faults = noFaults()
     },
+    applies,
     next(operation) {
       if (!applies(operation)) return { latencyMs: 0, action: 'none', throttleKind: undefined }
       const decision: FaultDecision = {

@@ -41,3 +41,4 @@ export type {
   LocalIndexDefinition,
   TestTableDefinition,
 } from './test-table-definition.ts'
+export type { DynamoFaults } from './transaction-conflict-fault.ts'

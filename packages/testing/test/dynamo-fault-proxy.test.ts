@@ -2,6 +2,9 @@ import {
   GetItemCommand,
   ProvisionedThroughputExceededException,
   PutItemCommand,
+  TransactionCanceledException,
+  type TransactWriteItem,
+  TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb'
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
 import {
@@ -90,6 +93,120 @@ describe('startDynamoFaultProxy', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(150)
     proxy.faults.reset()
     await put()
+  })
+
+  describe('transactionConflict', () => {
+    const putItem = (id: string): TransactWriteItem => ({
+      Put: { TableName: table.name, Item: { pk: { S: id }, sk: { S: 'x' } } },
+    })
+    const transact = (
+      items: TransactWriteItem[],
+      client = localDynamoClient(proxy.endpoint, { maxAttempts: 1 }),
+    ) =>
+      client.send(
+        new TransactWriteItemsCommand({ TransactItems: items, ClientRequestToken: crypto.randomUUID() }),
+      )
+    const stored = async (id: string) =>
+      (
+        await direct.send(
+          new GetItemCommand({ TableName: table.name, Key: { pk: { S: id }, sk: { S: 'x' } } }),
+        )
+      ).Item
+
+    it('cancels the next N transactions as DynamoDB does, one reason per item, nothing written', async () => {
+      proxy.faults.set({ transactionConflict: 2 })
+      const before = proxy.calls('TransactWriteItems')
+      const first = await transact([putItem('tc-1'), putItem('tc-2')]).catch((e: unknown) => e)
+      expect(first).toBeInstanceOf(TransactionCanceledException)
+      expect(first).toMatchObject({
+        name: 'TransactionCanceledException',
+        message:
+          'Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None]',
+        $metadata: { httpStatusCode: 400 },
+        CancellationReasons: [
+          { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' },
+          { Code: 'None' },
+        ],
+      })
+      const second = await transact([putItem('tc-1'), putItem('tc-2'), putItem('tc-3')]).catch(
+        (e: unknown) => e,
+      )
+      expect((second as TransactionCanceledException).CancellationReasons?.map((r) => r.Code)).toEqual([
+        'TransactionConflict',
+        'None',
+        'None',
+      ])
+      expect(await stored('tc-1')).toBeUndefined()
+      // Budget spent: the third goes through to DynamoDB Local and lands.
+      await transact([putItem('tc-1'), putItem('tc-2')])
+      expect(await stored('tc-2')).toEqual({ pk: { S: 'tc-2' }, sk: { S: 'x' } })
+      expect(proxy.calls('TransactWriteItems') - before).toBe(3)
+    })
+
+    it('names the configured item as conflicting, the last one when the index is past the end', async () => {
+      proxy.faults.set({ transactionConflict: 2, conflictItemIndex: 1 })
+      const middle = await transact([putItem('ix-1'), putItem('ix-2'), putItem('ix-3')]).catch(
+        (e: unknown) => e,
+      )
+      expect(middle).toMatchObject({
+        message:
+          'Transaction cancelled, please refer cancellation reasons for specific reasons [None, TransactionConflict, None]',
+      })
+      const single = await transact([putItem('ix-1')]).catch((e: unknown) => e)
+      expect((single as TransactionCanceledException).CancellationReasons).toEqual([
+        { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' },
+      ])
+      expect(await stored('ix-1')).toBeUndefined()
+    })
+
+    it('leaves other operations alone and respects the operation filter', async () => {
+      proxy.faults.set({ transactionConflict: 1 })
+      await expect(put(undefined, 'not-a-transaction')).resolves.toBeDefined()
+      proxy.faults.set({ operation: 'PutItem' })
+      await expect(transact([putItem('filtered')])).resolves.toBeDefined()
+      proxy.faults.set({ operation: 'TransactWriteItems' })
+      await expect(transact([putItem('filtered-2')])).rejects.toBeInstanceOf(TransactionCanceledException)
+      expect(await stored('filtered-2')).toBeUndefined()
+    })
+
+    it('comes after throttling, is not retried by the SDK, and is cleared by reset', async () => {
+      proxy.faults.set({ throttle: 1, transactionConflict: 1, operation: 'TransactWriteItems' })
+      await expect(transact([putItem('order')])).rejects.toMatchObject({
+        name: 'ProvisionedThroughputExceededException',
+      })
+      const client = localDynamoClient(proxy.endpoint, { maxAttempts: 3 })
+      const before = proxy.calls('TransactWriteItems')
+      await expect(transact([putItem('order')], client)).rejects.toBeInstanceOf(TransactionCanceledException)
+      expect(proxy.calls('TransactWriteItems') - before).toBe(1)
+      proxy.faults.set({ transactionConflict: 5 })
+      proxy.faults.reset()
+      await expect(transact([putItem('order')])).resolves.toBeDefined()
+    })
+
+    it('refuses a count or index that is not a non-negative integer, changing nothing', async () => {
+      expect(() => proxy.faults.set({ transactionConflict: -1 })).toThrow(RangeError)
+      expect(() => proxy.faults.set({ transactionConflict: 1.5 })).toThrow(/non-negative integer/)
+      expect(() => proxy.faults.set({ transactionConflict: Number.NaN })).toThrow(RangeError)
+      expect(() => proxy.faults.set({ transactionConflict: 1, conflictItemIndex: -2, throttle: 1 })).toThrow(
+        /conflictItemIndex/,
+      )
+      await expect(transact([putItem('unchanged')])).resolves.toBeDefined()
+      await expect(put(undefined, 'unchanged')).resolves.toBeDefined()
+    })
+
+    it('answers a body it cannot read with a single reason', async () => {
+      proxy.faults.set({ transactionConflict: 1 })
+      const response = await fetch(proxy.endpoint, {
+        method: 'POST',
+        headers: { 'x-amz-target': 'DynamoDB_20120810.TransactWriteItems' },
+        body: 'not json',
+      })
+      expect(response.status).toBe(400)
+      expect(await response.json()).toMatchObject({
+        __type: 'com.amazonaws.dynamodb.v20120810#TransactionCanceledException',
+        CancellationReasons: [{ Code: 'TransactionConflict' }],
+      })
+    })
   })
 
   it('answers 500 when DynamoDB Local is unreachable', async () => {
