@@ -23,7 +23,7 @@ try {
   const report = await importPayments(db, samplePayments(count), {
     onProgress: (progress) => {
       bar.update(progress)
-      weather()
+      weather(progress)
     },
   })
   bar.finish()

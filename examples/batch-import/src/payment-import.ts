@@ -1,13 +1,22 @@
 // Imports payments with core's batchWrite: rows are checked first (a bad row is reported, never sent),
 // then written a slice at a time. batchWrite chunks each slice into BatchWriteItem calls of 25, keeps
-// `concurrency` of them in flight and retries throttled calls and unprocessed items with jittered
-// exponential backoff; a slice still unwritten after `maxAttempts` is counted, not lost silently.
-import { type Db, estimateCost, isDynamormError, MAX_BATCH_WRITE_ITEMS, toStoredItem } from '@dynamorm/core'
-import { batchCallCounts } from './batch-call-counter.ts'
+// `concurrency` of them in flight, retries throttled calls and unprocessed items with jittered
+// exponential backoff, and reports what it took (calls, retries, throttled) in its result, its progress
+// callback and, for a slice still unwritten after `maxAttempts`, its UnprocessedItemsError: such a
+// slice is counted, not lost silently.
+import {
+  type BatchCalls,
+  type BatchWriteProgress,
+  type Db,
+  estimateCost,
+  isDynamormError,
+  toStoredItem,
+  type UnprocessedItemsError,
+} from '@dynamorm/core'
 import { Payment } from './payment.ts'
 
 export interface ImportOptions {
-  /** Rows per batchWrite call, i.e. per progress step (default 100: four chunks of 25). */
+  /** Rows per batchWrite call (default 100: four BatchWriteItem calls of 25). */
   sliceSize?: number
   /** BatchWriteItem calls in flight (default 4). */
   concurrency?: number
@@ -15,7 +24,7 @@ export interface ImportOptions {
   maxAttempts?: number
   /** First backoff ceiling in ms, doubled per attempt (default 50). */
   baseDelayMs?: number
-  /** Called after each slice. */
+  /** Called after every BatchWriteItem call and once more at the end of every slice. */
   onProgress?: (progress: ImportProgress) => void
 }
 
@@ -27,7 +36,12 @@ export interface ImportProgress {
   /** Valid rows in all. */
   total: number
   written: number
+  /** BatchWriteItem calls so far that re-sent throttled or unprocessed rows. */
   retries: number
+  /** BatchWriteItem calls so far that DynamoDB throttled. */
+  throttled: number
+  /** Slices finished so far (the step the import takes between two batchWrite calls). */
+  slices: number
 }
 
 export interface RejectedRow {
@@ -42,9 +56,11 @@ export interface ImportReport {
   rejected: RejectedRow[]
   /** Valid rows still unwritten after every attempt. */
   unprocessed: number
+  /** BatchWriteItem calls, retries included. */
   batchCalls: number
+  /** Of those, answered with throttling. */
   throttled: number
-  /** Calls beyond the first of each chunk. */
+  /** Calls that re-sent throttled or unprocessed rows. */
   retries: number
   writeCapacityUnits: number
   /** On-demand price of the consumed capacity (core's default us-east-1 price table). */
@@ -76,6 +92,21 @@ export function checkRows(rows: readonly Record<string, unknown>[]): {
   return { valid, rejected }
 }
 
+/** What a slice that batchWrite gave up on still did: its UnprocessedItemsError's details. */
+function givenUpSlice(error: UnprocessedItemsError): BatchCalls & { written: number; unprocessed: number } {
+  const figure = (name: string) => {
+    const value = error.details[name]
+    return typeof value === 'number' ? value : 0
+  }
+  return {
+    written: figure('written'),
+    unprocessed: error.unprocessed.length,
+    calls: figure('calls'),
+    retries: figure('retries'),
+    throttled: figure('throttled'),
+  }
+}
+
 export async function importPayments(
   db: Db,
   rows: readonly Record<string, unknown>[],
@@ -84,20 +115,37 @@ export async function importPayments(
   const settings = { ...importDefaults, ...options }
   if (!Number.isSafeInteger(settings.sliceSize) || settings.sliceSize < 1)
     throw new RangeError('sliceSize must be a positive integer')
+  if (settings.onProgress !== undefined && typeof settings.onProgress !== 'function')
+    throw new TypeError('onProgress must be a function')
   const started = performance.now()
-  const counts = batchCallCounts(db.client)
-  const callsBefore = counts.calls
-  const throttledBefore = counts.throttled
   // A Db of its own: same client and table names, a meter that holds only this import's capacity.
   const importDb = db.forRequest()
   const { valid, rejected } = checkRows(rows)
   const payments = importDb.model(Payment)
-  let written = 0
-  let unprocessed = 0
-  let chunks = 0
+  // Figures of the slices finished so far; a running slice's own come from batchWrite.
+  const sum = { written: 0, unprocessed: 0, calls: 0, retries: 0, throttled: 0 }
+  let slices = 0
+  const report = (done: number, slice: Pick<BatchWriteProgress, 'written' | 'retries' | 'throttled'>) =>
+    settings.onProgress?.({
+      done,
+      total: valid.length,
+      written: sum.written + slice.written,
+      retries: sum.retries + slice.retries,
+      throttled: sum.throttled + slice.throttled,
+      slices,
+    })
+  // Between slices as within them (where batchWrite does the same): a failing progress callback is
+  // logged and never stops the import.
+  const reportSliceEnd = (done: number) => {
+    try {
+      report(done, { written: 0, retries: 0, throttled: 0 })
+    } catch (error) {
+      console.error('batch-import: the onProgress callback failed', error)
+    }
+  }
   for (let start = 0; start < valid.length; start += settings.sliceSize) {
     const slice = valid.slice(start, start + settings.sliceSize)
-    chunks += Math.ceil(slice.length / MAX_BATCH_WRITE_ITEMS)
+    let outcome: BatchCalls & { written: number; unprocessed: number }
     try {
       const result = await payments.batchWrite(
         { put: slice as never },
@@ -105,32 +153,32 @@ export async function importPayments(
           concurrency: settings.concurrency,
           maxAttempts: settings.maxAttempts,
           baseDelayMs: settings.baseDelayMs,
+          // After every call: the bar moves within a slice, retries and throttles as they happen.
+          onProgress: (progress) => report(start + progress.written, progress),
         },
       )
-      written += result.written
+      outcome = { ...result, unprocessed: 0 }
     } catch (error) {
       if (!isDynamormError(error, 'UnprocessedItemsError')) throw error
-      const left = (error as unknown as { unprocessed: unknown[] }).unprocessed.length
-      unprocessed += left
-      written += slice.length - left
+      outcome = givenUpSlice(error as UnprocessedItemsError)
     }
-    settings.onProgress?.({
-      done: start + slice.length,
-      total: valid.length,
-      written,
-      retries: counts.calls - callsBefore - chunks,
-    })
+    sum.written += outcome.written
+    sum.unprocessed += outcome.unprocessed
+    sum.calls += outcome.calls
+    sum.retries += outcome.retries
+    sum.throttled += outcome.throttled
+    slices += 1
+    reportSliceEnd(start + slice.length)
   }
   const consumed = importDb.meter.totals()
-  const batchCalls = counts.calls - callsBefore
   return {
     rows: rows.length,
-    written,
+    written: sum.written,
     rejected,
-    unprocessed,
-    batchCalls,
-    throttled: counts.throttled - throttledBefore,
-    retries: batchCalls - chunks,
+    unprocessed: sum.unprocessed,
+    batchCalls: sum.calls,
+    throttled: sum.throttled,
+    retries: sum.retries,
     writeCapacityUnits: consumed.writeCapacityUnits,
     costUsd: estimateCost(consumed).total,
     elapsedMs: performance.now() - started,

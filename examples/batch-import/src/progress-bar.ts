@@ -1,4 +1,4 @@
-// Progress on stderr, so stdout keeps only the report. On a terminal: one line redrawn in place. Piped
+// Progress on stderr, so stdout keeps only the report; updated after every BatchWriteItem call. On a terminal: one line redrawn in place. Piped
 // or in CI: a plain line at every tenth, since carriage returns would pile up in a log.
 import type { ImportProgress } from './payment-import.ts'
 
@@ -21,13 +21,13 @@ export function progressBar(stream: ProgressStream = process.stderr, label = 'im
   let lastTenth = -1
   let drawn = false
   return {
-    update({ done, total, written, retries }) {
+    update({ done, total, written, retries, throttled }) {
       const fraction = total === 0 ? 1 : done / total
       const percent = Math.floor(fraction * 100)
       if (tty) {
         const filled = Math.round(fraction * BAR_WIDTH)
         const bar = `${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}`
-        const line = `${label} [${bar}] ${String(percent).padStart(3)}% ${done}/${total} written ${written} retries ${retries}`
+        const line = `${label} [${bar}] ${String(percent).padStart(3)}% ${done}/${total} written ${written} retries ${retries} throttled ${throttled}`
         // Clear to the end of the line: the previous draw may have been longer.
         stream.write(`\r${line.slice(0, (stream.columns ?? 120) - 1)}\u001b[K`)
         drawn = true
@@ -36,7 +36,9 @@ export function progressBar(stream: ProgressStream = process.stderr, label = 'im
       const tenth = Math.floor(fraction * 10)
       if (tenth > lastTenth) {
         lastTenth = tenth
-        stream.write(`${label} ${percent}% (${done}/${total}) written ${written} retries ${retries}\n`)
+        stream.write(
+          `${label} ${percent}% (${done}/${total}) written ${written} retries ${retries} throttled ${throttled}\n`,
+        )
       }
     },
     finish() {

@@ -5,13 +5,21 @@ export interface ThrottleFaults {
   set(faults: { throttle: number; operation: string }): void
 }
 
-/** Throttles the next `burst` batch calls now and again after every `everySlices` slices. */
-export function throttleBursts(faults: ThrottleFaults, everySlices = 5, burst = 3): () => void {
-  let slices = 0
+/**
+ * Throttles the next `burst` batch calls now and again after every `everySlices` slices. Fed the
+ * import's progress; storms only between slices, when no call is in flight, so every burst lands whole.
+ */
+export function throttleBursts(
+  faults: ThrottleFaults,
+  everySlices = 5,
+  burst = 3,
+): (progress: { slices: number }) => void {
+  let seen = 0
   const storm = () => faults.set({ throttle: burst, operation: 'BatchWriteItem' })
   storm()
-  return () => {
-    slices += 1
+  return ({ slices }) => {
+    if (slices === seen) return
+    seen = slices
     if (slices % everySlices === 0) storm()
   }
 }

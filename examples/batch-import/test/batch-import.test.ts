@@ -6,7 +6,7 @@ import { promisify } from 'node:util'
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb'
 import { createDb, type Db, isDynamormError, marshallItem, unmarshallItem } from '@dynamorm/core'
 import { type DynamoFaultProxy, localDynamoClient, startDynamoFaultProxy } from '@dynamorm/testing'
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { formatReport } from '../src/import-report.ts'
 import { samplePayments } from '../src/payment.ts'
 import { type ImportProgress, type ImportReport, importPayments } from '../src/payment-import.ts'
@@ -61,18 +61,47 @@ describe('importPayments', () => {
       baseDelayMs: 1,
       onProgress: (step) => {
         progress.push(step)
-        weather()
+        weather(step)
       },
     })
     expect(report).toMatchObject({ rows: 600, written: 600, rejected: [], unprocessed: 0 })
-    // Bursts of 2 throttles at the start and after slices 2 and 4 (the one after slice 6 is never met).
+    // Bursts of 2 throttles at the start and after slices 2 and 4 (the one after slice 6 is never met);
+    // each throttled call is retried once, so core's batchWrite counted 6 throttled calls and 6 retries.
     expect(report.throttled).toBe(6)
     expect(report.retries).toBe(6)
     expect(report.batchCalls).toBe(600 / 25 + 6)
     expect(report.writeCapacityUnits).toBe(600)
     expect(report.costUsd).toBeCloseTo((600 * 0.625) / 1_000_000, 12)
-    expect(progress.map((step) => step.done)).toEqual([100, 200, 300, 400, 500, 600])
-    expect(progress.at(-1)).toEqual({ done: 600, total: 600, written: 600, retries: 6 })
+    // One step per BatchWriteItem call (from core's onProgress) and one at the end of each slice.
+    expect(progress).toHaveLength(report.batchCalls + 6)
+    const sliceEnds = progress.filter((step, i) => step.slices > (progress[i - 1]?.slices ?? 0))
+    expect(sliceEnds.map((step) => step.done)).toEqual([100, 200, 300, 400, 500, 600])
+    expect(sliceEnds.map((step) => [step.throttled, step.retries])).toEqual([
+      [2, 2],
+      [2, 2],
+      [4, 4],
+      [4, 4],
+      [6, 6],
+      [6, 6],
+    ])
+    // Within a slice the figures move call by call, never back.
+    for (const [i, step] of progress.entries()) {
+      const before = progress[i - 1] ?? { done: 0, written: 0, retries: 0, throttled: 0 }
+      expect(step.done).toBeGreaterThanOrEqual(before.done)
+      expect(step.written).toBeGreaterThanOrEqual(before.written)
+      expect(step.retries).toBeGreaterThanOrEqual(before.retries)
+      expect(step.throttled).toBeGreaterThanOrEqual(before.throttled)
+      expect(step.done).toBe(step.written)
+    }
+    expect(progress.filter((step) => step.slices === 0 && step.throttled > 0).length).toBeGreaterThan(0)
+    expect(progress.at(-1)).toEqual({
+      done: 600,
+      total: 600,
+      written: 600,
+      retries: 6,
+      throttled: 6,
+      slices: 6,
+    })
     expect(await countPartition('storm')).toBe(600)
     const { Item } = await admin.send(
       new GetItemCommand({
@@ -111,16 +140,48 @@ describe('importPayments', () => {
 
   it('counts rows still throttled after every attempt as unprocessed, without losing count of any', async () => {
     proxy.faults.set({ throttle: 1_000, operation: 'BatchWriteItem' })
+    const progress: ImportProgress[] = []
     const report = await importPayments(db, samplePayments(80, 'outage'), {
       sliceSize: 50,
       maxAttempts: 2,
       baseDelayMs: 1,
+      onProgress: (step) => progress.push(step),
     })
     expect(report).toMatchObject({ rows: 80, written: 0, unprocessed: 80, rejected: [] })
+    // Figures of the given-up slices, from core's UnprocessedItemsError details: 4 chunks, 2 calls each.
     expect(report.batchCalls).toBe(4 * 2)
     expect(report.throttled).toBe(8)
+    expect(report.retries).toBe(4)
     expect(report.writeCapacityUnits).toBe(0)
+    // Given-up rows count as done, so the bar still ends at 100%.
+    const sliceEnds = progress.filter((step, i) => step.slices > (progress[i - 1]?.slices ?? 0))
+    expect(sliceEnds.map((step) => [step.done, step.written])).toEqual([
+      [50, 0],
+      [80, 0],
+    ])
+    expect(progress).toHaveLength(8 + 2)
+    expect(progress.at(-1)).toEqual({ done: 80, total: 80, written: 0, retries: 4, throttled: 8, slices: 2 })
     expect(await countPartition('outage')).toBe(0)
+  })
+
+  it('writes some rows of a slice and counts only the rest as unprocessed', async () => {
+    // Three chunks of 25, one at a time: the first two throttled on both attempts are given up on, the
+    // third lands; core's UnprocessedItemsError details carry the 25 written and all 5 calls.
+    proxy.faults.set({ throttle: 4, operation: 'BatchWriteItem' })
+    const report = await importPayments(db, samplePayments(75, 'partial'), {
+      concurrency: 1,
+      maxAttempts: 2,
+      baseDelayMs: 1,
+    })
+    expect(report).toMatchObject({
+      rows: 75,
+      written: 25,
+      unprocessed: 50,
+      batchCalls: 5,
+      throttled: 4,
+      retries: 2,
+    })
+    expect(await countPartition('partial')).toBe(25)
   })
 
   it('stops on a failure that is not throttling (a 500), with the typed error', async () => {
@@ -130,9 +191,33 @@ describe('importPayments', () => {
     expect((error as { status: number }).status).toBe(503)
   })
 
-  it('rejects a slice size that is not a positive integer', async () => {
+  it('rejects a slice size that is not a positive integer, and a progress callback that is not a function', async () => {
     for (const sliceSize of [0, -1, 2.5, Number.NaN]) {
       await expect(importPayments(db, samplePayments(1, 'none'), { sliceSize })).rejects.toThrow(RangeError)
+    }
+    await expect(
+      importPayments(db, samplePayments(1, 'none'), { onProgress: 'bar' as never }),
+    ).rejects.toThrow('onProgress must be a function')
+    expect(await countPartition('none')).toBe(0)
+  })
+
+  it('goes on when the progress callback throws, within a slice and between slices', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      let calls = 0
+      const report = await importPayments(db, samplePayments(50, 'clumsy'), {
+        sliceSize: 25,
+        onProgress: () => {
+          calls += 1
+          throw new Error('terminal went away')
+        },
+      })
+      expect(report).toMatchObject({ written: 50, unprocessed: 0, batchCalls: 2 })
+      expect(calls).toBe(4)
+      expect(logged).toHaveBeenCalledTimes(4)
+      expect(await countPartition('clumsy')).toBe(50)
+    } finally {
+      logged.mockRestore()
     }
   })
 })
@@ -151,6 +236,8 @@ describe('progressBar', () => {
       total,
       written: Math.min(total, (i + 1) * size),
       retries: i,
+      throttled: i,
+      slices: i + 1,
     }))
 
   it('prints a plain line at each tenth when stderr is not a terminal', async () => {
@@ -161,8 +248,8 @@ describe('progressBar', () => {
     await new Promise((resolve) => setImmediate(resolve))
     const lines = text().trim().split('\n')
     expect(lines).toHaveLength(11)
-    expect(lines[0]).toBe('import 2% (25/1000) written 25 retries 0')
-    expect(lines.at(-1)).toBe('import 100% (1000/1000) written 1000 retries 39')
+    expect(lines[0]).toBe('import 2% (25/1000) written 25 retries 0 throttled 0')
+    expect(lines.at(-1)).toBe('import 100% (1000/1000) written 1000 retries 39 throttled 39')
     expect(text()).not.toContain('\r')
   })
 
@@ -183,10 +270,10 @@ describe('progressBar', () => {
     const tty = captured(true)
     progressBar(tty.stream).finish()
     const plain = captured(false)
-    progressBar(plain.stream).update({ done: 0, total: 0, written: 0, retries: 0 })
+    progressBar(plain.stream).update({ done: 0, total: 0, written: 0, retries: 0, throttled: 0, slices: 0 })
     await new Promise((resolve) => setImmediate(resolve))
     expect(tty.text()).toBe('')
-    expect(plain.text()).toBe('import 100% (0/0) written 0 retries 0\n')
+    expect(plain.text()).toBe('import 100% (0/0) written 0 retries 0 throttled 0\n')
   })
 })
 
@@ -248,7 +335,14 @@ describe('pnpm start', () => {
     expect(lines[4]).toMatch(/^batch calls {6}\d+ \((\d+) throttled, \1 retries\)$/)
     expect(Number(/\((\d+) throttled/.exec(lines[4] ?? '')?.[1])).toBeGreaterThan(0)
     expect(lines[5]).toBe('write capacity   400 WCU')
-    expect(stderr.trim().split('\n').at(-1)).toMatch(/^import 100% \(400\/400\) written 400 retries \d+$/)
+    // The bar's last figures (core's onProgress) are the report's (core's batchWrite results).
+    const [, retries, throttled] = /\((\d+) throttled, (\d+) retries\)/.exec(lines[4] ?? '') ?? []
+    expect(stderr.trim().split('\n').at(-1)).toBe(
+      `import 100% (400/400) written 400 retries ${retries} throttled ${throttled}`,
+    )
+    expect(stderr.trim().split('\n').at(-1)).toMatch(
+      /^import 100% \(400\/400\) written 400 retries (\d+) throttled \1$/,
+    )
   }, 90_000)
 
   it('refuses a count that is not a positive integer', async () => {
