@@ -246,23 +246,37 @@ export function auditTrail(
         now,
       )
       for (const write of chained.writes) db.unitOfWork.add(write, { label: 'audit' })
-      // Optimistic: the head advances when dynamoClient commits; onError invalidates it otherwise.
-      leases.hold(chained.lease, chained.head, chained.leaseUntil, () => db.unitOfWork.size === 0)
+      // Optimistic: the head advances once dynamoClient's commit settles as committed, else it is re-read.
+      leases.hold(chained.lease, chained.head, chained.leaseUntil)
       audit.lease = chained.lease
     }
-    emit(
-      {
-        partner: partnerId,
-        actor: factsOf(request, partnerId).actor,
-        outcome: 'success',
-        entries: audit.records.length,
-        capacity: totals,
-        costUsd: cost?.total ?? null,
-        pendingWrites: db.unitOfWork.size,
-      },
-      request.context,
-      now,
-    )
+    const actor = factsOf(request, partnerId).actor
+    const entries = audit.records.length
+    db.unitOfWork.onSettled((outcome) => {
+      const lease = audit.lease
+      if (lease !== undefined) {
+        if (outcome.committed) leases.release(lease)
+        else leases.invalidate(lease)
+      }
+      // A failed or dropped commit is logged by onError, with the failure entry it writes.
+      if (!outcome.committed) return
+      // Emitted after the commit, so the line and the metrics count it (the entry itself cannot: it
+      // is written by that commit).
+      const settled = db.meter.totals()
+      emit(
+        {
+          partner: partnerId,
+          actor,
+          outcome: 'success',
+          entries,
+          capacity: settled,
+          costUsd: costOf(settled, dbs)?.total ?? null,
+          pendingWrites: 0,
+        },
+        request.context,
+        new Date(),
+      )
+    })
   }
 
   const auditTrailOnError = async (request: AuditRequest): Promise<void> => {

@@ -9,7 +9,10 @@ export interface RequestSummary {
   entries: number
   capacity: { calls: number; readCapacityUnits: number; writeCapacityUnits: number }
   costUsd: number | null
-  /** Writes still queued in the unit of work (their capacity is not in `capacity`). */
+  /**
+   * Writes still queued in the unit of work when the line was made (their capacity is not in
+   * `capacity`): 0 for a success, whose line is emitted once the commit has landed.
+   */
   pendingWrites: number
   /** Set when the audit entries themselves could not be written. */
   auditWriteError?: string

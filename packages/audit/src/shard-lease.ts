@@ -124,11 +124,14 @@ export class ChainLeases {
     return undefined
   }
 
-  /** The request's writes are queued: assume they commit, until `settled()` or onError says otherwise. */
-  hold(lease: ShardLease, head: ChainHead, leaseUntil: number, settled: () => boolean): void {
+  /**
+   * The request's writes are queued: the lease stays busy with the head they will make, until the
+   * commit settles: `release` (committed) or `invalidate` (failed, dropped, or unknown).
+   */
+  hold(lease: ShardLease, head: ChainHead, leaseUntil: number): void {
     lease.head = head
     lease.leaseUntil = leaseUntil
-    lease.pending = settled
+    lease.pending = busy
   }
 
   /** The writes committed. */

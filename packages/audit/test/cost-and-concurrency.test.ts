@@ -42,9 +42,27 @@ describe('cost attribution', () => {
       new PutItemCommand({ TableName: payments.name, Item: marshallItem({ pk: 'big', sk: 'payment', big }) }),
     )
     const seen = { read: 0, write: 0 }
+    // Every response's ConsumedCapacity as the SDK returns it, the lease claim and the final commit
+    // included: what the log line and the metrics (emitted once the commit settled) must add up to.
+    const reported = { calls: 0, read: 0, write: 0 }
+    const counted = testClient()
+    counted.middlewareStack.add(
+      (next, context: { commandName?: string }) => async (args) => {
+        const result = await next(args)
+        const capacity = (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity
+        const units = (Array.isArray(capacity) ? capacity : capacity ? [capacity] : []) as Array<{
+          CapacityUnits?: number
+        }>
+        const kind = /Put|Update|Delete|Write/.test(context.commandName ?? '') ? 'write' : 'read'
+        reported.calls += 1
+        for (const unit of units) reported[kind] += unit.CapacityUnits ?? 0
+        return result
+      },
+      { step: 'initialize', name: 'countReportedCapacity' },
+    )
     const { lines, logger } = captureLogger()
     const handler = auditedHandler(
-      client,
+      counted,
       { table: auditTable.name, priceTable: prices, region: 'eu-central-1', logger },
       async (_e, context) => {
         // Capacity as the SDK reports it in each response, summed here independently of the meter.
@@ -97,10 +115,20 @@ describe('cost attribution', () => {
       writeCapacityUnits: seen.write,
     })
     expect(entry!.cost!.total).toBeCloseTo(expected, 15)
-    expect(lines[0]).toMatchObject({ consumed_rcu: seen.read, consumed_wcu: seen.write, dynamodb_calls: 3 })
-    expect(lines[0]!.estimated_cost_usd as number).toBeCloseTo(expected, 15)
-    expect(lines[1]).toMatchObject({ ConsumedRCU: seen.read, ConsumedWCU: seen.write })
-    expect(lines[1]!.EstimatedCostUSD as number).toBeCloseTo(expected, 15)
+    // The log line and metrics come after the commit: they count it (and the lease claim), which the
+    // entry, written by that very commit, cannot.
+    expect(reported.write).toBeGreaterThan(seen.write)
+    const settled = (reported.read * 0.305 + reported.write * 1.525) / 1_000_000
+    expect(lines[0]).toMatchObject({
+      consumed_rcu: reported.read,
+      consumed_wcu: reported.write,
+      dynamodb_calls: reported.calls,
+      pending_writes: 0,
+    })
+    expect(reported.calls).toBeGreaterThanOrEqual(4) // get, query, put, commit (+ the lease claim)
+    expect(lines[0]!.estimated_cost_usd as number).toBeCloseTo(settled, 15)
+    expect(lines[1]).toMatchObject({ ConsumedRCU: reported.read, ConsumedWCU: reported.write })
+    expect(lines[1]!.EstimatedCostUSD as number).toBeCloseTo(settled, 15)
   })
 
   it('prices provisioned tables per capacity-unit-second and leaves cost out for an unpriced region', async () => {
