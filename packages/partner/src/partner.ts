@@ -1,7 +1,6 @@
 // context.partner: who the request is for and a Db in that partner's account. Its credentials are
 // reachable only through the provider function; toJSON and util.inspect show the identity alone, so
 // logging the context cannot print a key.
-import { inspect } from 'node:util'
 import type { Db, ItemTransformer } from '@dynamorm/core'
 import type { RoleSession } from './role-session.ts'
 
@@ -69,7 +68,12 @@ export class Partner {
     return { id: this.id, accountId: this.accountId, region: this.region, kmsKeyId: this.kmsKeyId }
   }
 
-  [inspect.custom](): string {
-    return `Partner ${inspect(this.toJSON())}`
+  // util.inspect's hook by its registered symbol, with the inspect Node passes in: no node:util import.
+  [Symbol.for('nodejs.util.inspect.custom')](
+    _depth: number,
+    options: object,
+    inspect: (value: unknown, options: object) => string,
+  ): string {
+    return `Partner ${inspect(this.toJSON(), options)}`
   }
 }
