@@ -10,6 +10,7 @@ import type { ItemTransformer } from './item-transformer.ts'
 import type { AnyModel } from './model.ts'
 import { refusedWrite } from './refused-write.ts'
 import { resolveTableName, type TableNameResolver } from './table-names.ts'
+import type { ConflictRetryOptions } from './transaction-conflict-retry.ts'
 import { type CommitListener, type QueueOptions, UnitOfWork } from './unit-of-work.ts'
 
 export interface DbOptions {
@@ -40,7 +41,8 @@ export interface SendOptions {
 export interface DbUnitOfWork {
   add(item: TransactWriteItem, options?: QueueOptions): void
   readonly size: number
-  commit(clientRequestToken?: string): Promise<number>
+  /** Sends the queued writes as one TransactWriteItems (see UnitOfWork.commit for `options`). */
+  commit(clientRequestToken?: string, options?: ConflictRetryOptions): Promise<number>
   discard(): void
   /** Calls `listener` once after the next commit attempt or discard (see UnitOfWork.onSettled). */
   onSettled(listener: CommitListener): void
@@ -121,7 +123,7 @@ export class Db {
       get size() {
         return shared.size
       },
-      commit: (token) => shared.commit(token),
+      commit: (token, commitOptions) => shared.commit(token, commitOptions),
       discard: () => shared.discard(),
       onSettled: (listener) => shared.onSettled(listener),
     }

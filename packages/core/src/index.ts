@@ -96,5 +96,6 @@ export type { ReturnValuesOption, UpdatableOf, UpdateChanges, UpdateOptions } fr
 export { updateItem, updateParams } from './operations/update.ts'
 export type { TableNameResolver } from './table-names.ts'
 export { resolveTableName } from './table-names.ts'
+export type { ConflictRetryOptions } from './transaction-conflict-retry.ts'
 export type { CommitListener, CommitOutcome, QueuedWrite, QueueOptions } from './unit-of-work.ts'
 export { MAX_TRANSACTION_ITEMS, UnitOfWork } from './unit-of-work.ts'

@@ -11,6 +11,12 @@ import {
   TransactionTooLargeError,
   ValidationError,
 } from './errors.ts'
+import {
+  type ConflictRetryOptions,
+  type ConflictRetryPlan,
+  conflictRetryPlan,
+  withConflictRetries,
+} from './transaction-conflict-retry.ts'
 
 /** DynamoDB's limit on items in one transaction. */
 export const MAX_TRANSACTION_ITEMS = 100
@@ -73,13 +79,17 @@ export class UnitOfWork {
   /**
    * Sends everything queued as one TransactWriteItems and empties the queue. Nothing is sent when the
    * queue is empty, holds more than 100 writes, or spans two clients (accounts): DynamoDB could not make
-   * those atomic, and silently splitting them would break the all-or-nothing promise.
+   * those atomic, and silently splitting them would break the all-or-nothing promise. `options.conflictRetries`
+   * (with a token) sends it again, same token, when it was cancelled only by a TransactionConflict.
    */
-  async commit(clientRequestToken?: string): Promise<number> {
+  async commit(clientRequestToken?: string, options: ConflictRetryOptions = {}): Promise<number> {
     const queued = this.#writes.length
     let sent: number
     try {
-      sent = await this.#send(clientRequestToken)
+      sent = await this.#send(
+        clientRequestToken,
+        conflictRetryPlan(options, clientRequestToken !== undefined),
+      )
     } catch (error) {
       this.#settle({ committed: false, writes: queued, error })
       throw error
@@ -88,19 +98,19 @@ export class UnitOfWork {
     return sent
   }
 
-  async #send(clientRequestToken: string | undefined): Promise<number> {
+  async #send(clientRequestToken: string | undefined, plan: ConflictRetryPlan): Promise<number> {
     const writes = this.#writes
     if (writes.length === 0) return 0
     if (writes.length > MAX_TRANSACTION_ITEMS) throw new TransactionTooLargeError(writes.length)
     const owner = writes[0]!.db
     if (writes.some((write) => write.db.client !== owner.client)) throw new CrossAccountTransactionError()
-    const command = new TransactWriteItemsCommand({
+    const input = {
       TransactItems: writes.map((write) => write.item),
       ClientRequestToken:
         clientRequestToken === undefined ? undefined : toClientRequestToken(clientRequestToken),
-    })
+    }
     try {
-      await owner.send(command)
+      await withConflictRetries(plan, () => owner.send(new TransactWriteItemsCommand(input)))
     } catch (error) {
       if (isDynamormError(error, 'TransactionCancelledError')) {
         const reasons = (error as unknown as { reasons: Array<{ index: number; label?: string }> }).reasons

@@ -1,6 +1,8 @@
 import { describe, expectTypeOf, it } from 'vitest'
 import {
+  type ConflictRetryOptions,
   createDb,
+  type Db,
   type Entity,
   getParams,
   type InputOf,
@@ -8,6 +10,7 @@ import {
   type KeyOf,
   type Page,
   queryParams,
+  transactWrite,
 } from '../src/index.ts'
 import { Payment } from './fixtures.ts'
 
@@ -134,5 +137,22 @@ describe('model definitions', () => {
       // @ts-expect-error {idd} is not an attribute
       key: { pk: 'X#{idd}' },
     })
+  })
+})
+
+describe('conflict retries', () => {
+  it('are an opt-in option of transactWrite and commit, commit(token) unchanged', async () => {
+    const db = {} as Db
+    expectTypeOf<ConflictRetryOptions>().toEqualTypeOf<{ conflictRetries?: number; baseDelayMs?: number }>()
+    expectTypeOf(db.unitOfWork.commit).parameters.toEqualTypeOf<
+      [clientRequestToken?: string, options?: ConflictRetryOptions]
+    >()
+    await db.unitOfWork.commit('request-id')
+    await db.unitOfWork.commit('request-id', { conflictRetries: 3, baseDelayMs: 25 })
+    await transactWrite(db, [], { clientRequestToken: 't', conflictRetries: 2 })
+    // @ts-expect-error a count of retries, not a flag
+    await transactWrite(db, [], { clientRequestToken: 't', conflictRetries: true })
+    // @ts-expect-error the options come after the token
+    await db.unitOfWork.commit({ conflictRetries: 1 })
   })
 })

@@ -10,6 +10,11 @@ import { TransactionTooLargeError, ValidationError } from '../errors.ts'
 import type { Condition, ConditionBuilder } from '../expressions/condition.ts'
 import { Placeholders } from '../expressions/placeholders.ts'
 import { type AnyModel, type KeyOf, keyAttributes, type PlainItemOf } from '../model.ts'
+import {
+  type ConflictRetryOptions,
+  conflictRetryPlan,
+  withConflictRetries,
+} from '../transaction-conflict-retry.ts'
 import { MAX_TRANSACTION_ITEMS } from '../unit-of-work.ts'
 import { attachCondition, writeCondition } from './write-condition.ts'
 
@@ -32,14 +37,18 @@ export function transactWriteParams(
 
 /**
  * Sends the items as one transaction. A TransactionCancelledError's `reasons[i]` belongs to
- * `items[i]` (code, message, old item for failed conditions, table and key).
+ * `items[i]` (code, message, old item for failed conditions, table and key). With `conflictRetries`
+ * (and a `clientRequestToken`), a cancellation caused only by TransactionConflict is sent again.
  */
 export async function transactWrite(
   db: Db,
   items: readonly TransactWriteItem[],
-  options: { clientRequestToken?: string } = {},
+  options: { clientRequestToken?: string } & ConflictRetryOptions = {},
 ): Promise<void> {
-  await db.send(new TransactWriteItemsCommand(transactWriteParams(items, options.clientRequestToken)))
+  // Options arrive untyped from JavaScript callers too: a null is refused by the plan, not a TypeError.
+  const plan = conflictRetryPlan(options, options?.clientRequestToken !== undefined)
+  const params = transactWriteParams(items, options.clientRequestToken)
+  await withConflictRetries(plan, () => db.send(new TransactWriteItemsCommand(params)))
 }
 
 /** A ConditionCheck item: the transaction only succeeds if this item meets `where`. */
