@@ -3,7 +3,6 @@ import { ListTablesCommand } from '@aws-sdk/client-dynamodb'
 import { createDb, isDynamormError } from '@dynamorm/core'
 import { type DynamoFaultProxy, lambdaContext, startDynamoFaultProxy } from '@dynamorm/testing'
 import middy from '@middy/core'
-import type { NodeHttpHandler } from '@smithy/node-http-handler'
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createWarmDynamoClient, dynamoClient, warmDynamoClientDefaults } from '../src/index.ts'
 import { credentials, invoke } from './fixtures.ts'
@@ -68,7 +67,11 @@ describe('createWarmDynamoClient', () => {
     expect(await client.config.maxAttempts()).toBe(3)
     expect(client.config.retryMode).toBe('standard')
     await client.send(new ListTablesCommand({ Limit: 1 }))
-    const handlerConfig = await (client.config.requestHandler as NodeHttpHandler).httpHandlerConfigs()
+    // The SDK's NodeHttpHandler, typed by the one method read here (its package is not a dependency).
+    const requestHandler = client.config.requestHandler as unknown as {
+      httpHandlerConfigs(): Promise<Record<string, unknown>>
+    }
+    const handlerConfig = await requestHandler.httpHandlerConfigs()
     expect(handlerConfig).toMatchObject({
       connectionTimeout: warmDynamoClientDefaults.connectionTimeoutMs,
       requestTimeout: warmDynamoClientDefaults.requestTimeoutMs,
