@@ -40,8 +40,6 @@ const runtimeModules: Array<[string, string]> = [
     '@aws-sdk/util-dynamodb',
     join(dirname(realpathSync(here('../node_modules/@aws-sdk/lib-dynamodb'))), 'util-dynamodb'),
   ],
-  // The SDK's own HTTP handler, imported directly by @dynamorm/client; shipped with the SDK in Lambda.
-  ['@smithy/node-http-handler', here('../../../packages/client/node_modules/@smithy/node-http-handler')],
 ]
 for (const [name, source] of runtimeModules) {
   const target = join(out, 'node_modules', name)
