@@ -29,11 +29,14 @@ type Send = (command: unknown, options?: unknown) => Promise<unknown>
 export function deadlineBoundClient(client: DynamoDBClient, deadline: RequestDeadline): DynamoDBClient {
   const send = client.send.bind(client) as Send
   const bound = Object.create(client) as DynamoDBClient & { send: Send }
+  // One timer per request, not per call: the deadline is a point in time, so the signal armed at the
+  // first call fires when any later call's would have (each AbortSignal.timeout is a timer left pending).
+  let deadlineSignal: AbortSignal | undefined
   bound.send = async (command: unknown, options?: unknown) => {
     if (typeof options === 'function') return send(command, options)
     const remainingMs = deadline()
     if (remainingMs <= 0) throw deadlineExceededError(remainingMs, 1, 'DynamoDB call not started')
-    const deadlineSignal = AbortSignal.timeout(remainingMs)
+    deadlineSignal ??= AbortSignal.timeout(remainingMs)
     const callerSignal = (options as { abortSignal?: unknown } | undefined)?.abortSignal
     const abortSignal =
       callerSignal instanceof AbortSignal ? AbortSignal.any([callerSignal, deadlineSignal]) : deadlineSignal
@@ -41,7 +44,7 @@ export function deadlineBoundClient(client: DynamoDBClient, deadline: RequestDea
       return await send(command, { ...(options as object | undefined), abortSignal })
     } catch (error) {
       // Only the deadline is ours to report; the caller's own abort stays the SDK's error (core maps it).
-      if (deadlineSignal.aborted && !(callerSignal instanceof AbortSignal && callerSignal.aborted)) {
+      if (deadlineSignal?.aborted && !(callerSignal instanceof AbortSignal && callerSignal.aborted)) {
         throw deadlineExceededError(deadline(), 1, 'DynamoDB call cut short', error)
       }
       throw error
