@@ -21,7 +21,7 @@ import {
 } from '@dynamorm/testing'
 import middy from '@middy/core'
 import type { Context } from 'aws-lambda'
-import { genesisHash } from '../src/canonical-json.ts'
+import { genesisHash } from '../src/chain-hash.ts'
 import { chainWrites } from '../src/chain-writes.ts'
 import { auditTableDefinition, auditTrail, verifyAuditChain } from '../src/index.ts'
 import { ChainLeases } from '../src/shard-lease.ts'

@@ -1,8 +1,8 @@
 // What one audit entry says, and how a record() call becomes one. The stored `content` attribute is
 // the canonical JSON of AuditEntryContent; the entry's hash is taken over exactly those bytes.
 import type { CapacityTotals, CostEstimate } from '@dynamorm/core'
+import { canonicalJson, type JsonValue } from '@dynamorm/core'
 import { auditError } from './audit-error.ts'
-import { canonicalJson, type JsonValue } from './canonical-json.ts'
 import { type ChangeSet, changedFields } from './change-diff.ts'
 import { type RedactionRules, toEntryValue, withRecordRules } from './redaction.ts'
 

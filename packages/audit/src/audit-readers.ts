@@ -2,9 +2,9 @@
 // indexes), and the whole chain as JSON lines that an outside verifier can check without this code.
 import { type AttributeValue, QueryCommand, type QueryCommandInput } from '@aws-sdk/client-dynamodb'
 import type { Db } from '@dynamorm/core'
+import { canonicalJson, type JsonValue } from '@dynamorm/core'
 import type { AuditEntry } from './audit-entry.ts'
 import { auditError } from './audit-error.ts'
-import { canonicalJson, type JsonValue } from './canonical-json.ts'
 import { toEntryValue } from './redaction.ts'
 import { ENTITY_INDEX, entityRef, PARTNER_TIME_INDEX, partnerRef, shardPartitionKey } from './table-layout.ts'
 

@@ -5,7 +5,7 @@ import { type AttributeValue, QueryCommand } from '@aws-sdk/client-dynamodb'
 import type { Db } from '@dynamorm/core'
 import type { AuditEntryContent } from './audit-entry.ts'
 import { auditError } from './audit-error.ts'
-import { chainHash, genesisHash } from './canonical-json.ts'
+import { chainHash, genesisHash } from './chain-hash.ts'
 import { HEAD_SORT_KEY, seqOfSortKey, shardPartitionKey } from './table-layout.ts'
 
 export type ChainProblemKind = 'modified' | 'deleted' | 'reordered' | 'inserted'

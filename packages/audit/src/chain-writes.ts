@@ -2,8 +2,9 @@
 // the shard's chain head, conditioned on this container still owning the shard at the seq it expects.
 // Built without sending, so the same writes go into the unit of work or into a direct transaction.
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb'
+import { canonicalJson, type JsonValue } from '@dynamorm/core'
 import type { AuditEntryContent } from './audit-entry.ts'
-import { canonicalJson, chainHash, type JsonValue } from './canonical-json.ts'
+import { chainHash } from './chain-hash.ts'
 import {
   entityRef,
   entrySortKey,

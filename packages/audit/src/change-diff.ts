@@ -1,6 +1,6 @@
 // The changed fields of one record: compared on the real values (so a changed card number still shows
 // as changed), reported only in redacted form.
-import { canonicalJson, type JsonValue } from './canonical-json.ts'
+import { canonicalJson, type JsonValue } from '@dynamorm/core'
 import { isRedactedPath, type RedactionRules, toEntryValue } from './redaction.ts'
 
 export interface FieldChange {
@@ -37,8 +37,9 @@ function compare(
   const keys = new Set([...Object.keys(before), ...Object.keys(after)])
   for (const key of [...keys].sort()) {
     const fieldPath = [...path, key]
-    const was = before[key]
-    const now = after[key]
+    // Own members only: an absent '__proto__' would otherwise read as Object.prototype.
+    const was = Object.hasOwn(before, key) ? before[key] : undefined
+    const now = Object.hasOwn(after, key) ? after[key] : undefined
     // A redacted subtree is reported as one field, so not even its inner shape leaks.
     if (isPlainObject(was) && isPlainObject(now) && !isRedactedPath(rules, fieldPath)) {
       compare(was, now, fieldPath, rules, changes)
@@ -50,7 +51,13 @@ function compare(
     const afterValue = toEntryValue(now, fieldPath, rules)
     if (beforeValue !== undefined) change.before = beforeValue
     if (afterValue !== undefined) change.after = afterValue
-    changes[fieldPath.join('.')] = change
+    // Defined, not assigned: a field named '__proto__' must stay a field, not become the prototype.
+    Object.defineProperty(changes, fieldPath.join('.'), {
+      value: change,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
   }
 }
 

@@ -1,3 +1,4 @@
+export { canonicalJson } from '@dynamorm/core'
 export type { AuditEntry, AuditEntryContent, AuditOutcome, AuditRecordInput } from './audit-entry.ts'
 export type { AuditErrorName } from './audit-error.ts'
 export type {
@@ -9,7 +10,7 @@ export type {
 export { entityHistory, entriesBetween, exportJsonLines } from './audit-readers.ts'
 export type { AuditRecorder, AuditTrailContext, AuditTrailOptions } from './audit-trail.ts'
 export { auditTrail, defaults as auditTrailDefaults } from './audit-trail.ts'
-export { canonicalJson, chainHash } from './canonical-json.ts'
+export { chainHash } from './chain-hash.ts'
 export type {
   ChainProblem,
   ChainProblemKind,

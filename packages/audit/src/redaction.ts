@@ -1,6 +1,6 @@
 // Sensitive values never reach an entry: configured paths, the model's encrypted attributes and every
 // binary value (binary attributes are where ciphertext lives) become '[REDACTED]' before hashing.
-import type { JsonValue } from './canonical-json.ts'
+import type { JsonValue } from '@dynamorm/core'
 
 export const REDACTED = '[REDACTED]'
 
@@ -89,12 +89,13 @@ function objectEntryValue(
       value instanceof Map
         ? [...value.entries()].map(([key, entry]) => [String(key), entry] as const)
         : Object.entries(value)
-    const result: Record<string, JsonValue> = {}
+    const members: Array<[string, JsonValue]> = []
     for (const [key, entry] of entries) {
       const converted = toEntryValue(entry, [...path, key], rules, seen)
-      if (converted !== undefined) result[key] = converted
+      if (converted !== undefined) members.push([key, converted])
     }
-    return result
+    // fromEntries defines own members: assigning a parsed '__proto__' would set the prototype instead.
+    return Object.fromEntries(members)
   } finally {
     seen.delete(value)
   }

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb'
 import { type Db, isDynamormError } from '@dynamorm/core'
 import { auditError } from './audit-error.ts'
-import { genesisHash } from './canonical-json.ts'
+import { genesisHash } from './chain-hash.ts'
 import type { ChainHead } from './chain-writes.ts'
 import { HEAD_SORT_KEY, shardPartitionKey } from './table-layout.ts'
 

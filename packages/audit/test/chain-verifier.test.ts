@@ -6,10 +6,10 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb'
-import { createDb, isDynamormError } from '@dynamorm/core'
+import { canonicalJson, createDb, isDynamormError, type JsonValue } from '@dynamorm/core'
 import { httpApiEvent, lambdaContext, type TestTable } from '@dynamorm/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { canonicalJson, chainHash, type JsonValue } from '../src/canonical-json.ts'
+import { chainHash } from '../src/chain-hash.ts'
 import { verifyShard } from '../src/chain-verifier.ts'
 import { auditTrail, verifyAuditChain } from '../src/index.ts'
 import { entrySortKey, shardPartitionKey } from '../src/table-layout.ts'

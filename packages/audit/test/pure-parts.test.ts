@@ -1,24 +1,13 @@
+import { canonicalJson } from '@dynamorm/core'
 import { describe, expect, it } from 'vitest'
-import { canonicalJson, chainHash, genesisHash } from '../src/canonical-json.ts'
+import { chainHash, genesisHash } from '../src/chain-hash.ts'
 import { changedFields } from '../src/change-diff.ts'
 import { isRedactedPath, REDACTED, redactionRules, toEntryValue } from '../src/redaction.ts'
 
 const noRules = redactionRules([], [])
 
-describe('canonicalJson', () => {
-  it('sorts keys at every depth so construction order does not change the hash', () => {
-    const a = canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: 'x' } })
-    const b = canonicalJson({ a: { c: 'x', d: [1, { y: 2, z: 1 }] }, b: 1 })
-    expect(a).toBe(b)
-    expect(a).toBe('{"a":{"c":"x","d":[1,{"y":2,"z":1}]},"b":1}')
-  })
-
-  it('keeps case-distinct keys apart and escapes strings', () => {
-    expect(canonicalJson({ a: 2, A: 1 })).toBe('{"A":1,"a":2}')
-    expect(canonicalJson({ 'q"': 'line\nbreak' })).toBe('{"q\\"":"line\\nbreak"}')
-    expect(canonicalJson(null)).toBe('null')
-  })
-
+// canonicalJson itself is core's, tested there.
+describe('chain hashes', () => {
   it('hashes with SHA-256, or HMAC-SHA-256 under a chain key', () => {
     expect(chainHash('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad')
     expect(chainHash('abc', 'key')).not.toBe(chainHash('abc'))
@@ -146,5 +135,27 @@ describe('changedFields', () => {
   it('reports a redacted subtree as one field when a whole object is sensitive', () => {
     const changes = changedFields({ cvv: { v: '1' } }, { cvv: { v: '2' } }, rules)
     expect(changes).toEqual({ cvv: { before: REDACTED, after: REDACTED } })
+  })
+})
+
+describe('a "__proto__" member of a parsed body', () => {
+  // JSON.parse makes it an own member; assigning it would set the prototype and drop it from the entry.
+  const body = JSON.parse('{"amount":5,"__proto__":{"role":"admin"}}') as Record<string, unknown>
+
+  it('is kept as an own field of the entry value, so it is hashed like any other', () => {
+    const value = toEntryValue(body, [], noRules)
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype)
+    expect(canonicalJson(value)).toBe('{"__proto__":{"role":"admin"},"amount":5}')
+  })
+
+  it('shows up in the changes, with its path', () => {
+    const changes = changedFields({ amount: 5 }, body, noRules)
+    // Added as a whole: the before side has no such member (not Object.prototype's).
+    expect(canonicalJson(changes)).toBe('{"__proto__":{"after":{"role":"admin"}}}')
+    const changed = changedFields(body, JSON.parse('{"amount":5,"__proto__":{"role":"clerk"}}'), noRules)
+    expect(canonicalJson(changed)).toBe('{"__proto__.role":{"after":"clerk","before":"admin"}}')
+    const top = changedFields({}, JSON.parse('{"__proto__":7}'), noRules)
+    expect(Object.keys(top)).toEqual(['__proto__'])
+    expect(canonicalJson(top)).toBe('{"__proto__":{"after":7}}')
   })
 })

@@ -1,9 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import { createDb, isDynamormError } from '@dynamorm/core'
+import { canonicalJson, createDb, isDynamormError, type JsonValue } from '@dynamorm/core'
 import { httpApiEvent, lambdaContext, restApiEvent, type TestTable } from '@dynamorm/testing'
 import middy from '@middy/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { canonicalJson, chainHash, type JsonValue } from '../src/canonical-json.ts'
+import { chainHash } from '../src/chain-hash.ts'
 import {
   type AuditRecordInput,
   auditTrail,

@@ -22,6 +22,8 @@ export {
   stringSet,
 } from './attributes.ts'
 export { toDynamormError } from './aws-error-mapping.ts'
+export type { JsonValue } from './canonical-json.ts'
+export { canonicalJson } from './canonical-json.ts'
 export type { CapacityKind, CapacityTotals, CapacityUnits, MeterTotals, TableCapacity } from './capacity.ts'
 export { CapacityMeter } from './capacity.ts'
 export type { CapacityMode, CostEstimate, CostOptions, PriceTable, RegionPrices } from './cost.ts'

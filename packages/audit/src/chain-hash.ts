@@ -1,16 +1,6 @@
-// The bytes an entry's hash is taken over. Keys are sorted at every depth so the same content always
-// serialises the same way, whichever order a handler built its objects in.
+// The hashes that link a chain: taken over an entry's canonical JSON (canonicalJson of @dynamorm/core,
+// keys sorted at every depth, so the same content always hashes the same whatever order it was built in).
 import { createHash, createHmac } from 'node:crypto'
-
-/** A value that survives JSON unchanged: what entries hold after normalisation. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
-
-export function canonicalJson(value: JsonValue): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value)
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  const keys = Object.keys(value).sort()
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key] as JsonValue)}`).join(',')}}`
-}
 
 /**
  * SHA-256 of the canonical content (hex). With a `chainKey` it is an HMAC-SHA-256 instead, so someone
