@@ -3,6 +3,7 @@
 // does not pay for loading it. One import per container and one client per owner, however many fields
 // miss at once.
 import type { KMSClient } from '@aws-sdk/client-kms'
+import { importErrorCode, retryableOnce } from '@dynamorm/core'
 import { EncryptionConfigError } from './errors.ts'
 
 export type KmsModule = typeof import('@aws-sdk/client-kms')
@@ -22,17 +23,14 @@ const KMS_MODULE = '@aws-sdk/client-kms'
 export function kmsModuleLoader(
   load: () => Promise<KmsModule> = () => import('@aws-sdk/client-kms'),
 ): () => Promise<KmsModule> {
-  let loading: Promise<KmsModule> | undefined
-  return () => {
-    loading ??= load().catch((cause: unknown) => {
-      loading = undefined
+  return retryableOnce(() =>
+    load().catch((cause: unknown) => {
       throw new EncryptionConfigError(
-        `${KMS_MODULE} could not be loaded (${codeOf(cause)}): install it, or run on a Lambda runtime that ships the AWS SDK`,
+        `${KMS_MODULE} could not be loaded (${importErrorCode(cause)}): install it, or run on a Lambda runtime that ships the AWS SDK`,
         { details: { module: KMS_MODULE } },
       )
-    })
-    return loading
-  }
+    }),
+  )
 }
 
 /** The package's one loader: every field encryption of the process shares the import. */
@@ -43,21 +41,8 @@ export function lazyKmsApi(
   make: (kms: KmsModule) => KMSClient,
   loadModule: () => Promise<KmsModule> = loadKmsModule,
 ): () => Promise<KmsApi> {
-  let api: Promise<KmsApi> | undefined
-  return () => {
-    api ??= loadModule().then(
-      (kms) => ({ kms, client: make(kms) }),
-      (error: unknown) => {
-        api = undefined
-        throw error
-      },
-    )
-    return api
-  }
-}
-
-// The error code only: a module-resolution message quotes file paths of the deployment.
-function codeOf(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code) ? code : 'import failed'
+  return retryableOnce(async () => {
+    const kms = await loadModule()
+    return { kms, client: make(kms) }
+  })
 }

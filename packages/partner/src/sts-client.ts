@@ -3,6 +3,7 @@
 // so a cold start does not pay for loading it. One import and one client per container, however many
 // partners miss at once.
 import type { STSClient, STSClientConfig } from '@aws-sdk/client-sts'
+import { importErrorCode, retryableOnce } from '@dynamorm/core'
 import { partnerError } from './partner-error.ts'
 
 export type StsModule = typeof import('@aws-sdk/client-sts')
@@ -22,18 +23,15 @@ const STS_MODULE = '@aws-sdk/client-sts'
 export function stsModuleLoader(
   load: () => Promise<StsModule> = () => import('@aws-sdk/client-sts'),
 ): () => Promise<StsModule> {
-  let loading: Promise<StsModule> | undefined
-  return () => {
-    loading ??= load().catch((cause: unknown) => {
-      loading = undefined
+  return retryableOnce(() =>
+    load().catch((cause: unknown) => {
       throw partnerError(
         'PartnerConfigError',
-        `${STS_MODULE} could not be loaded (${codeOf(cause)}): install it, or run on a Lambda runtime that ships the AWS SDK`,
+        `${STS_MODULE} could not be loaded (${importErrorCode(cause)}): install it, or run on a Lambda runtime that ships the AWS SDK`,
         { module: STS_MODULE },
       )
-    })
-    return loading
-  }
+    }),
+  )
 }
 
 /**
@@ -45,30 +43,17 @@ export function lazyStsClient(
   config: STSClientConfig | undefined,
   loadModule: () => Promise<StsModule>,
 ): () => Promise<StsApi> {
-  let api: Promise<StsApi> | undefined
-  return () => {
-    api ??= loadModule().then(
-      (sts) => ({
-        sts,
-        client:
-          client ??
-          new sts.STSClient({
-            maxAttempts: 1,
-            requestHandler: { connectionTimeout: 1000, requestTimeout: 3000, throwOnRequestTimeout: true },
-            ...config,
-          }),
-      }),
-      (error: unknown) => {
-        api = undefined
-        throw error
-      },
-    )
-    return api
-  }
-}
-
-// The error code only: a module-resolution message quotes file paths of the deployment.
-function codeOf(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code) ? code : 'import failed'
+  return retryableOnce(async () => {
+    const sts = await loadModule()
+    return {
+      sts,
+      client:
+        client ??
+        new sts.STSClient({
+          maxAttempts: 1,
+          requestHandler: { connectionTimeout: 1000, requestTimeout: 3000, throwOnRequestTimeout: true },
+          ...config,
+        }),
+    }
+  })
 }
