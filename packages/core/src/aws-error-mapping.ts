@@ -2,6 +2,7 @@
 // stable names and HTTP statuses instead of SDK internals.
 import type { CancellationReason as AwsCancellationReason, TransactWriteItem } from '@aws-sdk/client-dynamodb'
 import {
+  type CancellationReason,
   ConditionFailedError,
   DynamormError,
   isDynamormError,
@@ -95,5 +96,3 @@ function cancellationReasons(
     }
   })
 }
-
-type CancellationReason = ConstructorParameters<typeof TransactionCancelledError>[0][number]

@@ -8,6 +8,7 @@ import type { Db } from './db.ts'
 import {
   CrossAccountTransactionError,
   isDynamormError,
+  type TransactionCancelledError,
   TransactionTooLargeError,
   ValidationError,
 } from './errors.ts'
@@ -113,7 +114,7 @@ export class UnitOfWork {
       await withConflictRetries(plan, () => owner.send(new TransactWriteItemsCommand(input)))
     } catch (error) {
       if (isDynamormError(error, 'TransactionCancelledError')) {
-        const reasons = (error as unknown as { reasons: Array<{ index: number; label?: string }> }).reasons
+        const { reasons } = error as TransactionCancelledError
         for (const reason of reasons) reason.label = writes[reason.index]?.label
       }
       throw error
