@@ -4,7 +4,7 @@
 import type { DynamoDBClient, TransactWriteItem } from '@aws-sdk/client-dynamodb'
 import { toDynamormError } from './aws-error-mapping.ts'
 import { type CapacityKind, CapacityMeter } from './capacity.ts'
-import { Entity } from './entity.ts'
+import type { Entity } from './entity.ts'
 import { isDynamormError, RequestAbortedError, ValidationError } from './errors.ts'
 import type { ItemTransformer } from './item-transformer.ts'
 import type { AnyModel } from './model.ts'
@@ -138,7 +138,7 @@ export class Db {
   model<M extends AnyModel>(model: M): Entity<M> {
     let entity = this.#entities.get(model) as Entity<M> | undefined
     if (entity === undefined) {
-      entity = new Entity(this, model)
+      entity = model['~entity'](this) as Entity<M>
       this.#entities.set(model, entity)
     }
     return entity

@@ -32,6 +32,7 @@ export type { CursorScope } from './cursor.ts'
 export { decodeCursor, encodeCursor } from './cursor.ts'
 export type { DbOptions, DbUnitOfWork, SendOptions } from './db.ts'
 export { createDb, Db } from './db.ts'
+export { defineModel } from './define-model.ts'
 export type { QueuedWrites, TransactItems } from './entity.ts'
 export { Entity } from './entity.ts'
 export * from './errors.ts'
@@ -71,7 +72,7 @@ export type {
   ModelDefinition,
   PlainItemOf,
 } from './model.ts'
-export { defineModel, fromStoredItem, keyAttributes, toStoredItem } from './model.ts'
+export { fromStoredItem, keyAttributes, toStoredItem } from './model.ts'
 export type { BatchGetOptions, BatchGetProgress } from './operations/batch-get.ts'
 export { batchGet, batchGetParams, MAX_BATCH_GET_KEYS } from './operations/batch-get.ts'
 export type { BatchCalls } from './operations/batch-progress.ts'

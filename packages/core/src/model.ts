@@ -8,16 +8,16 @@ import {
   type EncryptedNames,
   fromAttributeValue,
   type InputRequiredNames,
-  isScalarKind,
   type ObjectOf,
   resolveDefault,
   toAttributeValue,
   type ValueOf,
 } from './attributes.ts'
+import type { Db } from './db.ts'
 import { ValidationError } from './errors.ts'
 import type { ValueEncoder } from './expressions/condition.ts'
-import { type AttributePath, checkAttributeName, pathSegments } from './expressions/placeholders.ts'
-import { type KeyTemplate, parseKeyTemplate, renderKey, type TemplateVariables } from './key-template.ts'
+import { type AttributePath, pathSegments } from './expressions/placeholders.ts'
+import { type KeyTemplate, renderKey, type TemplateVariables } from './key-template.ts'
 import { type AttributeMap, marshallValue } from './marshall.ts'
 
 export interface KeyDefinition {
@@ -153,6 +153,11 @@ export interface Model<
   readonly keyVariables: ReadonlySet<string>
   /** Physical attributes the model maintains itself (keys, index keys, entity type). */
   readonly internalAttributes: ReadonlySet<string>
+  /**
+   * The model's operations bound to a Db (what `db.model(model)` returns). Carried by the model so that
+   * Db does not import every operation: a bundle without models (the middleware stack) stays small.
+   */
+  readonly '~entity': (db: Db) => unknown
   /** Type-level only. */
   readonly '~types'?: ModelTypes<A, K, I, V, T>
 }
@@ -167,120 +172,6 @@ export type KeyOf<M extends AnyModel> = NonNullable<M['~types']>['key']
 /** The item as expressions see it: encrypted attributes are not there. */
 export type PlainItemOf<M extends AnyModel> = Omit<ItemOf<M>, NonNullable<M['~types']>['encrypted']>
 export type IndexNamesOf<M extends AnyModel> = keyof NonNullable<M['~types']>['indexes'] & string
-
-/** Defines a model; checks the definition once and throws ValidationError on any mistake. */
-export function defineModel<
-  const A extends Attributes,
-  const K extends KeyDefinition,
-  const I extends Record<string, IndexDefinition> = {},
-  const V extends string | undefined = undefined,
-  const T extends boolean = false,
->(definition: ModelDefinition<A, K, I, V, T>): Model<A, K, I, V, T> {
-  const { name, table, attributes } = definition
-  if (typeof name !== 'string' || name.length === 0) throw new ValidationError('A model needs a name')
-  if (typeof table !== 'string' || table.length === 0)
-    throw new ValidationError(`Model ${name} needs a table`)
-  for (const attributeName of Object.keys(attributes)) checkAttributeName(attributeName)
-  const delimiter = definition.keyDelimiter ?? '#'
-  const pkAttribute = definition.keyAttributes?.pk ?? 'pk'
-  const skAttribute = definition.keyAttributes?.sk ?? 'sk'
-  const entityAttribute = definition.entityAttribute ?? '__entity'
-  const internal = new Set([pkAttribute, entityAttribute])
-  const encrypted = Object.keys(attributes).filter((attributeName) => attributes[attributeName]!.isEncrypted)
-
-  const checkTemplate = (source: string | undefined, where: string): KeyTemplate | undefined => {
-    if (source === undefined) return undefined
-    const template = parseKeyTemplate(source)
-    for (const variable of template.variables) {
-      const attr = attributes[variable]
-      if (attr === undefined)
-        throw new ValidationError(`Model ${name}: ${where} uses {${variable}}, not an attribute`)
-      if (attr.isEncrypted) {
-        throw new ValidationError(
-          `Model ${name}: ${where} uses encrypted attribute ${variable}; keys are stored in clear`,
-        )
-      }
-      if (!isScalarKind(attr.kind))
-        throw new ValidationError(`Model ${name}: ${where} uses non-scalar ${variable}`)
-    }
-    return template
-  }
-
-  const pk = checkTemplate(definition.key.pk, 'key.pk') as KeyTemplate
-  const sk = checkTemplate(definition.key.sk, 'key.sk')
-  if (sk !== undefined) internal.add(skAttribute)
-  const indexes: Record<string, IndexRuntime> = {}
-  for (const [indexKey, index] of Object.entries(definition.indexes ?? {}) as [string, IndexDefinition][]) {
-    const indexName = index.indexName ?? indexKey
-    if (index.type === 'gsi') {
-      const runtime: IndexRuntime = {
-        name: indexName,
-        type: 'gsi',
-        pk: checkTemplate(index.pk, `index ${indexKey} pk`),
-        sk: checkTemplate(index.sk, `index ${indexKey} sk`),
-        pkAttribute: index.pkAttribute ?? `${indexName}pk`,
-        skAttribute: index.sk === undefined ? undefined : (index.skAttribute ?? `${indexName}sk`),
-        sparse: index.sparse ?? false,
-      }
-      indexes[indexKey] = runtime
-      internal.add(runtime.pkAttribute)
-      if (runtime.skAttribute !== undefined) internal.add(runtime.skAttribute)
-    } else if (index.type === 'lsi') {
-      const runtime: IndexRuntime = {
-        name: indexName,
-        type: 'lsi',
-        pk: undefined,
-        sk: checkTemplate(index.sk, `index ${indexKey} sk`),
-        pkAttribute,
-        skAttribute: index.skAttribute ?? `${indexName}sk`,
-        sparse: index.sparse ?? false,
-      }
-      indexes[indexKey] = runtime
-      internal.add(runtime.skAttribute as string)
-    } else {
-      throw new ValidationError(`Model ${name}: index ${indexKey} must have type 'gsi' or 'lsi'`)
-    }
-  }
-  const managed = [definition.version, ...(definition.timestamps ? ['createdAt', 'updatedAt'] : [])]
-  for (const attributeName of [...Object.keys(attributes), ...managed]) {
-    if (attributeName !== undefined && internal.has(attributeName)) {
-      throw new ValidationError(
-        `Model ${name}: attribute ${attributeName} clashes with a key or entity attribute`,
-      )
-    }
-  }
-  for (const managedName of managed) {
-    const declared = managedName === undefined ? undefined : attributes[managedName]
-    if (declared?.isEncrypted) throw new ValidationError(`Model ${name}: ${managedName} cannot be encrypted`)
-  }
-  if (definition.ttl !== undefined) {
-    const ttl = attributes[definition.ttl]
-    const epoch = ttl?.kind === 'number' || (ttl?.kind === 'date' && ttl.dateFormat === 'epochSeconds')
-    if (!epoch || ttl?.isEncrypted) {
-      throw new ValidationError(
-        `Model ${name}: ttl ${definition.ttl} must be a number or date('epochSeconds')`,
-      )
-    }
-  }
-  return {
-    name,
-    table,
-    attributes,
-    pk,
-    sk,
-    pkAttribute,
-    skAttribute,
-    indexes,
-    version: definition.version,
-    timestamps: definition.timestamps ?? false,
-    ttl: definition.ttl,
-    entityAttribute,
-    delimiter,
-    encrypted,
-    keyVariables: new Set([...pk.variables, ...(sk?.variables ?? [])]),
-    internalAttributes: internal,
-  } as Model<A, K, I, V, T>
-}
 
 /** The primary key attributes of an item, from its key values. */
 export function keyAttributes(model: AnyModel, values: Record<string, unknown>): AttributeMap {
