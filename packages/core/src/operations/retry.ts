@@ -12,6 +12,7 @@ export interface RetryOptions {
   concurrency?: number
 }
 
+/** Delay before retry `attempt` (0 for the first retry): random, below min(maxDelayMs, baseDelayMs * 2^attempt). */
 export function backoffDelay(
   attempt: number,
   options: RetryOptions,
@@ -21,6 +22,7 @@ export function backoffDelay(
   return Math.floor(random() * ceiling)
 }
 
+/** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /** Runs `work` over `tasks` with at most `concurrency` in flight; results keep the tasks' order. */
