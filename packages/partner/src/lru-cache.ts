@@ -12,10 +12,6 @@ export class LruCache<Value> {
     this.#onEvict = onEvict
   }
 
-  get size(): number {
-    return this.#entries.size
-  }
-
   get(key: string): Value | undefined {
     const value = this.#entries.get(key)
     if (value !== undefined) {

@@ -33,7 +33,7 @@ import {
   staticRegistry,
 } from './partner-registry.ts'
 import { assumePartnerRole } from './role-session.ts'
-import { lazyStsClient, stsModuleLoader } from './sts-client.ts'
+import { lazyStsClient } from './sts-client.ts'
 
 export interface PartnerContextOptions {
   /** The registry: `tableRegistry(...)`, your own, or a static map of partner id to entry. */
@@ -120,25 +120,21 @@ export function partnerContext(
   }
   const partners = options.partners
   if (typeof partners !== 'object' || partners === null) {
-    throw partnerError(
-      'PartnerConfigError',
-      'partnerContext: partners (a registry or a map of entries) is required',
-    )
+    throw partnerError('PartnerConfigError', 'partnerContext: partners is required')
   }
-  const registry = isRegistry(partners) ? partners : staticRegistry(partners)
+  // A Map has a get() too, but of entries, not a registry's.
+  const registry =
+    typeof (partners as PartnerRegistry).get === 'function' && !(partners instanceof Map)
+      ? (partners as PartnerRegistry)
+      : staticRegistry(partners as Record<string, PartnerEntry>)
   const lookup = partnerIdLookup(settings.resolve)
   // Made (and @aws-sdk/client-sts imported) at the first AssumeRole, not at init.
-  const sts = lazyStsClient(settings.sts, settings.stsClientConfig, stsModuleLoader())
+  const sts = lazyStsClient(settings.sts, settings.stsClientConfig)
   let stsRequested = false
   const retry = {
     attempts: settings.stsAttempts,
     baseDelayMs: settings.stsBaseDelayMs,
     maxDelayMs: settings.stsMaxDelayMs,
-  }
-  const timing = {
-    refreshMarginMs: settings.refreshMarginMs,
-    refreshAheadMs: settings.refreshAheadMs,
-    now: settings.now,
   }
   const checked = new WeakMap<PartnerEntry, CheckedEntry>()
   const slots = new LruCache<PartnerSlot>(settings.maxPartners, (_id, slot) => retire(slot))
@@ -153,7 +149,7 @@ export function partnerContext(
     const credentials = new PartnerCredentials(
       partnerId,
       (requestId) => assumePartnerRole(sts, partnerId, entry, requestId, retry),
-      timing,
+      settings,
     )
     const clientConfig = settings.partnerClient.clientConfig
     const client = createWarmDynamoClient({
@@ -205,7 +201,7 @@ export function partnerContext(
       identity,
       db.scoped({
         client: boundToRequest(slot.client, db),
-        tableName: entry.tableName,
+        tableName: entry.tablePrefix ?? entry.tableName,
         ...(transformer === undefined ? {} : { transformer }),
       }),
       slot.credentials.provide,
@@ -218,10 +214,6 @@ export function partnerContext(
     Error,
     Context & PartnerContext
   >
-}
-
-function isRegistry(partners: PartnerContextOptions['partners']): partners is PartnerRegistry {
-  return typeof (partners as PartnerRegistry).get === 'function' && !(partners instanceof Map)
 }
 
 function retire(slot: PartnerSlot): void {

@@ -26,21 +26,19 @@ export function partnerIdLookup(source: PartnerIdSource): Lookup {
     const name = source.header.toLowerCase()
     return (event) => headerValue(event?.headers, name)
   }
-  if (source.source === 'claims') {
-    const claim = source.claim ?? defaultPartnerIdSource.claim
-    return (event) => claimValue(event?.requestContext?.authorizer, claim)
+  if (source.source !== 'claims') {
+    throw partnerError('PartnerConfigError', 'partnerContext: resolve must be claims, header or a function')
   }
-  throw partnerError('PartnerConfigError', 'partnerContext: resolve must be claims, header or a function')
-}
-
-function claimValue(authorizer: any, claim: string): unknown {
-  if (authorizer === undefined || authorizer === null) return undefined
-  return (
-    authorizer.jwt?.claims?.[claim] ?? // HTTP API, JWT authorizer
-    authorizer.lambda?.[claim] ?? // HTTP API, Lambda authorizer
-    authorizer.claims?.[claim] ?? // REST API, Cognito user pool authorizer
-    authorizer[claim] // REST API, Lambda authorizer context
-  )
+  const claim = source.claim ?? defaultPartnerIdSource.claim
+  return (event) => {
+    const authorizer = event?.requestContext?.authorizer
+    return (
+      authorizer?.jwt?.claims?.[claim] ?? // HTTP API, JWT authorizer
+      authorizer?.lambda?.[claim] ?? // HTTP API, Lambda authorizer
+      authorizer?.claims?.[claim] ?? // REST API, Cognito user pool authorizer
+      authorizer?.[claim] // REST API, Lambda authorizer context
+    )
+  }
 }
 
 function headerValue(headers: Record<string, unknown> | undefined, name: string): unknown {

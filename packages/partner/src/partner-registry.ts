@@ -33,19 +33,17 @@ export interface PartnerRegistry {
 }
 
 /** An entry checked once: account id read from the ARN, defaults applied. */
-export interface CheckedEntry {
-  roleArn: string
-  externalId: string | undefined
-  region: string
+export interface CheckedEntry extends PartnerEntry {
   accountId: string
   sessionDurationSeconds: number
-  tableName: string | ((logicalName: string) => string) | undefined
-  kmsKeyId: string | undefined
   /** Equal for entries that need the same credentials and client. */
   fingerprint: string
 }
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/
+
+// The optional fields, and what they must be when set (entries may come from a table or from JS).
+const OPTIONAL_FIELD_TYPES = { externalId: 'string', tablePrefix: 'string', tableName: 'function' }
 
 export function checkEntry(partnerId: string, entry: PartnerEntry): CheckedEntry {
   const invalid = (why: string) =>
@@ -61,20 +59,14 @@ export function checkEntry(partnerId: string, entry: PartnerEntry): CheckedEntry
   if (!Number.isInteger(duration) || duration < 900 || duration > 43_200) {
     throw invalid('sessionDurationSeconds must be an integer from 900 to 43200')
   }
-  if (entry.externalId !== undefined && typeof entry.externalId !== 'string')
-    throw invalid('externalId is not a string')
-  if (entry.tablePrefix !== undefined && typeof entry.tablePrefix !== 'string')
-    throw invalid('tablePrefix is not a string')
-  if (entry.tableName !== undefined && typeof entry.tableName !== 'function')
-    throw invalid('tableName is not a function')
+  for (const [field, type] of Object.entries(OPTIONAL_FIELD_TYPES)) {
+    const value = entry[field as keyof PartnerEntry]
+    if (value !== undefined && typeof value !== type) throw invalid(`${field} is not a ${type}`)
+  }
   return {
-    roleArn: entry.roleArn,
-    externalId: entry.externalId,
-    region: entry.region,
+    ...entry,
     accountId,
     sessionDurationSeconds: duration,
-    tableName: entry.tablePrefix ?? entry.tableName,
-    kmsKeyId: entry.kmsKeyId,
     fingerprint: JSON.stringify([entry.roleArn, entry.externalId, entry.region, duration]),
   }
 }

@@ -1,6 +1,6 @@
 // One AssumeRole into a partner's account, with our own retries: the STS client is made with
 // maxAttempts 1, so the attempts counted here are the calls STS sees.
-import { setTimeout as sleep } from 'node:timers/promises'
+import { backoffDelay, sleep } from '@dynamorm/core'
 import { partnerCredentialsError } from './partner-error.ts'
 import type { CheckedEntry } from './partner-registry.ts'
 import type { StsApi } from './sts-client.ts'
@@ -21,17 +21,15 @@ export interface StsRetry {
   maxDelayMs: number
 }
 
-// STS answers that another attempt could change; anything else (AccessDenied, a bad ExternalId,
-// a malformed request) is a refusal, and retrying it would only burn the Lambda's time.
+// STS answers that another attempt could change, beside any 5xx and any request that got no answer
+// (both retried by status below); anything else (AccessDenied, a bad ExternalId, a malformed request)
+// is a refusal, and retrying it would only burn the Lambda's time.
 const RETRYABLE = new Set([
   'Throttling',
   'ThrottlingException',
   'RequestLimitExceeded',
   'TooManyRequestsException',
-  'InternalFailure',
-  'ServiceUnavailable',
   'IDPCommunicationError',
-  'TimeoutError',
   'RequestTimeout',
 ])
 
@@ -78,13 +76,12 @@ export async function assumePartnerRole(
       const failure = error as { name?: string; $metadata?: { httpStatusCode?: number } }
       if (failure.name === 'PartnerCredentialsError') throw error
       const status = failure.$metadata?.httpStatusCode
-      // No status: the request never got an answer (refused connection, reset, timeout).
-      const retryable = RETRYABLE.has(failure.name ?? '') || status === undefined || status >= 500
       const code = failure.name ?? 'Error'
+      // No status: the request never got an answer (refused connection, reset, timeout).
+      const retryable = RETRYABLE.has(code) || status === undefined || status >= 500
       if (!retryable) throw partnerCredentialsError(partnerId, code, attempt, true)
       if (attempt >= retry.attempts) throw partnerCredentialsError(partnerId, code, attempt, false)
-      const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1))
-      await sleep(Math.random() * ceiling)
+      await sleep(backoffDelay(attempt - 1, retry))
     }
   }
 }

@@ -17,34 +17,24 @@ export interface StsApi {
 const STS_MODULE = '@aws-sdk/client-sts'
 
 /**
- * Imports `@aws-sdk/client-sts` once (a failed import is retried by the next caller). A missing or
- * broken module is a PartnerConfigError (500) naming it, never a retryable STS outage.
+ * `() => Promise<StsApi>`: imports `@aws-sdk/client-sts` at the first call (concurrent callers share
+ * it), then uses the caller's client or makes one from `config` (with maxAttempts 1: role-session.ts
+ * counts and spaces the attempts itself). A missing or broken module is a PartnerConfigError (500)
+ * naming it, never a retryable STS outage; a failure is not remembered, so the next call tries again.
  */
-export function stsModuleLoader(
+export function lazyStsClient(
+  client: STSClient | undefined,
+  config: STSClientConfig | undefined,
   load: () => Promise<StsModule> = () => import('@aws-sdk/client-sts'),
-): () => Promise<StsModule> {
-  return retryableOnce(() =>
-    load().catch((cause: unknown) => {
+): () => Promise<StsApi> {
+  return retryableOnce(async () => {
+    const sts = await load().catch((cause: unknown) => {
       throw partnerError(
         'PartnerConfigError',
         `${STS_MODULE} could not be loaded (${importErrorCode(cause)}): install it, or run on a Lambda runtime that ships the AWS SDK`,
         { module: STS_MODULE },
       )
-    }),
-  )
-}
-
-/**
- * `() => Promise<StsApi>`: the caller's client, or one made from `config` at the first call (with
- * maxAttempts 1: role-session.ts counts and spaces the attempts itself).
- */
-export function lazyStsClient(
-  client: STSClient | undefined,
-  config: STSClientConfig | undefined,
-  loadModule: () => Promise<StsModule>,
-): () => Promise<StsApi> {
-  return retryableOnce(async () => {
-    const sts = await loadModule()
+    })
     return {
       sts,
       client:

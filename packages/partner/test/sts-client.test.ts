@@ -4,7 +4,7 @@
 import { STSClient } from '@aws-sdk/client-sts'
 import { isDynamormError } from '@dynamorm/core'
 import { describe, expect, it } from 'vitest'
-import { lazyStsClient, type StsModule, stsModuleLoader } from '../src/sts-client.ts'
+import { lazyStsClient, type StsModule } from '../src/sts-client.ts'
 import { rejectionOf } from './fixtures.ts'
 
 const moduleNotFound = () =>
@@ -12,10 +12,17 @@ const moduleNotFound = () =>
     code: 'ERR_MODULE_NOT_FOUND',
   })
 
-describe('stsModuleLoader', () => {
+// The module is imported through `load`; the client is the caller's own, so nothing is made here.
+const ownClient = new STSClient({ region: 'us-west-2' })
+const moduleThrough = (load: () => Promise<StsModule>) => {
+  const api = lazyStsClient(ownClient, undefined, load)
+  return async () => (await api()).sts
+}
+
+describe('loading @aws-sdk/client-sts', () => {
   it('imports the real module once for concurrent callers', async () => {
     let imports = 0
-    const load = stsModuleLoader(() => {
+    const load = moduleThrough(() => {
       imports += 1
       return import('@aws-sdk/client-sts')
     })
@@ -27,7 +34,7 @@ describe('stsModuleLoader', () => {
   })
 
   it('turns a missing module into a PartnerConfigError naming it, without the deployment path', async () => {
-    const load = stsModuleLoader(() => Promise.reject(moduleNotFound()))
+    const load = moduleThrough(() => Promise.reject(moduleNotFound()))
     const error = await rejectionOf(load())
     expect(isDynamormError(error, 'PartnerConfigError')).toBe(true)
     expect(error.status).toBe(500)
@@ -38,7 +45,7 @@ describe('stsModuleLoader', () => {
 
   it('says "import failed" for a failure without a well-formed code, and tries again on the next call', async () => {
     let attempts = 0
-    const load = stsModuleLoader(() => {
+    const load = moduleThrough(() => {
       attempts += 1
       return attempts === 1
         ? Promise.reject(Object.assign(new Error('boom'), { code: 'not a code; rm -rf' }))
@@ -47,7 +54,7 @@ describe('stsModuleLoader', () => {
     expect((await rejectionOf(load())).message).toContain('(import failed)')
     expect((await load()).STSClient).toBe(STSClient)
     expect(attempts).toBe(2)
-    expect((await rejectionOf(stsModuleLoader(() => Promise.reject(null))())).message).toContain(
+    expect((await rejectionOf(moduleThrough(() => Promise.reject(null))())).message).toContain(
       '(import failed)',
     )
   })
@@ -76,10 +83,9 @@ describe('lazyStsClient', () => {
 
   it('rejects with the loader error and makes the client once the module loads', async () => {
     let fail = true
-    const loader = stsModuleLoader(() =>
+    const api = lazyStsClient(undefined, undefined, () =>
       fail ? Promise.reject(moduleNotFound()) : (import('@aws-sdk/client-sts') as Promise<StsModule>),
     )
-    const api = lazyStsClient(undefined, undefined, loader)
     expect(isDynamormError(await rejectionOf(api()), 'PartnerConfigError')).toBe(true)
     fail = false
     const { client } = await api()
