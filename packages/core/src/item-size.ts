@@ -9,14 +9,10 @@ export const MAX_ITEM_BYTES = 400 * 1024
 
 const utf8 = (text: string): number => Buffer.byteLength(text, 'utf8')
 
-// A number takes 1 byte per two significant digits plus 1 (leading and trailing zeros are not stored).
+// A number takes 1 byte per two significant digits plus 1 (sign, point, exponent, and leading and
+// trailing zeros are not stored).
 function numberBytes(text: string): number {
-  const digits = text
-    .replace(/^-/, '')
-    .replace(/[eE].*$/, '')
-    .replace('.', '')
-    .replace(/^0+/, '')
-    .replace(/0+$/, '')
+  const digits = text.replace(/^-|\.|[eE].*$/g, '').replace(/^0+|0+$/g, '')
   return Math.ceil(Math.max(digits.length, 1) / 2) + 1
 }
 
@@ -28,18 +24,14 @@ export function valueSize(value: AttributeValue): number {
   if (value.BOOL !== undefined || value.NULL !== undefined) return 1
   // Lists and maps: 3 bytes of overhead, plus 1 byte per element.
   if (value.L !== undefined) return value.L.reduce((sum, entry) => sum + valueSize(entry) + 1, 3)
-  if (value.M !== undefined) {
-    let sum = 3
-    for (const [name, entry] of Object.entries(value.M)) sum += utf8(name) + valueSize(entry) + 1
-    return sum
-  }
+  if (value.M !== undefined) return itemSize(value.M) + Object.keys(value.M).length + 3
   if (value.SS !== undefined) return value.SS.reduce((sum, entry) => sum + utf8(entry), 0)
   if (value.NS !== undefined) return value.NS.reduce((sum, entry) => sum + numberBytes(entry), 0)
   if (value.BS !== undefined) return value.BS.reduce((sum, entry) => sum + entry.byteLength, 0)
   return 0
 }
 
-/** Bytes a whole item takes: the sum of its attribute names and values. */
+/** Bytes a whole item (or a map's content) takes: the sum of its attribute names and values. */
 export function itemSize(item: AttributeMap): number {
   let sum = 0
   for (const [name, value] of Object.entries(item)) sum += utf8(name) + valueSize(value)

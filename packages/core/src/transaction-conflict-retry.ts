@@ -22,6 +22,7 @@ const DEFAULT_BASE_DELAY_MS = 50
 export interface ConflictRetryPlan {
   retries: number
   baseDelayMs: number
+  maxDelayMs: number
 }
 
 /** Checks the options before anything is sent; retries without a token are refused (see the README). */
@@ -41,7 +42,7 @@ export function conflictRetryPlan(options: ConflictRetryOptions, hasToken: boole
   if (conflictRetries > 0 && !hasToken) {
     throw new ValidationError('conflictRetries needs a clientRequestToken, so a retry can never apply twice')
   }
-  return { retries: conflictRetries, baseDelayMs }
+  return { retries: conflictRetries, baseDelayMs, maxDelayMs: MAX_CONFLICT_DELAY_MS }
 }
 
 /** True for a TransactionCancelledError whose every reason is `None` or `TransactionConflict`. */
@@ -71,9 +72,7 @@ export async function withConflictRetries<T>(
       return await attempt()
     } catch (error) {
       if (retry < plan.retries && isConflictOnly(error)) {
-        await sleep(
-          backoffDelay(retry, { baseDelayMs: plan.baseDelayMs, maxDelayMs: MAX_CONFLICT_DELAY_MS }, random),
-        )
+        await sleep(backoffDelay(retry, plan, random))
         continue
       }
       if (plan.retries > 0 && isDynamormError(error)) error.details.attempts = retry + 1

@@ -265,13 +265,13 @@ describe('which cancellations are conflicts', () => {
 
   it('passes other failures through untouched, and stops at the first success', async () => {
     const plain = new Error('socket hang up')
-    const thrown = await withConflictRetries({ retries: 3, baseDelayMs: 0 }, () =>
+    const thrown = await withConflictRetries({ retries: 3, baseDelayMs: 0, maxDelayMs: 1000 }, () =>
       Promise.reject(plain),
     ).catch((e: unknown) => e)
     expect(thrown).toBe(plain)
     let attempts = 0
     const result = await withConflictRetries(
-      { retries: 3, baseDelayMs: 1000 },
+      { retries: 3, baseDelayMs: 1000, maxDelayMs: 1000 },
       async () => {
         attempts += 1
         if (attempts < 3) throw cancelled('TransactionConflict')
