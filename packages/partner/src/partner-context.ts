@@ -135,6 +135,7 @@ export function partnerContext(
     attempts: settings.stsAttempts,
     baseDelayMs: settings.stsBaseDelayMs,
     maxDelayMs: settings.stsMaxDelayMs,
+    now: settings.now,
   }
   const checked = new WeakMap<PartnerEntry, CheckedEntry>()
   const slots = new LruCache<PartnerSlot>(settings.maxPartners, (_id, slot) => retire(slot))
@@ -147,7 +148,6 @@ export function partnerContext(
     }
     if (existing) retire(existing)
     const credentials = new PartnerCredentials(
-      partnerId,
       (requestId) => assumePartnerRole(sts, partnerId, entry, requestId, retry),
       settings,
     )

@@ -2,7 +2,6 @@
 // their Expiration; inside the `refreshAheadMs` window they are still handed out while one background
 // AssumeRole replaces them, so requests rarely wait for STS. They are never handed out at or past
 // Expiration, and however many requests miss at once, one AssumeRole is in flight per partner.
-import { partnerCredentialsError } from './partner-error.ts'
 import type { RoleSession } from './role-session.ts'
 
 export interface CredentialTiming {
@@ -12,18 +11,12 @@ export interface CredentialTiming {
 }
 
 export class PartnerCredentials {
-  readonly #partnerId: string
   readonly #assume: (requestId: string | undefined) => Promise<RoleSession>
   readonly #timing: CredentialTiming
   #session: RoleSession | undefined
   #refreshing: Promise<RoleSession> | undefined
 
-  constructor(
-    partnerId: string,
-    assume: (requestId: string | undefined) => Promise<RoleSession>,
-    timing: CredentialTiming,
-  ) {
-    this.#partnerId = partnerId
+  constructor(assume: (requestId: string | undefined) => Promise<RoleSession>, timing: CredentialTiming) {
     this.#assume = assume
     this.#timing = timing
   }
@@ -57,10 +50,6 @@ export class PartnerCredentials {
   #refresh(requestId: string | undefined): Promise<RoleSession> {
     this.#refreshing ??= this.#assume(requestId)
       .then((session) => {
-        // Credentials that arrive already expired (a skewed clock) are refused, never used.
-        if (this.#timing.now() >= session.expiration.getTime()) {
-          throw partnerCredentialsError(this.#partnerId, 'ExpiredCredentials', 1, false)
-        }
         this.#session = session
         return session
       })

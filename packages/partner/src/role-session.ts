@@ -19,6 +19,8 @@ export interface StsRetry {
   /** Backoff before retry n is a random delay up to min(maxDelayMs, baseDelayMs * 2^(n-1)) ("full jitter"). */
   baseDelayMs: number
   maxDelayMs: number
+  /** Clock in epoch ms, to refuse credentials that arrive already expired. */
+  now: () => number
 }
 
 // STS answers that another attempt could change, beside any 5xx and any request that got no answer
@@ -65,6 +67,10 @@ export async function assumePartnerRole(
         !credentials.Expiration
       ) {
         throw partnerCredentialsError(partnerId, 'IncompleteCredentials', attempt, true)
+      }
+      // Credentials that arrive already expired (a skewed clock) are refused, never used.
+      if (retry.now() >= credentials.Expiration.getTime()) {
+        throw partnerCredentialsError(partnerId, 'ExpiredCredentials', attempt, false)
       }
       return {
         accessKeyId: credentials.AccessKeyId,
