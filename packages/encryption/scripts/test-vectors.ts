@@ -8,7 +8,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { encodeAttributeValue } from '../src/attribute-codec.ts'
 import { beaconValue } from '../src/beacon.ts'
 import { canonicalKey, fieldAad } from '../src/field-aad.ts'
-import { dataKeyId, fieldHeader, KEY_IN_ITEM, KEY_INLINE, sealField } from '../src/field-format.ts'
+import { dataKeyId, fieldHeader, sealField } from '../src/field-format.ts'
 
 export const vectorInputs = {
   dataKey: Buffer.from(Array.from({ length: 32 }, (_, index) => index)),
@@ -72,13 +72,12 @@ export function renderTestVectors(): string {
   ]
   for (const vector of vectors) {
     const header = fieldHeader(
-      vector.inline
-        ? { kind: KEY_INLINE, encryptedKey: encryptedDataKey }
-        : { kind: KEY_IN_ITEM, id: dataKeyId(encryptedDataKey) },
+      { id: dataKeyId(encryptedDataKey), encrypted: encryptedDataKey },
+      vector.inline,
     )
     const plaintext = encodeAttributeValue(vector.value)
-    const aad = fieldAad(header, { table, key, attribute: vector.attribute })
-    const field = sealField({ dataKey, iv, header, aad, plaintext })
+    const aad = fieldAad(header, table, canonicalKey(key), vector.attribute)
+    const field = sealField(dataKey, header, aad, plaintext, iv)
     lines.push(
       '',
       `**${vector.title}**: attribute \`${vector.attribute}\` = \`${json(vector.value)}\``,

@@ -4,18 +4,8 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { ValidationError } from '@dynamorm/core'
 import { DecryptionError } from './errors.ts'
 
-const TAG = {
-  S: 0x01,
-  N: 0x02,
-  B: 0x03,
-  BOOL: 0x04,
-  NULL: 0x05,
-  L: 0x06,
-  M: 0x07,
-  SS: 0x08,
-  NS: 0x09,
-  BS: 0x0a,
-}
+/** The types in tag order: a value's tag byte is its type's position here plus one. */
+const TYPES = ['S', 'N', 'B', 'BOOL', 'NULL', 'L', 'M', 'SS', 'NS', 'BS'] as const
 const NUMBER = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/
 
 /**
@@ -27,209 +17,124 @@ export function canonicalNumber(text: string): string {
   const whole = match?.[2] ?? ''
   const fraction = match?.[3] ?? ''
   if (!match || (whole === '' && fraction === '')) throw new ValidationError('Not a DynamoDB number')
-  let digits = (whole + fraction).replace(/^0+/, '')
-  let exponent = Number(match[4] ?? 0) - fraction.length
+  const digits = (whole + fraction).replace(/^0+/, '')
   if (digits === '') return '0'
   const trimmed = digits.replace(/0+$/, '')
-  exponent += digits.length - trimmed.length
-  digits = trimmed
-  return `${match[1] === '-' ? '-' : ''}${digits}E${exponent}`
+  const exponent = Number(match[4] ?? 0) - fraction.length + digits.length - trimmed.length
+  return `${match[1] === '-' ? '-' : ''}${trimmed}E${exponent}`
 }
 
-class ByteWriter {
-  readonly chunks: Uint8Array[] = []
-  byte(value: number): void {
-    this.chunks.push(Uint8Array.of(value))
-  }
-  count(value: number): void {
-    const bytes = Buffer.allocUnsafe(4)
-    bytes.writeUInt32BE(value)
-    this.chunks.push(bytes)
-  }
-  /** u32 big-endian length, then the bytes. */
-  bytes(value: Uint8Array): void {
-    this.count(value.length)
-    this.chunks.push(value)
-  }
-  text(value: string): void {
-    this.bytes(Buffer.from(value, 'utf8'))
-  }
-  result(): Buffer {
-    return Buffer.concat(this.chunks)
-  }
+/** u32 big-endian: every count and length in the formats. */
+export function u32(value: number): Buffer {
+  const bytes = Buffer.allocUnsafe(4)
+  bytes.writeUInt32BE(value)
+  return bytes
 }
 
-const byBytes = (a: Uint8Array, b: Uint8Array): number => Buffer.compare(a, b)
+// A string, number or binary (alone or as a set member). Plaintext keeps a number's spelling ("12.30"
+// stays "12.30"); bindings use the canonical one. Either way an invalid number is refused.
+function scalarBytes(type: 'S' | 'N' | 'B', value: string | Uint8Array, canonical: boolean): Uint8Array {
+  if (type === 'B') return value as Uint8Array
+  const normal = type === 'N' ? canonicalNumber(value as string) : value
+  return Buffer.from((canonical ? normal : value) as string, 'utf8')
+}
 
-function writeValue(out: ByteWriter, value: AttributeValue, canonical: boolean): void {
-  if (value.S !== undefined) {
-    out.byte(TAG.S)
-    out.text(value.S)
-  } else if (value.N !== undefined) {
-    // Plaintext keeps the writer's spelling ("12.30" stays "12.30"); bindings use the canonical one.
-    const normal = canonicalNumber(value.N)
-    out.byte(TAG.N)
-    out.text(canonical ? normal : value.N)
-  } else if (value.B !== undefined) {
-    out.byte(TAG.B)
-    out.bytes(value.B)
-  } else if (value.BOOL !== undefined) {
-    out.byte(TAG.BOOL)
-    out.byte(value.BOOL ? 1 : 0)
-  } else if (value.NULL !== undefined) {
-    out.byte(TAG.NULL)
-  } else if (value.L !== undefined) {
-    out.byte(TAG.L)
-    out.count(value.L.length)
-    for (const entry of value.L) writeValue(out, entry, canonical)
-  } else if (value.M !== undefined) {
-    out.byte(TAG.M)
-    const entries = Object.entries(value.M).map(
+function writeValue(out: Uint8Array[], value: AttributeValue, canonical: boolean): void {
+  const type = TYPES.find((name) => value[name] !== undefined)
+  if (type === undefined) throw new ValidationError('Unknown DynamoDB attribute value type')
+  out.push(Uint8Array.of(TYPES.indexOf(type) + 1))
+  if (type === 'BOOL') {
+    out.push(Uint8Array.of(value.BOOL ? 1 : 0))
+  } else if (type === 'L') {
+    out.push(u32(value.L!.length))
+    for (const entry of value.L!) writeValue(out, entry, canonical)
+  } else if (type === 'M') {
+    const entries = Object.entries(value.M!).map(
       ([name, entry]) => [Buffer.from(name, 'utf8'), entry] as const,
     )
-    entries.sort((a, b) => byBytes(a[0], b[0]))
-    out.count(entries.length)
+    entries.sort((a, b) => Buffer.compare(a[0], b[0]))
+    out.push(u32(entries.length))
     for (const [name, entry] of entries) {
-      out.bytes(name)
+      out.push(u32(name.length), name)
       writeValue(out, entry, canonical)
     }
-  } else if (value.SS !== undefined) {
-    writeSet(
-      out,
-      TAG.SS,
-      value.SS.map((entry) => Buffer.from(entry, 'utf8')),
-      canonical,
+  } else if (type === 'SS' || type === 'NS' || type === 'BS') {
+    const members = (value[type] as (string | Uint8Array)[]).map((member) =>
+      scalarBytes(type[0] as 'S' | 'N' | 'B', member, canonical),
     )
-  } else if (value.NS !== undefined) {
-    const spelled = value.NS.map((entry) => {
-      const normal = canonicalNumber(entry)
-      return canonical ? normal : entry
-    })
-    writeSet(
-      out,
-      TAG.NS,
-      spelled.map((entry) => Buffer.from(entry, 'utf8')),
-      canonical,
-    )
-  } else if (value.BS !== undefined) {
-    writeSet(out, TAG.BS, value.BS, canonical)
-  } else {
-    throw new ValidationError('Unknown DynamoDB attribute value type')
+    // Sets have no order in DynamoDB; the canonical form sorts them so equal sets give equal bytes.
+    if (canonical) members.sort(Buffer.compare)
+    out.push(u32(members.length))
+    for (const member of members) out.push(u32(member.length), member)
+  } else if (type !== 'NULL') {
+    const bytes = scalarBytes(type, value[type] as string | Uint8Array, canonical)
+    out.push(u32(bytes.length), bytes)
   }
-}
-
-// Sets have no order in DynamoDB; the canonical form sorts them so equal sets give equal bytes.
-function writeSet(out: ByteWriter, tag: number, members: Uint8Array[], canonical: boolean): void {
-  const ordered = canonical ? [...members].sort(byBytes) : members
-  out.byte(tag)
-  out.count(ordered.length)
-  for (const member of ordered) out.bytes(member)
 }
 
 /** The value as bytes, spelled as written (what is encrypted). */
 export function encodeAttributeValue(value: AttributeValue): Buffer {
-  const out = new ByteWriter()
+  const out: Uint8Array[] = []
   writeValue(out, value, false)
-  return out.result()
+  return Buffer.concat(out)
 }
 
 /** The value as bytes with numbers normalised and sets sorted (what AAD and beacons bind). */
 export function canonicalAttributeValue(value: AttributeValue): Buffer {
-  const out = new ByteWriter()
+  const out: Uint8Array[] = []
   writeValue(out, value, true)
-  return out.result()
-}
-
-class ByteReader {
-  offset = 0
-  readonly source: Buffer
-  constructor(source: Buffer) {
-    this.source = source
-  }
-  need(length: number): void {
-    if (this.offset + length > this.source.length) throw malformed()
-  }
-  byte(): number {
-    this.need(1)
-    return this.source[this.offset++]!
-  }
-  count(): number {
-    this.need(4)
-    const value = this.source.readUInt32BE(this.offset)
-    this.offset += 4
-    return value
-  }
-  bytes(): Uint8Array {
-    const length = this.count()
-    this.need(length)
-    // A copy, so the caller's value does not alias the decrypted buffer (which is wiped after use).
-    const value = new Uint8Array(this.source.subarray(this.offset, this.offset + length))
-    this.offset += length
-    return value
-  }
-  text(): string {
-    const length = this.count()
-    this.need(length)
-    const value = this.source.toString('utf8', this.offset, this.offset + length)
-    this.offset += length
-    return value
-  }
+  return Buffer.concat(out)
 }
 
 const malformed = () => new DecryptionError('Decrypted field is not a valid encoded attribute value')
 
-function readValue(input: ByteReader, depth: number): AttributeValue {
-  // DynamoDB nests documents at most 32 levels deep; anything deeper is not ours.
-  if (depth > 64) throw malformed()
-  const tag = input.byte()
-  switch (tag) {
-    case TAG.S:
-      return { S: input.text() }
-    case TAG.N:
-      return { N: input.text() }
-    case TAG.B:
-      return { B: input.bytes() }
-    case TAG.BOOL: {
-      const flag = input.byte()
-      if (flag > 1) throw malformed()
-      return { BOOL: flag === 1 }
-    }
-    case TAG.NULL:
-      return { NULL: true }
-    case TAG.L: {
-      const length = input.count()
-      const list: AttributeValue[] = []
-      for (let index = 0; index < length; index++) list.push(readValue(input, depth + 1))
-      return { L: list }
-    }
-    case TAG.M: {
-      const length = input.count()
-      const map: Record<string, AttributeValue> = {}
-      for (let index = 0; index < length; index++) {
-        const name = input.text()
-        map[name] = readValue(input, depth + 1)
-      }
-      return { M: map }
-    }
-    case TAG.SS:
-    case TAG.NS:
-    case TAG.BS: {
-      const length = input.count()
-      const members: Uint8Array[] = []
-      for (let index = 0; index < length; index++) members.push(input.bytes())
-      if (tag === TAG.BS) return { BS: members }
-      const texts = members.map((member) => Buffer.from(member).toString('utf8'))
-      return tag === TAG.SS ? { SS: texts } : { NS: texts }
-    }
-    default:
-      throw malformed()
-  }
-}
-
 /** Reads back what encodeAttributeValue wrote; DecryptionError on anything else. */
 export function decodeAttributeValue(bytes: Buffer): AttributeValue {
-  const input = new ByteReader(bytes)
-  const value = readValue(input, 0)
-  if (input.offset !== bytes.length) throw malformed()
+  let offset = 0
+  const take = (length: number): Buffer => {
+    if (offset + length > bytes.length) throw malformed()
+    return bytes.subarray(offset, (offset += length))
+  }
+  const chunk = () => take(take(4).readUInt32BE())
+  const text = () => chunk().toString('utf8')
+  // A copy, so the caller's value does not alias the decrypted buffer (which is wiped after use).
+  const binary = () => new Uint8Array(chunk())
+  const many = <T>(read: () => T): T[] => {
+    const list: T[] = []
+    for (let count = take(4).readUInt32BE(); count > 0; count--) list.push(read())
+    return list
+  }
+  const readValue = (depth: number): AttributeValue => {
+    const type = TYPES[take(1)[0]! - 1]
+    // DynamoDB nests documents at most 32 levels deep; anything deeper is not ours.
+    if (type === undefined || depth > 64) throw malformed()
+    switch (type) {
+      case 'S':
+        return { S: text() }
+      case 'N':
+        return { N: text() }
+      case 'B':
+        return { B: binary() }
+      case 'BOOL': {
+        const flag = take(1)[0]!
+        if (flag > 1) throw malformed()
+        return { BOOL: flag === 1 }
+      }
+      case 'NULL':
+        return { NULL: true }
+      case 'L':
+        return { L: many(() => readValue(depth + 1)) }
+      case 'M':
+        return { M: Object.fromEntries(many(() => [text(), readValue(depth + 1)])) }
+      case 'SS':
+        return { SS: many(text) }
+      case 'NS':
+        return { NS: many(text) }
+      case 'BS':
+        return { BS: many(binary) }
+    }
+  }
+  const value = readValue(0)
+  if (offset !== bytes.length) throw malformed()
   return value
 }

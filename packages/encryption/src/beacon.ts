@@ -4,78 +4,33 @@
 import { createHmac } from 'node:crypto'
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import type { KMSClient } from '@aws-sdk/client-kms'
-import { canonicalAttributeValue } from './attribute-codec.ts'
-import { EncryptionConfigError, KmsKeyError, kmsFailure } from './errors.ts'
-import { type KmsApi, loadKmsModule } from './kms-client.ts'
+import { canonicalAttributeValue, u32 } from './attribute-codec.ts'
+import { KmsKeyError, kmsFailure } from './errors.ts'
+import { beaconKeyContext } from './keyring.ts'
+import { loadKmsModule } from './kms-client.ts'
 
-/** KMS encryption context of beacon keys. */
-export const beaconKeyContext: Record<string, string> = { purpose: 'dynamorm-beacon' }
+export interface BeaconAttributeOptions {
+  /** Attribute the beacon is stored in (default `<attribute>Beacon`); put a GSI on it. */
+  name?: string
+  /** Beacon length in bits, a multiple of 8 (default 64). Fewer bits: more false matches, less leakage. */
+  bits?: number
+}
 
-const BEACON_KEY_BYTES = 32
+export interface BeaconOptions {
+  /** The beacon key's KMS ciphertext (bytes or base64), as `createBeaconKey` returns it. */
+  key: Uint8Array | string
+  /** Encrypted attributes that get a beacon. */
+  attributes: Record<string, BeaconAttributeOptions>
+}
 
 /** u32 length + attribute name, then the canonical value: equal values of one attribute, equal beacons. */
 export function beaconValue(key: Buffer, attribute: string, value: AttributeValue, bits: number): Buffer {
   const name = Buffer.from(attribute, 'utf8')
-  const length = Buffer.allocUnsafe(4)
-  length.writeUInt32BE(name.length)
-  const mac = createHmac('sha256', key).update(length).update(name).update(canonicalAttributeValue(value))
+  const mac = createHmac('sha256', key)
+    .update(u32(name.length))
+    .update(name)
+    .update(canonicalAttributeValue(value))
   return mac.digest().subarray(0, bits / 8)
-}
-
-export function checkBeaconBits(bits: number, attribute: string): number {
-  if (!Number.isInteger(bits) || bits < 8 || bits > 256 || bits % 8 !== 0) {
-    throw new EncryptionConfigError(`Beacon of ${attribute}: bits must be a multiple of 8 from 8 to 256`)
-  }
-  return bits
-}
-
-/** The beacon key, decrypted by KMS at first use and kept (wiped by `wipe`). */
-export class BeaconKey {
-  readonly #encrypted: Uint8Array
-  readonly #kms: () => Promise<KmsApi>
-  #plaintext: Promise<Buffer> | undefined
-
-  constructor(encrypted: Uint8Array | string, kms: () => Promise<KmsApi>) {
-    this.#encrypted = typeof encrypted === 'string' ? Buffer.from(encrypted, 'base64') : encrypted
-    if (this.#encrypted.length === 0) throw new EncryptionConfigError('The beacon key is empty')
-    this.#kms = kms
-  }
-
-  key(): Promise<Buffer> {
-    // A failed decrypt is not cached: the next write asks KMS again.
-    this.#plaintext ??= this.#decrypt().catch((error: unknown) => {
-      this.#plaintext = undefined
-      throw error
-    })
-    return this.#plaintext
-  }
-
-  async #decrypt(): Promise<Buffer> {
-    const { kms, client } = await this.#kms()
-    let plaintext: Uint8Array | undefined
-    try {
-      const output = await client.send(
-        new kms.DecryptCommand({ CiphertextBlob: this.#encrypted, EncryptionContext: beaconKeyContext }),
-      )
-      plaintext = output.Plaintext
-    } catch (error) {
-      throw kmsFailure(error, 'Decrypt')
-    }
-    if (plaintext?.length !== BEACON_KEY_BYTES)
-      throw new KmsKeyError('KMS Decrypt returned no 256-bit beacon key')
-    const key = Buffer.from(plaintext)
-    plaintext.fill(0)
-    return key
-  }
-
-  wipe(): void {
-    const pending = this.#plaintext
-    this.#plaintext = undefined
-    pending?.then(
-      (key) => key.fill(0),
-      () => undefined,
-    )
-  }
 }
 
 /**

@@ -52,13 +52,6 @@ export class DataKeyCache<V extends Evictable> {
     }
   }
 
-  delete(id: string): void {
-    const slot = this.#slots.get(id)
-    if (slot === undefined) return
-    this.#slots.delete(id)
-    slot.value.evict()
-  }
-
   clear(): void {
     for (const slot of this.#slots.values()) slot.value.evict()
     this.#slots.clear()

@@ -1,5 +1,5 @@
-// A plaintext data key in memory. It is wiped (zero-filled) once it has left its cache and the last
-// operation using it has finished: pins keep an in-flight encryption from seeing a wiped key.
+// A plaintext data key in memory. It is wiped (zero-filled) once nothing holds it: each cache it sits
+// in holds it, and so does each operation using it, so an in-flight encryption never sees it wiped.
 import { dataKeyId } from './field-format.ts'
 
 export class DataKey {
@@ -11,9 +11,10 @@ export class DataKey {
   readonly id: Buffer
   /** The KMS key that protects it, as KMS reported it (an ARN). */
   readonly kmsKeyArn: string
-  #pins = 0
-  #evicted = false
-  #wiped = false
+  /** Fields sealed with it, counted against the write budget while it is a table's current key. */
+  uses = 0
+  /** Caches and operations holding it; the cache it is made for holds it from the start. */
+  #holds = 1
 
   constructor(plaintext: Buffer, encrypted: Uint8Array, kmsKeyArn: string) {
     this.plaintext = plaintext
@@ -22,29 +23,20 @@ export class DataKey {
     this.kmsKeyArn = kmsKeyArn
   }
 
-  get wiped(): boolean {
-    return this.#wiped
-  }
-
+  /** Held `count` more times; each hold ends with `release`. */
   pin(count = 1): this {
-    this.#pins += count
+    this.#holds += count
     return this
   }
 
   release(): void {
-    this.#pins -= 1
-    if (this.#pins <= 0 && this.#evicted) this.#wipe()
+    this.#holds -= 1
+    if (this.#holds === 0) this.plaintext.fill(0)
   }
 
-  /** Dropped from its cache: wiped now, or when its last user releases it. */
+  /** Dropped by a cache: the cache's hold ends. */
   evict(): void {
-    this.#evicted = true
-    if (this.#pins <= 0) this.#wipe()
-  }
-
-  #wipe(): void {
-    this.plaintext.fill(0)
-    this.#wiped = true
+    this.release()
   }
 
   // A key in a console.log or an error's details prints as its id only.

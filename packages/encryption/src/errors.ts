@@ -46,18 +46,17 @@ const badCiphertext = new Set(['InvalidCiphertextException', 'IncorrectKeyExcept
  * reduced form (name, HTTP status): SDK errors carry request metadata that has no place in a response.
  */
 export function kmsFailure(error: unknown, operation: string): DynamormError {
-  const sdk = error as { name?: string; $fault?: string; $metadata?: { httpStatusCode?: number } }
+  const sdk = error as
+    | { name?: unknown; $fault?: string; $metadata?: { httpStatusCode?: number } }
+    | undefined
   const name = typeof sdk?.name === 'string' ? sdk.name : 'Error'
-  const cause = { name, httpStatusCode: sdk?.$metadata?.httpStatusCode }
-  const details = { operation, kmsError: name }
+  const httpStatusCode = sdk?.$metadata?.httpStatusCode
+  const options = { cause: { name, httpStatusCode }, details: { operation, kmsError: name } }
   if (badCiphertext.has(name)) {
-    return new DecryptionError(`KMS ${operation} rejected an encrypted data key (${name})`, {
-      cause,
-      details,
-    })
+    return new DecryptionError(`KMS ${operation} rejected an encrypted data key (${name})`, options)
   }
-  if (unavailable.has(name) || sdk?.$fault === 'server' || sdk?.$metadata?.httpStatusCode === undefined) {
-    return new KmsUnavailableError(`KMS ${operation} is unavailable (${name})`, { cause, details })
+  if (unavailable.has(name) || sdk?.$fault === 'server' || httpStatusCode === undefined) {
+    return new KmsUnavailableError(`KMS ${operation} is unavailable (${name})`, options)
   }
-  return new KmsKeyError(`KMS ${operation} was refused (${name})`, { cause, details })
+  return new KmsKeyError(`KMS ${operation} was refused (${name})`, options)
 }

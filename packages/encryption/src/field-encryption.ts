@@ -2,7 +2,6 @@
 // Writes: every encrypted attribute becomes a Binary field sealed with the table's current data key,
 // whose KMS ciphertext is stored once per item; reads: the reverse, failing closed.
 
-import { randomBytes } from 'node:crypto'
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import type { KMSClient } from '@aws-sdk/client-kms'
 import {
@@ -13,37 +12,13 @@ import {
   ValidationError,
 } from '@dynamorm/core'
 import { decodeAttributeValue, encodeAttributeValue } from './attribute-codec.ts'
-import { BeaconKey, beaconValue, checkBeaconBits } from './beacon.ts'
+import { type BeaconOptions, beaconValue } from './beacon.ts'
 import type { DataKey } from './data-key.ts'
 import { DecryptionError, EncryptionConfigError } from './errors.ts'
 import { canonicalKey, fieldAad } from './field-aad.ts'
-import {
-  type DataKeyReference,
-  fieldHeader,
-  IV_BYTES,
-  KEY_IN_ITEM,
-  KEY_INLINE,
-  openField,
-  type ParsedField,
-  parseField,
-  sealField,
-} from './field-format.ts'
+import { fieldHeader, openField, parseField, sealField } from './field-format.ts'
 import { Keyring } from './keyring.ts'
 import { type KmsApi, lazyKmsApi } from './kms-client.ts'
-
-export interface BeaconAttributeOptions {
-  /** Attribute the beacon is stored in (default `<attribute>Beacon`); put a GSI on it. */
-  name?: string
-  /** Beacon length in bits, a multiple of 8 (default 64). Fewer bits: more false matches, less leakage. */
-  bits?: number
-}
-
-export interface BeaconOptions {
-  /** The beacon key's KMS ciphertext (bytes or base64), as `createBeaconKey` returns it. */
-  key: Uint8Array | string
-  /** Encrypted attributes that get a beacon. */
-  attributes: Record<string, BeaconAttributeOptions>
-}
 
 export interface FieldEncryptionOptions {
   /** KMS key (id, ARN or alias) that protects new data keys. Old items name their own key. */
@@ -145,47 +120,53 @@ export function fieldEncryptionWith(
     maxCachedKeys: positiveInteger(options.maxCachedKeys ?? defaults.maxCachedKeys, 'maxCachedKeys'),
     now: options.now ?? Date.now,
   })
-  const beaconKey = options.beacons ? new BeaconKey(options.beacons.key, kms) : undefined
+  const beaconKey = options.beacons?.key
+  const encryptedBeaconKey = typeof beaconKey === 'string' ? Buffer.from(beaconKey, 'base64') : beaconKey
+  if (encryptedBeaconKey?.length === 0) throw new EncryptionConfigError('The beacon key is empty')
   const beacons = new Map<string, { name: string; bits: number }>()
   for (const [attribute, spec] of Object.entries(options.beacons?.attributes ?? {})) {
     const name = spec.name ?? `${attribute}Beacon`
+    const bits = spec.bits ?? defaults.beaconBits
     if (name === dataKeyAttribute)
       throw new EncryptionConfigError(`Beacon of ${attribute} would overwrite ${name}`)
-    beacons.set(attribute, { name, bits: checkBeaconBits(spec.bits ?? defaults.beaconBits, attribute) })
+    if (!Number.isInteger(bits) || bits < 8 || bits > 256 || bits % 8 !== 0) {
+      throw new EncryptionConfigError(`Beacon of ${attribute}: bits must be a multiple of 8 from 8 to 256`)
+    }
+    beacons.set(attribute, { name, bits })
   }
+  /** What the transformer stores beside the fields, and strips from items it reads. */
+  const reserved = [dataKeyAttribute, ...[...beacons.values()].map(({ name }) => name)]
 
-  const checkContext = (item: AttributeMap, context: ItemTransformContext): string[] => {
+  /** The encrypted attributes the item holds, once the context is known to be sound. */
+  const presentFields = (item: AttributeMap, context: ItemTransformContext): string[] => {
     for (const attribute of context.encryptedAttributes) {
       if (attribute in context.key) {
         throw new ValidationError(`${attribute} is encrypted and cannot be part of the primary key`)
       }
-      if (
-        attribute === dataKeyAttribute ||
-        [...beacons.values()].some((beacon) => beacon.name === attribute)
-      ) {
+      if (reserved.includes(attribute)) {
         throw new ValidationError(`${attribute} is a name reserved by field encryption`)
       }
     }
     return context.encryptedAttributes.filter((attribute) => item[attribute] !== undefined)
   }
 
-  async function beaconsFor(item: AttributeMap, present: string[]): Promise<AttributeMap> {
-    const out: AttributeMap = {}
-    const wanted = present.filter((attribute) => beacons.has(attribute))
-    if (wanted.length === 0 || beaconKey === undefined) return out
-    const key = await beaconKey.key()
-    for (const attribute of wanted) {
-      const { name, bits } = beacons.get(attribute)!
-      out[name] = { B: beaconValue(key, attribute, item[attribute]!, bits) }
+  async function beaconOf(attribute: string, value: AttributeValue): Promise<Uint8Array> {
+    const spec = beacons.get(attribute)
+    if (spec === undefined) throw new EncryptionConfigError(`${attribute} has no beacon configured`)
+    // Attributes get a beacon only when a beacon key is configured.
+    const key = await keyring.decryptionKey(encryptedBeaconKey!)
+    try {
+      return beaconValue(key.plaintext, attribute, value, spec.bits)
+    } finally {
+      key.release()
     }
-    return out
   }
 
   async function fieldEncryptionBeforeWrite(
     item: AttributeMap,
     context: FieldEncryptionContext,
   ): Promise<AttributeMap> {
-    const present = checkContext(item, context)
+    const present = presentFields(item, context)
     // A whole item always holds its own key; one that does not is an update's SET values.
     const partial = context.partial ?? !Object.keys(context.key).every((name) => item[name] !== undefined)
     const out: AttributeMap = { ...item }
@@ -197,18 +178,15 @@ export function fieldEncryptionWith(
     const plaintexts = present.map((attribute) => encodeAttributeValue(item[attribute]!))
     let key: DataKey | undefined
     try {
-      Object.assign(out, await beaconsFor(item, present))
+      for (const attribute of present) {
+        const beacon = beacons.get(attribute)
+        if (beacon) out[beacon.name] = { B: await beaconOf(attribute, item[attribute]!) }
+      }
       key = await keyring.encryptionKey(table, present.length)
-      const reference: DataKeyReference = partial
-        ? { kind: KEY_INLINE, encryptedKey: key.encrypted }
-        : { kind: KEY_IN_ITEM, id: key.id }
-      const header = fieldHeader(reference)
+      const header = fieldHeader(key, partial)
       present.forEach((attribute, index) => {
-        const aad = fieldAad(header, { table, key: context.key, attribute }, encodedKey)
-        const plaintext = plaintexts[index]!
-        out[attribute] = {
-          B: sealField({ dataKey: key!.plaintext, iv: randomBytes(IV_BYTES), header, aad, plaintext }),
-        }
+        const aad = fieldAad(header, table, encodedKey, attribute)
+        out[attribute] = { B: sealField(key!.plaintext, header, aad, plaintexts[index]!) }
       })
       if (!partial) out[dataKeyAttribute] = { M: { [key.id.toString('hex')]: { B: key.encrypted } } }
       return out
@@ -218,83 +196,65 @@ export function fieldEncryptionWith(
     }
   }
 
+  /** The item with its fields opened, and the KMS key behind each field's data key. */
   async function openItem(
     item: AttributeMap,
     context: FieldEncryptionContext,
-  ): Promise<{ item: AttributeMap; kmsKeys: Set<string> }> {
-    const present = checkContext(item, context)
+  ): Promise<{ item: AttributeMap; kmsKeys: string[] }> {
+    const present = presentFields(item, context)
     const out: AttributeMap = { ...item }
-    delete out[dataKeyAttribute]
-    for (const { name } of beacons.values()) delete out[name]
-    const kmsKeys = new Set<string>()
-    if (present.length === 0) return { item: out, kmsKeys }
+    for (const name of reserved) delete out[name]
+    if (present.length === 0) return { item: out, kmsKeys: [] }
     const table = bindingTable(context.table)
     const storedKeys = item[dataKeyAttribute]?.M ?? {}
     const fields = present.map((attribute) => {
-      const stored = item[attribute]!
-      if (stored.B === undefined) {
+      const stored = item[attribute]!.B
+      if (stored === undefined) {
         throw new DecryptionError(`Field ${attribute} is not an encrypted value`, { details: { attribute } })
       }
-      const field = parseField(stored.B)
-      return { attribute, field, encryptedKey: encryptedKeyOf(field, storedKeys, attribute) }
+      const field = parseField(stored)
+      const encryptedKey = field.inline ? field.reference : storedKeys[field.reference.toString('hex')]?.B
+      if (encryptedKey === undefined) {
+        throw new DecryptionError(`The data key of field ${attribute} is missing from the item`, {
+          details: { attribute },
+        })
+      }
+      return { attribute, field, encryptedKey }
     })
-    const wanted = new Map(
-      fields.map(({ encryptedKey }) => [Buffer.from(encryptedKey).toString('base64'), encryptedKey]),
-    )
+    // Settled, not raced: every key that was pinned is released below, whichever failed.
     const settled = await Promise.allSettled(
-      [...wanted.values()].map((encrypted) => keyring.decryptionKey(table, encrypted)),
+      fields.map(({ encryptedKey }) => keyring.decryptionKey(encryptedKey, table)),
     )
-    const keys = new Map<string, DataKey>()
-    settled.forEach((result, index) => {
-      if (result.status === 'fulfilled') keys.set([...wanted.keys()][index]!, result.value)
-    })
+    const keys = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
     try {
       const failure = settled.find((result) => result.status === 'rejected')
       if (failure) throw failure.reason
       const encodedKey = canonicalKey(context.key)
-      for (const { attribute, field, encryptedKey } of fields) {
-        const key = keys.get(Buffer.from(encryptedKey).toString('base64'))!
-        kmsKeys.add(key.kmsKeyArn)
-        const aad = fieldAad(field.header, { table, key: context.key, attribute }, encodedKey)
-        const plaintext = openField(field, key.plaintext, aad, attribute)
+      fields.forEach(({ attribute, field }, index) => {
+        const aad = fieldAad(field.header, table, encodedKey, attribute)
+        const plaintext = openField(field, keys[index]!.plaintext, aad, attribute)
         try {
           out[attribute] = decodeAttributeValue(plaintext)
         } finally {
           plaintext.fill(0)
         }
-      }
-      return { item: out, kmsKeys }
+      })
+      return { item: out, kmsKeys: keys.map((key) => key.kmsKeyArn) }
     } finally {
-      for (const key of keys.values()) key.release()
+      for (const key of keys) key.release()
     }
-  }
-
-  async function fieldEncryptionAfterRead(
-    item: AttributeMap,
-    context: FieldEncryptionContext,
-  ): Promise<AttributeMap> {
-    return (await openItem(item, context)).item
-  }
-
-  async function beaconOf(attribute: string, value: AttributeValue): Promise<Uint8Array> {
-    const spec = beacons.get(attribute)
-    if (spec === undefined || beaconKey === undefined) {
-      throw new EncryptionConfigError(`${attribute} has no beacon configured`)
-    }
-    return beaconValue(await beaconKey.key(), attribute, value, spec.bits)
   }
 
   return {
     beforeWrite: fieldEncryptionBeforeWrite,
-    afterRead: fieldEncryptionAfterRead,
+    afterRead: async (item, context) => (await openItem(item, context)).item,
     beaconOf,
     beacon: (attribute, value) => beaconOf(attribute, marshallValue(value, attribute)),
     async reencryptItem(item, context) {
       const opened = await openItem(item, context)
       const sealed = await fieldEncryptionBeforeWrite(opened.item, { ...context, partial: false })
       const current = keyring.currentKmsKeyArn
-      const changed = [...opened.kmsKeys].some((kmsKey) => kmsKey !== current)
-      return { item: sealed, changed }
+      return { item: sealed, changed: opened.kmsKeys.some((kmsKey) => kmsKey !== current) }
     },
     storedAttributes: {
       dataKey: dataKeyAttribute,
@@ -303,20 +263,6 @@ export function fieldEncryptionWith(
     get cachedKeys() {
       return keyring.cachedKeys
     },
-    wipeKeys() {
-      keyring.clear()
-      beaconKey?.wipe()
-    },
+    wipeKeys: () => keyring.clear(),
   }
-}
-
-function encryptedKeyOf(field: ParsedField, storedKeys: AttributeMap, attribute: string): Uint8Array {
-  if (field.reference.kind === KEY_INLINE) return field.reference.encryptedKey
-  const stored = storedKeys[field.reference.id.toString('hex')]?.B
-  if (stored === undefined) {
-    throw new DecryptionError(`The data key of field ${attribute} is missing from the item`, {
-      details: { attribute },
-    })
-  }
-  return stored
 }

@@ -1,8 +1,7 @@
+export type { BeaconAttributeOptions, BeaconOptions } from './beacon.ts'
 export { createBeaconKey } from './beacon.ts'
 export { DecryptionError, EncryptionConfigError, KmsKeyError, KmsUnavailableError } from './errors.ts'
 export type {
-  BeaconAttributeOptions,
-  BeaconOptions,
   FieldEncryption,
   FieldEncryptionContext,
   FieldEncryptionOptions,

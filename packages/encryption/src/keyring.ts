@@ -1,9 +1,8 @@
-// Data keys from KMS: one current key per table reused for a bounded number of fields and time (so
-// KMS is called about once per container and table, not per write), and decrypted keys cached by
-// their encrypted form. Concurrent misses share one KMS call.
-import type { GenerateDataKeyCommandOutput } from '@aws-sdk/client-kms'
+// Keys from KMS: one current data key per table reused for a bounded number of fields and time (so
+// KMS is called about once per container and table, not per write), and decrypted keys (field data
+// keys and the beacon key) cached by their encrypted form. Concurrent misses share one KMS call.
 import { DataKey } from './data-key.ts'
-import { DataKeyCache, type Evictable } from './data-key-cache.ts'
+import { DataKeyCache } from './data-key-cache.ts'
 import { KmsKeyError, kmsFailure } from './errors.ts'
 import type { KmsApi } from './kms-client.ts'
 
@@ -17,23 +16,13 @@ export interface KeyringOptions {
   now: () => number
 }
 
-const DATA_KEY_BYTES = 32
-
 /** KMS encryption context of field data keys: bound to the table, not the row, so a key serves many rows. */
 export function fieldKeyContext(table: string): Record<string, string> {
   return { purpose: 'dynamorm-field', table }
 }
 
-class EncryptionSlot implements Evictable {
-  readonly key: DataKey
-  uses = 0
-  constructor(key: DataKey) {
-    this.key = key
-  }
-  evict(): void {
-    this.key.evict()
-  }
-}
+/** KMS encryption context of beacon keys. */
+export const beaconKeyContext: Record<string, string> = { purpose: 'dynamorm-beacon' }
 
 interface Flight {
   promise: Promise<DataKey>
@@ -42,7 +31,7 @@ interface Flight {
 
 export class Keyring {
   readonly #options: KeyringOptions
-  readonly #current: DataKeyCache<EncryptionSlot>
+  readonly #current: DataKeyCache<DataKey>
   readonly #decrypted: DataKeyCache<DataKey>
   readonly #generating = new Map<string, Promise<void>>()
   readonly #decrypting = new Map<string, Flight>()
@@ -59,69 +48,55 @@ export class Keyring {
   /** The table's current data key, pinned, with `messages` fields counted against its budget. */
   async encryptionKey(table: string, messages: number): Promise<DataKey> {
     for (;;) {
-      const slot = this.#current.get(table)
+      const key = this.#current.get(table)
       // A fresh key takes any item, even one with more fields than the budget.
-      if (
-        slot !== undefined &&
-        (slot.uses === 0 || slot.uses + messages <= this.#options.maxMessagesPerKey)
-      ) {
-        slot.uses += messages
-        return slot.key.pin()
+      if (key !== undefined && (key.uses === 0 || key.uses + messages <= this.#options.maxMessagesPerKey)) {
+        key.uses += messages
+        return key.pin()
       }
-      await this.#generate(table)
+      let generating = this.#generating.get(table)
+      if (generating === undefined) {
+        generating = this.#generate(table).finally(() => this.#generating.delete(table))
+        this.#generating.set(table, generating)
+      }
+      await generating
     }
   }
 
-  #generate(table: string): Promise<void> {
-    let flight = this.#generating.get(table)
-    if (flight === undefined) {
-      flight = this.#generateDataKey(table).finally(() => this.#generating.delete(table))
-      this.#generating.set(table, flight)
-    }
-    return flight
-  }
-
-  async #generateDataKey(table: string): Promise<void> {
-    const context = fieldKeyContext(table)
-    // Outside the try: a module that cannot load is a configuration error, not a KMS outage.
-    const { kms, client } = await this.#options.kms()
-    let output: GenerateDataKeyCommandOutput
-    try {
-      output = await client.send(
+  async #generate(table: string): Promise<void> {
+    const [plaintext, output] = await this.#requestKey('GenerateDataKey', ({ kms, client }) =>
+      client.send(
         new kms.GenerateDataKeyCommand({
           KeyId: this.#options.keyId,
           KeySpec: 'AES_256',
-          EncryptionContext: context,
+          EncryptionContext: fieldKeyContext(table),
         }),
-      )
-    } catch (error) {
-      throw kmsFailure(error, 'GenerateDataKey')
+      ),
+    )
+    const encrypted = output.CiphertextBlob
+    if (!encrypted?.length) {
+      plaintext.fill(0)
+      throw new KmsKeyError('KMS GenerateDataKey returned no encrypted data key')
     }
-    const { Plaintext: plaintext, CiphertextBlob: encrypted, KeyId: arn } = output
-    if (plaintext?.length !== DATA_KEY_BYTES || encrypted === undefined || encrypted.length === 0) {
-      plaintext?.fill(0)
-      throw new KmsKeyError('KMS GenerateDataKey returned no usable AES-256 data key')
-    }
-    const kmsKeyArn = arn ?? this.#options.keyId
-    this.currentKmsKeyArn = kmsKeyArn
-    // Two copies, each wiped by its own cache; the SDK's buffer is wiped now.
-    const forWrites = new DataKey(Buffer.from(plaintext), encrypted, kmsKeyArn)
-    const forReads = new DataKey(Buffer.from(plaintext), encrypted, kmsKeyArn)
-    plaintext.fill(0)
-    this.#current.set(table, new EncryptionSlot(forWrites))
-    // Reading back what this container wrote needs no Decrypt call.
-    this.#decrypted.set(cacheId(table, encrypted), forReads)
+    const key = new DataKey(plaintext, encrypted, output.KeyId ?? this.#options.keyId)
+    this.currentKmsKeyArn = key.kmsKeyArn
+    this.#current.set(table, key)
+    // Reading back what this container wrote needs no Decrypt call: the read cache holds it too.
+    this.#decrypted.set(cacheId(encrypted, table), key.pin())
   }
 
-  /** The plaintext of an encrypted data key, pinned for the caller (release it after use). */
-  decryptionKey(table: string, encrypted: Uint8Array): Promise<DataKey> {
-    const id = cacheId(table, encrypted)
+  /**
+   * The plaintext of an encrypted key, pinned for the caller (release it after use): a field data key
+   * of `table`, or without a table the beacon key.
+   */
+  async decryptionKey(encrypted: Uint8Array, table?: string): Promise<DataKey> {
+    const id = cacheId(encrypted, table)
     const cached = this.#decrypted.get(id)
-    if (cached !== undefined) return Promise.resolve(cached.pin())
+    if (cached !== undefined) return cached.pin()
     let flight = this.#decrypting.get(id)
     if (flight === undefined) {
-      const started: Flight = { waiters: 0, promise: Promise.resolve(undefined as never) }
-      started.promise = this.#decryptDataKey(table, encrypted).then(
+      const started: Flight = { waiters: 0, promise: this.#decrypt(encrypted, table) }
+      started.promise = started.promise.then(
         (key) => {
           this.#decrypting.delete(id)
           this.#decrypted.set(id, key)
@@ -140,24 +115,36 @@ export class Keyring {
     return flight.promise
   }
 
-  async #decryptDataKey(table: string, encrypted: Uint8Array): Promise<DataKey> {
-    const { kms, client } = await this.#options.kms()
-    let output: { Plaintext?: Uint8Array; KeyId?: string }
+  async #decrypt(encrypted: Uint8Array, table: string | undefined): Promise<DataKey> {
+    const context = table === undefined ? beaconKeyContext : fieldKeyContext(table)
+    const [plaintext, output] = await this.#requestKey('Decrypt', ({ kms, client }) =>
+      client.send(new kms.DecryptCommand({ CiphertextBlob: encrypted, EncryptionContext: context })),
+    )
+    // Made for the read cache, which holds it from here on.
+    return new DataKey(plaintext, encrypted, output.KeyId ?? 'unknown')
+  }
+
+  /** One KMS call for a 256-bit key, copied out of the SDK's buffer (which is wiped). */
+  async #requestKey<Output extends { Plaintext?: Uint8Array }>(
+    operation: string,
+    send: (api: KmsApi) => Promise<Output>,
+  ): Promise<[Buffer, Output]> {
+    // Outside the try: a module that cannot load is a configuration error, not a KMS outage.
+    const api = await this.#options.kms()
+    let output: Output
     try {
-      output = await client.send(
-        new kms.DecryptCommand({ CiphertextBlob: encrypted, EncryptionContext: fieldKeyContext(table) }),
-      )
+      output = await send(api)
     } catch (error) {
-      throw kmsFailure(error, 'Decrypt')
+      throw kmsFailure(error, operation)
     }
     const plaintext = output.Plaintext
-    if (plaintext?.length !== DATA_KEY_BYTES) {
+    if (plaintext?.length !== 32) {
       plaintext?.fill(0)
-      throw new KmsKeyError('KMS Decrypt returned no AES-256 data key')
+      throw new KmsKeyError(`KMS ${operation} returned no 256-bit key`)
     }
-    const key = new DataKey(Buffer.from(plaintext), encrypted, output.KeyId ?? 'unknown')
+    const copy = Buffer.from(plaintext)
     plaintext.fill(0)
-    return key
+    return [copy, output]
   }
 
   /** Cached keys, for tests and metrics. */
@@ -173,6 +160,6 @@ export class Keyring {
 }
 
 // The table is part of the id: the same blob is only valid under its own table's encryption context.
-function cacheId(table: string, encrypted: Uint8Array): string {
+function cacheId(encrypted: Uint8Array, table = ''): string {
   return `${table}\u0000${Buffer.from(encrypted.buffer, encrypted.byteOffset, encrypted.byteLength).toString('base64')}`
 }
