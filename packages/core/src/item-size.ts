@@ -5,7 +5,7 @@ import { ItemTooLargeError } from './errors.ts'
 import type { AttributeMap } from './marshall.ts'
 
 /** DynamoDB's item size limit: 400 KB. */
-export const MAX_ITEM_BYTES = 400 * 1024
+export const MAX_ITEM_BYTES = 409_600
 
 const utf8 = (text: string): number => Buffer.byteLength(text, 'utf8')
 
