@@ -125,8 +125,7 @@ export function fieldEncryptionWith(
   if (encryptedBeaconKey?.length === 0) throw new EncryptionConfigError('The beacon key is empty')
   const beacons = new Map<string, { name: string; bits: number }>()
   for (const [attribute, spec] of Object.entries(options.beacons?.attributes ?? {})) {
-    const name = spec.name ?? `${attribute}Beacon`
-    const bits = spec.bits ?? defaults.beaconBits
+    const { name = `${attribute}Beacon`, bits = defaults.beaconBits } = spec
     if (name === dataKeyAttribute)
       throw new EncryptionConfigError(`Beacon of ${attribute} would overwrite ${name}`)
     if (!Number.isInteger(bits) || bits < 8 || bits > 256 || bits % 8 !== 0) {

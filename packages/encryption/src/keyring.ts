@@ -24,17 +24,16 @@ export function fieldKeyContext(table: string): Record<string, string> {
 /** KMS encryption context of beacon keys. */
 export const beaconKeyContext: Record<string, string> = { purpose: 'dynamorm-beacon' }
 
-interface Flight {
-  promise: Promise<DataKey>
-  waiters: number
-}
+// The table is part of the id: the same blob is only valid under its own table's encryption context.
+const cacheId = (encrypted: Uint8Array, table = '') =>
+  `${table}\u0000${Buffer.from(encrypted).toString('base64')}`
 
 export class Keyring {
   readonly #options: KeyringOptions
   readonly #current: DataKeyCache<DataKey>
   readonly #decrypted: DataKeyCache<DataKey>
-  readonly #generating = new Map<string, Promise<void>>()
-  readonly #decrypting = new Map<string, Flight>()
+  /** KMS calls under way, by what they fill: a table's current key, or a decrypted key's cache id. */
+  readonly #flights = new Map<string, Promise<void>>()
   /** ARN of the KMS key new data keys come from, once KMS has named it. */
   currentKmsKeyArn: string | undefined
 
@@ -54,13 +53,32 @@ export class Keyring {
         key.uses += messages
         return key.pin()
       }
-      let generating = this.#generating.get(table)
-      if (generating === undefined) {
-        generating = this.#generate(table).finally(() => this.#generating.delete(table))
-        this.#generating.set(table, generating)
-      }
-      await generating
+      await this.#flight(table, () => this.#generate(table))
     }
+  }
+
+  /**
+   * The plaintext of an encrypted key, pinned for the caller (release it after use): a field data key
+   * of `table`, or without a table the beacon key.
+   */
+  async decryptionKey(encrypted: Uint8Array, table?: string): Promise<DataKey> {
+    const id = cacheId(encrypted, table)
+    for (;;) {
+      const key = this.#decrypted.get(id)
+      if (key !== undefined) return key.pin()
+      await this.#flight(id, () => this.#decrypt(id, encrypted, table))
+    }
+  }
+
+  // Concurrent misses wait for one KMS call, then take the key from the cache it filled (or wait for
+  // another, should it have left meanwhile). A failure reaches every waiter and is not remembered.
+  #flight(id: string, fill: () => Promise<void>): Promise<void> {
+    let flight = this.#flights.get(id)
+    if (flight === undefined) {
+      flight = fill().finally(() => this.#flights.delete(id))
+      this.#flights.set(id, flight)
+    }
+    return flight
   }
 
   async #generate(table: string): Promise<void> {
@@ -85,43 +103,12 @@ export class Keyring {
     this.#decrypted.set(cacheId(encrypted, table), key.pin())
   }
 
-  /**
-   * The plaintext of an encrypted key, pinned for the caller (release it after use): a field data key
-   * of `table`, or without a table the beacon key.
-   */
-  async decryptionKey(encrypted: Uint8Array, table?: string): Promise<DataKey> {
-    const id = cacheId(encrypted, table)
-    const cached = this.#decrypted.get(id)
-    if (cached !== undefined) return cached.pin()
-    let flight = this.#decrypting.get(id)
-    if (flight === undefined) {
-      const started: Flight = { waiters: 0, promise: this.#decrypt(encrypted, table) }
-      started.promise = started.promise.then(
-        (key) => {
-          this.#decrypting.delete(id)
-          this.#decrypted.set(id, key)
-          // Pinned for every waiter before any of them runs, so none can see it wiped.
-          return key.pin(started.waiters)
-        },
-        (error: unknown) => {
-          this.#decrypting.delete(id)
-          throw error
-        },
-      )
-      flight = started
-      this.#decrypting.set(id, flight)
-    }
-    flight.waiters += 1
-    return flight.promise
-  }
-
-  async #decrypt(encrypted: Uint8Array, table: string | undefined): Promise<DataKey> {
+  async #decrypt(id: string, encrypted: Uint8Array, table: string | undefined): Promise<void> {
     const context = table === undefined ? beaconKeyContext : fieldKeyContext(table)
     const [plaintext, output] = await this.#requestKey('Decrypt', ({ kms, client }) =>
       client.send(new kms.DecryptCommand({ CiphertextBlob: encrypted, EncryptionContext: context })),
     )
-    // Made for the read cache, which holds it from here on.
-    return new DataKey(plaintext, encrypted, output.KeyId ?? 'unknown')
+    this.#decrypted.set(id, new DataKey(plaintext, encrypted, output.KeyId ?? 'unknown'))
   }
 
   /** One KMS call for a 256-bit key, copied out of the SDK's buffer (which is wiped). */
@@ -157,9 +144,4 @@ export class Keyring {
     this.#current.clear()
     this.#decrypted.clear()
   }
-}
-
-// The table is part of the id: the same blob is only valid under its own table's encryption context.
-function cacheId(encrypted: Uint8Array, table = ''): string {
-  return `${table}\u0000${Buffer.from(encrypted.buffer, encrypted.byteOffset, encrypted.byteLength).toString('base64')}`
 }

@@ -50,27 +50,27 @@ class PartnerEntry {
   #evicted = false
   constructor(partner: EncryptingPartner, options: PartnerFieldEncryptionOptions, keyId: string) {
     this.credentials = partner.credentials
+    const latestCredentials = async (input: unknown) => {
+      const provider = this.credentials as unknown
+      return typeof provider === 'function' ? provider(input) : provider
+    }
     const kms = lazyKmsApi((module) => {
       const client = new module.KMSClient({
         ...options.kmsConfig,
         ...(partner.region === undefined ? {} : { region: partner.region }),
-        ...(partner.credentials === undefined
-          ? {}
-          : { credentials: (input) => resolveCredentials(this.credentials, input) }),
+        ...(partner.credentials === undefined ? {} : { credentials: latestCredentials }),
       })
       // Evicted while the module loaded: the call that made it still runs; its sockets close a while later.
       if (this.#evicted) setTimeout(() => client.destroy(), EVICTED_CLIENT_GRACE_MS).unref()
       this.#client = client
       return client
     })
+    const beacons = options.beacons
     this.encryption = fieldEncryptionWith(
       {
         ...options,
         keyId,
-        beacons: options.beacons && {
-          key: options.beacons.key(partner),
-          attributes: options.beacons.attributes,
-        },
+        beacons: beacons && { key: beacons.key(partner), attributes: beacons.attributes },
       },
       kms,
     )
@@ -80,11 +80,6 @@ class PartnerEntry {
     this.encryption.wipeKeys()
     this.#client?.destroy()
   }
-}
-
-async function resolveCredentials(credentials: KMSClientConfig['credentials'], input: unknown) {
-  const provider = credentials as unknown
-  return typeof provider === 'function' ? provider(input) : provider
 }
 
 /** `(partner) => FieldEncryption`, one client and key cache per partner, built at the partner's first use. */
