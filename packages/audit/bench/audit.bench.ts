@@ -24,7 +24,7 @@ import type { Context } from 'aws-lambda'
 import { genesisHash } from '../src/chain-hash.ts'
 import { chainWrites } from '../src/chain-writes.ts'
 import { auditTableDefinition, auditTrail, verifyAuditChain } from '../src/index.ts'
-import { ChainLeases } from '../src/shard-lease.ts'
+import { shardLeases } from '../src/shard-lease.ts'
 import { HEAD_SORT_KEY, shardPartitionKey } from '../src/table-layout.ts'
 
 const CONTAINERS = 8
@@ -139,7 +139,6 @@ try {
     changes: { status: { after: 'captured' } },
     capacity: { calls: 1, readCapacityUnits: 1, writeCapacityUnits: 0 },
     cost: null,
-    keyJson: JSON.stringify({ paymentId }),
   })
   const businessPut = (paymentId: string): TransactWriteItem => ({
     Put: {
@@ -164,16 +163,16 @@ try {
     const { writes } = chainWrites({
       tableName: naiveTable,
       partnerId: 'bench-partner',
-      shard,
-      head,
+      lease: { shard, head, leaseUntil: 0 },
       owner: 'shared',
-      leaseUntil: 0,
       entries: [benchEntry(paymentId)],
     })
     const headUpdate = writes.at(-1)!.Update!
     // Shared head: no owner, condition only on what was just read (absent head = first entry).
     headUpdate.ConditionExpression =
       head.seq === 0 ? 'attribute_not_exists(pk)' : '#seq = :expectedSeq AND #hash = :expectedHash'
+    headUpdate.ExpressionAttributeNames = { '#seq': 'seq', '#hash': 'hash', '#leaseUntil': 'leaseUntil' }
+    delete headUpdate.ExpressionAttributeValues![':owner']
     if (head.seq === 0) {
       delete headUpdate.ExpressionAttributeValues![':expectedSeq']
       delete headUpdate.ExpressionAttributeValues![':expectedHash']
@@ -189,17 +188,7 @@ try {
   // The leased strategy with the same bare loop (no Middy, no diff), to compare strategies alone.
   const bareTable = `bench-audit-bare-${Date.now()}`
   await createAuditTable(client, bareTable)
-  const bareLeases = Array.from(
-    { length: CONTAINERS },
-    () =>
-      new ChainLeases({
-        shards: 64,
-        leaseMs: 300_000,
-        renewMarginMs: 60_000,
-        maxPartners: 10,
-        waitMs: 2_000,
-      }),
-  )
+  const bareLeases = Array.from({ length: CONTAINERS }, () => shardLeases(64, 300_000))
   const bare = { rates: [] as number[], requests: 0, conflicts: 0 }
   const bareRound = async (r: number) => {
     let committed = 0
@@ -210,24 +199,22 @@ try {
           bare.requests += 1
           const paymentId = `b${r}-c${c}-${i}`
           const lease = await leases.acquire(db, bareTable, 'bench-partner')
-          const leaseUntil = leases.leaseUntil()
           const { writes, head } = chainWrites({
             tableName: bareTable,
             partnerId: 'bench-partner',
-            shard: lease.shard,
-            head: lease.head,
+            lease,
             owner: leases.owner,
-            leaseUntil,
             entries: [benchEntry(paymentId)],
           })
+          lease.head = head
           try {
             await db.send(
               new TransactWriteItemsCommand({ TransactItems: [businessPut(paymentId), ...writes] }),
             )
-            leases.release(lease, head, leaseUntil)
+            leases.settle(lease, true)
             committed += 1
           } catch (error) {
-            leases.invalidate(lease)
+            leases.settle(lease, false)
             if (isDynamormError(error, 'TransactionCancelledError')) bare.conflicts += 1
             else throw error
           }

@@ -1,10 +1,9 @@
 // What one audit entry says, and how a record() call becomes one. The stored `content` attribute is
 // the canonical JSON of AuditEntryContent; the entry's hash is taken over exactly those bytes.
-import type { CapacityTotals, CostEstimate } from '@dynamorm/core'
-import { canonicalJson, type JsonValue } from '@dynamorm/core'
+import type { JsonValue } from '@dynamorm/core'
 import { auditError } from './audit-error.ts'
-import { type ChangeSet, changedFields } from './change-diff.ts'
-import { type RedactionRules, toEntryValue, withRecordRules } from './redaction.ts'
+import { type ChangeSet, changedFields, isPlainObject } from './change-diff.ts'
+import { checkPathLists, type RedactionRule, redactionRule, toEntryValue } from './redaction.ts'
 
 export type AuditOutcome = 'success' | { failure: string }
 
@@ -55,30 +54,10 @@ export interface AuditEntry extends AuditEntryContent {
   hash: string
 }
 
-/** A record() call after validation and redaction, waiting for the request's outcome. */
-export interface QueuedRecord {
-  action: string
-  entity: string
-  key: { [name: string]: JsonValue }
-  keyJson: string
-  changes: ChangeSet
-}
-
-/** Who did it and where from: the same for every entry of a request. */
-export interface RequestFacts {
-  partner: string
-  actor: string
-  requestId: string
-  sourceIp: string | null
-}
+/** A record() call after validation and redaction: its part of the entry, waiting for the request's outcome. */
+export type QueuedRecord = Pick<AuditEntryContent, 'action' | 'entity' | 'key' | 'changes'>
 
 const MAX_NAME_LENGTH = 256
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false
-  const prototype = Object.getPrototypeOf(value)
-  return prototype === Object.prototype || prototype === null
-}
 
 function invalid(message: string): never {
   throw auditError('AuditRecordInvalidError', `audit.record(): ${message}`)
@@ -91,16 +70,8 @@ function checkName(field: string, value: unknown): string {
   return value
 }
 
-function checkPaths(paths: unknown, field: string): readonly string[] {
-  if (paths === undefined) return []
-  if (!Array.isArray(paths) || !paths.every((path) => typeof path === 'string' && path.length > 0)) {
-    invalid(`${field} must be an array of non-empty strings`)
-  }
-  return paths as string[]
-}
-
 /** Validates and redacts one record() call; throws AuditRecordInvalidError without echoing values. */
-export function queueRecord(input: AuditRecordInput, rules: RedactionRules): QueuedRecord {
+export function queueRecord(input: AuditRecordInput, rule: RedactionRule): QueuedRecord {
   if (!isPlainObject(input)) invalid('expects an object { action, entity, key, before?, after? }')
   const action = checkName('action', input.action)
   const entity = checkName('entity', input.entity)
@@ -110,55 +81,26 @@ export function queueRecord(input: AuditRecordInput, rules: RedactionRules): Que
   for (const side of ['before', 'after'] as const) {
     if (input[side] !== undefined && !isPlainObject(input[side])) invalid(`${side} must be an object`)
   }
-  const encrypted = checkPaths(input.model?.encrypted, 'model.encrypted')
-  const sensitive = checkPaths(input.sensitive, 'sensitive')
-  const recordRules = withRecordRules(rules, [...encrypted, ...sensitive])
-  const key = toEntryValue(input.key, [], null) as { [name: string]: JsonValue }
+  const encrypted = input.model?.encrypted ?? []
+  const sensitive = input.sensitive ?? []
+  checkPathLists({ 'model.encrypted': encrypted, sensitive }, invalid)
+  const recordRule = redactionRule([...encrypted, ...sensitive], [], rule)
   return {
     action,
     entity,
-    key,
-    keyJson: canonicalJson(key),
-    changes: boundedChanges(changedFields(input.before, input.after, recordRules)),
+    key: toEntryValue(input.key, [], null) as { [name: string]: JsonValue },
+    changes: boundedChanges(changedFields(input.before, input.after, recordRule)),
   }
 }
 
 // DynamoDB items stop at 400 KB, and an oversized entry would cancel the business write it commits
 // with. Past this size the values are dropped (the changed paths stay), then the paths too.
 const MAX_CHANGES_CHARS = 60_000
-export const TOO_LARGE = '[TOO LARGE]'
+const TOO_LARGE = '[TOO LARGE]'
 
 function boundedChanges(changes: ChangeSet): ChangeSet {
   if (JSON.stringify(changes).length <= MAX_CHANGES_CHARS) return changes
   const paths = Object.keys(changes)
   const pathsOnly: ChangeSet = Object.fromEntries(paths.map((path) => [path, { after: TOO_LARGE }]))
   return JSON.stringify(pathsOnly).length <= MAX_CHANGES_CHARS ? pathsOnly : { [TOO_LARGE]: {} }
-}
-
-export function entryContent(
-  record: QueuedRecord,
-  facts: RequestFacts,
-  outcome: AuditOutcome,
-  totals: CapacityTotals,
-  cost: CostEstimate | null,
-  timestamp: string,
-  chain: AuditEntryContent['chain'],
-): AuditEntryContent {
-  return {
-    v: 1,
-    ...facts,
-    timestamp,
-    action: record.action,
-    entity: record.entity,
-    key: record.key,
-    outcome,
-    changes: record.changes,
-    capacity: {
-      calls: totals.calls,
-      readCapacityUnits: totals.readCapacityUnits,
-      writeCapacityUnits: totals.writeCapacityUnits,
-    },
-    cost: cost === null ? null : { currency: 'USD', total: cost.total },
-    chain,
-  }
 }

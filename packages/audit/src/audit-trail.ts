@@ -2,32 +2,24 @@
 // leased shard and adds them to the request's unit of work, so the business writes and their audit
 // commit in one transaction; `onError` writes failure entries directly, since that unit of work is
 // discarded.
-import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb'
 import {
   type CapacityMode,
   type CapacityTotals,
-  type CostEstimate,
   type Db,
   estimateCost,
   isDynamormError,
   type PriceTable,
+  type TransactionCancelledError,
 } from '@dynamorm/core'
 import type { MiddlewareObj } from '@middy/core'
 import type { Context } from 'aws-lambda'
-import {
-  type AuditOutcome,
-  type AuditRecordInput,
-  entryContent,
-  type QueuedRecord,
-  queueRecord,
-  type RequestFacts,
-} from './audit-entry.ts'
+import { type AuditOutcome, type AuditRecordInput, type QueuedRecord, queueRecord } from './audit-entry.ts'
 import { auditError } from './audit-error.ts'
 import { chainWrites } from './chain-writes.ts'
-import { type RedactionRules, redactionRules } from './redaction.ts'
+import { checkPathLists, redactionRule } from './redaction.ts'
 import { actorOf, routeOf, sourceIpOf } from './request-facts.ts'
-import { metricsLine, type RequestSummary, requestLogLine } from './request-log.ts'
-import { ChainLeases, type ShardLease } from './shard-lease.ts'
+import { logRequest } from './request-log.ts'
+import { type ShardLease, shardLeases } from './shard-lease.ts'
 
 export interface AuditTrailOptions {
   /** Logical name of the audit table, resolved through the partner's (or the request's) Db. Default 'audit'. */
@@ -95,17 +87,20 @@ interface RequestDbs {
 
 interface RequestAudit {
   records: QueuedRecord[]
-  /** The lease whose head advance is in the unit of work, until the commit settles. */
+  /** The lease whose head advance is being written, until those writes settle. */
   lease?: ShardLease
 }
 
-type AuditRequest = { event: unknown; context: Context & AuditTrailContext; error?: unknown }
+type AuditRequest = { event: unknown; context: Context & AuditTrailContext & RequestDbs; error?: unknown }
+
+// A request that failed before dynamoClient() ran used no capacity.
+const NO_CAPACITY: CapacityTotals = { calls: 0, readCapacityUnits: 0, writeCapacityUnits: 0, tables: {} }
 
 function checkOptions(options: AuditTrailOptions): void {
-  const bad = (message: string) => {
+  const bad = (message: string): never => {
     throw auditError('AuditOptionsInvalidError', `auditTrail(): ${message}`)
   }
-  if (options.table !== undefined && (typeof options.table !== 'string' || options.table.length === 0))
+  if (options.table !== undefined && (typeof options.table !== 'string' || options.table === ''))
     bad('table must be a non-empty logical table name')
   for (const [name, value, max] of [
     ['shards', options.shards, 10_000],
@@ -114,19 +109,10 @@ function checkOptions(options: AuditTrailOptions): void {
     if (value !== undefined && (!Number.isSafeInteger(value) || value < 1 || value > max))
       bad(`${name} must be an integer from 1 to ${max}`)
   }
-  for (const [name, list] of [
-    ['redact', options.redact],
-    ['sensitiveAttributes', options.sensitiveAttributes],
-  ] as const) {
-    if (
-      list !== undefined &&
-      (!Array.isArray(list) || !list.every((path) => typeof path === 'string' && path.length > 0))
-    )
-      bad(`${name} must be an array of non-empty strings`)
-  }
-  const prices = options.priceTable
-  if (options.region !== undefined && prices !== undefined && prices[options.region] === undefined)
-    bad(`no prices for region ${options.region} in priceTable`)
+  checkPathLists({ redact: options.redact, sensitiveAttributes: options.sensitiveAttributes }, bad)
+  const { region, priceTable } = options
+  if (region !== undefined && priceTable !== undefined && priceTable[region] === undefined)
+    bad(`no prices for region ${region} in priceTable`)
 }
 
 export function auditTrail(
@@ -134,79 +120,91 @@ export function auditTrail(
 ): MiddlewareObj<unknown, unknown, Error, Context & AuditTrailContext> {
   checkOptions(opts)
   const options = { ...defaults, ...opts }
-  const rules: RedactionRules = redactionRules(options.redact, options.sensitiveAttributes)
+  const rule = redactionRule(options.redact, options.sensitiveAttributes)
   // Per container: the shard leases and their cached chain heads.
-  const leases = new ChainLeases({
-    shards: options.shards,
-    leaseMs: options.leaseMs,
-    renewMarginMs: Math.min(60_000, Math.floor(options.leaseMs / 5)),
-    maxPartners: 1_000,
-    waitMs: 2_000,
-  })
+  const leases = shardLeases(options.shards, options.leaseMs)
   const requests = new WeakMap<object, RequestAudit>()
 
-  const factsOf = (request: AuditRequest, partnerId: string): RequestFacts => ({
-    partner: partnerId,
-    actor: options.actor?.(request.event, request.context) ?? actorOf(request.event),
-    requestId: request.context.awsRequestId,
-    sourceIp: sourceIpOf(request.event),
+  /** Who acted and from where: the same for every entry of a request, and for its log line. */
+  const factsOf = ({ event, context }: AuditRequest) => ({
+    partner: context.partner?.id ?? options.unresolvedPartner,
+    actor: options.actor?.(event, context) ?? actorOf(event),
+    requestId: context.awsRequestId,
+    sourceIp: sourceIpOf(event),
   })
 
-  const costOf = (totals: CapacityTotals, dbs: RequestDbs): CostEstimate | null => {
+  const costOf = ({ context }: AuditRequest, totals: CapacityTotals): number | null => {
     try {
       return estimateCost(totals, {
-        region: options.region ?? dbs.partner?.region ?? process.env.AWS_REGION ?? 'us-east-1',
+        region: options.region ?? context.partner?.region ?? process.env.AWS_REGION ?? 'us-east-1',
         mode: options.capacityMode,
         tableModes: options.tableModes,
         prices: options.priceTable,
-      })
+      }).total
     } catch {
       return null // a region without prices: report capacity, leave cost out, never fail the request
     }
   }
 
-  const emit = (summary: RequestSummary, context: Context, now: Date) => {
-    options.logger(requestLogLine(summary, context, options.service, now))
-    options.logger(metricsLine(summary, options.metricsNamespace, now))
+  const log = (
+    request: AuditRequest,
+    outcome: AuditOutcome,
+    entries: number,
+    capacity: CapacityTotals,
+    auditWriteError?: string,
+  ) => {
+    const { partner, actor } = factsOf(request)
+    const costUsd = costOf(request, capacity)
+    logRequest(
+      { partner, actor, outcome, entries, capacity, costUsd, auditWriteError },
+      request.context,
+      options,
+    )
   }
 
-  const chainEntries = async (
-    db: Db,
-    partnerId: string,
-    records: QueuedRecord[],
-    facts: RequestFacts,
-    outcome: AuditOutcome,
-    totals: CapacityTotals,
-    cost: CostEstimate | null,
-    now: Date,
-  ) => {
+  /** Ends the request's hold on its lease: its head advance committed (kept), or not (read again). */
+  const settle = (audit: RequestAudit, committed: boolean) => {
+    if (audit.lease !== undefined) leases.settle(audit.lease, committed)
+    audit.lease = undefined
+  }
+
+  /**
+   * Chains the request's records onto a shard leased for it and queues the writes in the request's unit
+   * of work. Optimistic: the head advances in memory now, and is kept once that commit settles as
+   * committed, else read again.
+   */
+  const queueEntries = async (request: AuditRequest, db: Db, audit: RequestAudit, outcome: AuditOutcome) => {
+    // Taken before the lease claim, which is the audit's own cost, not the request's.
+    const totals = db.meter.totals()
+    const cost = costOf(request, totals)
+    const facts = factsOf(request)
     const tableName = db.tableName(options.table)
-    const lease = await leases.acquire(db, tableName, partnerId, now.getTime())
-    const leaseUntil = leases.leaseUntil(now.getTime())
-    const timestamp = now.toISOString()
-    try {
-      const { writes, head } = chainWrites({
-        tableName,
-        partnerId,
-        shard: lease.shard,
-        head: lease.head,
-        owner: leases.owner,
-        leaseUntil,
-        chainKey: options.chainKey,
-        entries: records.map((record) => {
-          const { chain: _, ...content } = entryContent(record, facts, outcome, totals, cost, timestamp, {
-            shard: 0,
-            seq: 0,
-            prevHash: '',
-          })
-          return { ...content, keyJson: record.keyJson }
-        }),
-      })
-      return { lease, writes, head, leaseUntil }
-    } catch (error) {
-      leases.invalidate(lease)
-      throw error
-    }
+    const lease = await leases.acquire(db, tableName, facts.partner)
+    audit.lease = lease
+    db.unitOfWork.onSettled(({ committed }) => settle(audit, committed))
+    const timestamp = new Date().toISOString()
+    const { writes, head } = chainWrites({
+      tableName,
+      partnerId: facts.partner,
+      lease,
+      owner: leases.owner,
+      chainKey: options.chainKey,
+      entries: audit.records.map((record) => ({
+        v: 1,
+        ...facts,
+        timestamp,
+        ...record,
+        outcome,
+        capacity: {
+          calls: totals.calls,
+          readCapacityUnits: totals.readCapacityUnits,
+          writeCapacityUnits: totals.writeCapacityUnits,
+        },
+        cost: cost === null ? null : { currency: 'USD', total: cost },
+      })),
+    })
+    lease.head = head
+    for (const write of writes) db.unitOfWork.add(write, { label: 'audit' })
   }
 
   const auditTrailBefore = (request: AuditRequest): void => {
@@ -214,7 +212,7 @@ export function auditTrail(
     requests.set(request, audit)
     request.context.audit = {
       record: (input) => {
-        audit.records.push(queueRecord(input, rules))
+        audit.records.push(queueRecord(input, rule))
       },
       get size() {
         return audit.records.length
@@ -223,59 +221,17 @@ export function auditTrail(
   }
 
   const auditTrailAfter = async (request: AuditRequest): Promise<void> => {
-    const audit = requests.get(request)
-    if (audit === undefined) return
-    const dbs = request.context as unknown as RequestDbs
-    const db = dbs.partner?.db ?? dbs.db
+    const audit = requests.get(request)! // Middy runs after only for a request whose before ran
+    const db = request.context.partner?.db ?? request.context.db
     if (db === undefined) {
       throw auditError('AuditOptionsInvalidError', 'auditTrail() needs dynamoClient() (context.db) before it')
     }
-    const partnerId = dbs.partner?.id ?? options.unresolvedPartner
-    const now = new Date()
-    const totals = db.meter.totals()
-    const cost = costOf(totals, dbs)
-    if (audit.records.length > 0) {
-      const chained = await chainEntries(
-        db,
-        partnerId,
-        audit.records,
-        factsOf(request, partnerId),
-        'success',
-        totals,
-        cost,
-        now,
-      )
-      for (const write of chained.writes) db.unitOfWork.add(write, { label: 'audit' })
-      // Optimistic: the head advances once dynamoClient's commit settles as committed, else it is re-read.
-      leases.hold(chained.lease, chained.head, chained.leaseUntil)
-      audit.lease = chained.lease
-    }
-    const actor = factsOf(request, partnerId).actor
-    const entries = audit.records.length
-    db.unitOfWork.onSettled((outcome) => {
-      const lease = audit.lease
-      if (lease !== undefined) {
-        if (outcome.committed) leases.release(lease)
-        else leases.invalidate(lease)
-      }
-      // A failed or dropped commit is logged by onError, with the failure entry it writes.
-      if (!outcome.committed) return
-      // Emitted after the commit, so the line and the metrics count it (the entry itself cannot: it
-      // is written by that commit).
-      const settled = db.meter.totals()
-      emit(
-        {
-          partner: partnerId,
-          actor,
-          outcome: 'success',
-          entries,
-          capacity: settled,
-          costUsd: costOf(settled, dbs)?.total ?? null,
-          pendingWrites: 0,
-        },
-        request.context,
-        new Date(),
-      )
+    if (audit.records.length > 0) await queueEntries(request, db, audit, 'success')
+    db.unitOfWork.onSettled(({ committed }) => {
+      // A failed or dropped commit is logged by onError, with the failure entry it writes. A success is
+      // logged after the commit, so the line and the metrics count it (the entry itself cannot: it is
+      // written by that commit).
+      if (committed) log(request, 'success', audit.records.length, db.meter.totals())
     })
   }
 
@@ -283,80 +239,43 @@ export function auditTrail(
     // A request that failed before this middleware's before (unknown partner, request in flight) is
     // still audited: as a route entry, under the unresolved partner if need be.
     const audit = requests.get(request) ?? { records: [] }
-    requests.delete(request)
-    if (audit.lease !== undefined) {
-      // The commit failed, or may have (a timeout): the cached head can no longer be trusted.
-      leases.invalidate(audit.lease)
-      if (isChainConflict(request.error)) {
-        request.error = auditError(
-          'AuditChainConflictError',
-          'The audit chain head moved while the request committed; nothing was written. Retry the request.',
-          { cause: request.error },
-        )
-      }
+    // The commit failed, may have (a timeout) or never will: the cached head can no longer be trusted.
+    settle(audit, false)
+    if (isChainConflict(request.error)) {
+      request.error = auditError(
+        'AuditChainConflictError',
+        'The audit chain head moved while the request committed; nothing was written. Retry the request.',
+        { cause: request.error },
+      )
     }
-    const errorName = nameOf(request.error)
-    const dbs = request.context as unknown as RequestDbs
-    const db = dbs.partner?.db ?? dbs.db
-    const partnerId = dbs.partner?.id ?? options.unresolvedPartner
-    const facts = factsOf(request, partnerId)
-    const now = new Date()
-    const totals = db?.meter.totals() ?? { calls: 0, readCapacityUnits: 0, writeCapacityUnits: 0, tables: {} }
-    const cost = costOf(totals, dbs)
+    const outcome = { failure: nameOf(request.error) }
     // A request that recorded nothing still leaves one entry: the route it called and how it failed.
-    const records =
-      audit.records.length > 0
-        ? audit.records
-        : [
-            queueRecord(
-              {
-                action: routeOf(request.event).slice(0, 256),
-                entity: 'request',
-                key: { requestId: facts.requestId },
-              },
-              rules,
-            ),
-          ]
-    let auditWriteError: string | undefined
-    if (db === undefined) auditWriteError = 'NoDynamoClient'
-    else {
+    if (audit.records.length === 0) {
+      const action = routeOf(request.event).slice(0, 256)
+      audit.records.push({
+        action,
+        entity: 'request',
+        key: { requestId: request.context.awsRequestId },
+        changes: {},
+      })
+    }
+    const db = request.context.partner?.db ?? request.context.db
+    let auditWriteError: string | undefined = 'NoDynamoClient'
+    if (db !== undefined) {
       try {
-        const chained = await chainEntries(
-          db,
-          partnerId,
-          records,
-          facts,
-          { failure: errorName },
-          totals,
-          cost,
-          now,
-        )
-        try {
-          await db.send(new TransactWriteItemsCommand({ TransactItems: chained.writes }))
-          leases.release(chained.lease, chained.head, chained.leaseUntil)
-        } catch (error) {
-          leases.invalidate(chained.lease)
-          throw error
-        }
+        // What the request queued never lands (dynamoClient() would drop it next); the entries go alone.
+        db.unitOfWork.discard()
+        await queueEntries(request, db, audit, outcome)
+        await db.unitOfWork.commit()
+        auditWriteError = undefined
       } catch (error) {
+        settle(audit, false)
         // Never mask the request's own error with the audit's; the log line carries it instead.
         auditWriteError = nameOf(error)
       }
     }
-    emit(
-      {
-        partner: partnerId,
-        actor: facts.actor,
-        outcome: { failure: errorName },
-        entries: auditWriteError === undefined ? records.length : 0,
-        capacity: db?.meter.totals() ?? totals,
-        costUsd: cost?.total ?? null,
-        pendingWrites: 0,
-        ...(auditWriteError === undefined ? {} : { auditWriteError }),
-      },
-      request.context,
-      now,
-    )
+    const entries = auditWriteError === undefined ? audit.records.length : 0
+    log(request, outcome, entries, db?.meter.totals() ?? NO_CAPACITY, auditWriteError)
   }
 
   return {
@@ -376,8 +295,7 @@ function nameOf(error: unknown): string {
 /** The commit was cancelled only because an audit head condition failed: a lost lease, retryable. */
 function isChainConflict(error: unknown): boolean {
   if (!isDynamormError(error, 'TransactionCancelledError')) return false
-  const reasons = (error as unknown as { reasons: Array<{ code: string; label?: string }> }).reasons
-  const failed = reasons.filter((reason) => reason.code !== 'None')
+  const failed = (error as TransactionCancelledError).reasons.filter((reason) => reason.code !== 'None')
   return (
     failed.length > 0 &&
     failed.every((reason) => reason.label === 'audit' && reason.code === 'ConditionalCheckFailed')

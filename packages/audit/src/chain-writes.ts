@@ -5,33 +5,27 @@ import type { TransactWriteItem } from '@aws-sdk/client-dynamodb'
 import { canonicalJson, type JsonValue } from '@dynamorm/core'
 import type { AuditEntryContent } from './audit-entry.ts'
 import { chainHash } from './chain-hash.ts'
+import type { ChainHead, ShardLease } from './shard-lease.ts'
 import {
   entityRef,
   entrySortKey,
+  HEAD_ATTRIBUTE_NAMES,
   HEAD_SORT_KEY,
   partnerRef,
   recordedAt,
   shardPartitionKey,
 } from './table-layout.ts'
 
-export interface ChainHead {
-  seq: number
-  hash: string
-}
-
 export interface ChainWriteInput {
   tableName: string
   partnerId: string
-  shard: number
-  /** The head as this container believes it is; the head update is conditioned on it. */
-  head: ChainHead
+  /** The shard, its head as this container believes it is (the head update is conditioned on it) and the lease time to write. */
+  lease: Pick<ShardLease, 'shard' | 'head' | 'leaseUntil'>
   /** The owner token of the lease on the shard. */
   owner: string
-  /** Epoch ms the lease is renewed until. */
-  leaseUntil: number
   chainKey?: string | Uint8Array
-  /** Entry contents without their chain link; seq and prevHash are filled in here. */
-  entries: Array<Omit<AuditEntryContent, 'chain'> & { keyJson: string }>
+  /** Entry contents without their chain link, which is filled in here. */
+  entries: Array<Omit<AuditEntryContent, 'chain'>>
 }
 
 export interface ChainWrites {
@@ -40,23 +34,30 @@ export interface ChainWrites {
   head: ChainHead
 }
 
-export function chainWrites(input: ChainWriteInput): ChainWrites {
-  const { tableName, partnerId, shard } = input
+export function chainWrites({
+  tableName,
+  partnerId,
+  lease,
+  owner,
+  chainKey,
+  entries,
+}: ChainWriteInput): ChainWrites {
+  const { shard, head } = lease
   const pk = shardPartitionKey(partnerId, shard)
   const writes: TransactWriteItem[] = []
-  let { seq, hash } = input.head
-  for (const { keyJson, ...entry } of input.entries) {
+  let { seq, hash } = head
+  for (const entry of entries) {
     seq += 1
     const content: AuditEntryContent = { ...entry, chain: { shard, seq, prevHash: hash } }
     const text = canonicalJson(content as unknown as JsonValue)
-    hash = chainHash(text, input.chainKey)
+    hash = chainHash(text, chainKey)
     writes.push({
       Put: {
         TableName: tableName,
         Item: {
           pk: { S: pk },
           sk: { S: entrySortKey(seq) },
-          entityRef: { S: entityRef(partnerId, entry.entity, keyJson) },
+          entityRef: { S: entityRef(partnerId, entry.entity, canonicalJson(entry.key)) },
           partnerRef: { S: partnerRef(partnerId) },
           recordedAt: { S: recordedAt(entry.timestamp, shard, seq) },
           content: { S: text },
@@ -71,21 +72,16 @@ export function chainWrites(input: ChainWriteInput): ChainWrites {
     Update: {
       TableName: tableName,
       Key: { pk: { S: pk }, sk: { S: HEAD_SORT_KEY } },
-      UpdateExpression: 'SET #seq = :seq, #hash = :hash, #owner = :owner, #leaseUntil = :leaseUntil',
+      UpdateExpression: 'SET #seq = :seq, #hash = :hash, #leaseUntil = :leaseUntil',
       ConditionExpression: '#owner = :owner AND #seq = :expectedSeq AND #hash = :expectedHash',
-      ExpressionAttributeNames: {
-        '#seq': 'seq',
-        '#hash': 'hash',
-        '#owner': 'owner',
-        '#leaseUntil': 'leaseUntil',
-      },
+      ExpressionAttributeNames: HEAD_ATTRIBUTE_NAMES,
       ExpressionAttributeValues: {
         ':seq': { N: String(seq) },
         ':hash': { S: hash },
-        ':owner': { S: input.owner },
-        ':leaseUntil': { N: String(input.leaseUntil) },
-        ':expectedSeq': { N: String(input.head.seq) },
-        ':expectedHash': { S: input.head.hash },
+        ':owner': { S: owner },
+        ':leaseUntil': { N: String(lease.leaseUntil) },
+        ':expectedSeq': { N: String(head.seq) },
+        ':expectedHash': { S: head.hash },
       },
     },
   })

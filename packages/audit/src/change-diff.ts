@@ -1,7 +1,7 @@
 // The changed fields of one record: compared on the real values (so a changed card number still shows
 // as changed), reported only in redacted form.
 import { canonicalJson, type JsonValue } from '@dynamorm/core'
-import { isRedactedPath, type RedactionRules, toEntryValue } from './redaction.ts'
+import { type RedactionRule, toEntryValue } from './redaction.ts'
 
 export interface FieldChange {
   before?: JsonValue
@@ -11,7 +11,8 @@ export interface FieldChange {
 /** Dotted path of each changed field -> its redacted before and after values. */
 export type ChangeSet = Record<string, FieldChange>
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** An object literal or JSON.parse result, not an instance of a class (a Date, a Map, a binary). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false
   const prototype = Object.getPrototypeOf(value)
   return prototype === Object.prototype || prototype === null
@@ -20,19 +21,20 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export function changedFields(
   before: Record<string, unknown> | undefined,
   after: Record<string, unknown> | undefined,
-  rules: RedactionRules,
+  rule: RedactionRule,
 ): ChangeSet {
-  const changes: ChangeSet = {}
-  compare(before ?? {}, after ?? {}, [], rules, changes)
-  return changes
+  const changes: Array<[string, FieldChange]> = []
+  compare(before ?? {}, after ?? {}, [], rule, changes)
+  // fromEntries defines own members: assigning a field named '__proto__' would set the prototype instead.
+  return Object.fromEntries(changes)
 }
 
 function compare(
   before: Record<string, unknown>,
   after: Record<string, unknown>,
   path: string[],
-  rules: RedactionRules,
-  changes: ChangeSet,
+  rule: RedactionRule,
+  changes: Array<[string, FieldChange]>,
 ): void {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)])
   for (const key of [...keys].sort()) {
@@ -41,23 +43,16 @@ function compare(
     const was = Object.hasOwn(before, key) ? before[key] : undefined
     const now = Object.hasOwn(after, key) ? after[key] : undefined
     // A redacted subtree is reported as one field, so not even its inner shape leaks.
-    if (isPlainObject(was) && isPlainObject(now) && !isRedactedPath(rules, fieldPath)) {
-      compare(was, now, fieldPath, rules, changes)
+    if (isPlainObject(was) && isPlainObject(now) && !rule(fieldPath)) {
+      compare(was, now, fieldPath, rule, changes)
       continue
     }
     if (sameValue(was, now, fieldPath)) continue
-    const change: FieldChange = {}
-    const beforeValue = toEntryValue(was, fieldPath, rules)
-    const afterValue = toEntryValue(now, fieldPath, rules)
-    if (beforeValue !== undefined) change.before = beforeValue
-    if (afterValue !== undefined) change.after = afterValue
-    // Defined, not assigned: a field named '__proto__' must stay a field, not become the prototype.
-    Object.defineProperty(changes, fieldPath.join('.'), {
-      value: change,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    })
+    // An absent side stays undefined, which the entry's JSON leaves out.
+    changes.push([
+      fieldPath.join('.'),
+      { before: toEntryValue(was, fieldPath, rule), after: toEntryValue(now, fieldPath, rule) },
+    ])
   }
 }
 

@@ -7,46 +7,51 @@ export const REDACTED = '[REDACTED]'
 // Deep or cyclic values are cut rather than overflowing the stack inside a Lambda's after phase.
 const MAX_DEPTH = 32
 
-export interface RedactionRules {
-  /** Paths split on '.', '*' matching any one key or array index. */
-  readonly paths: readonly (readonly string[])[]
-  /** Attribute names redacted wherever they appear. */
-  readonly names: ReadonlySet<string>
+/** Whether a value at this path (keys and array indexes) is redacted, itself or through an ancestor. */
+export type RedactionRule = (path: readonly string[]) => boolean
+
+/**
+ * Paths split on '.', '*' matching any one key or array index ('bank.*.iban'), and attribute names
+ * redacted wherever they appear; `also` adds another rule's (the middleware's, under a record's own).
+ */
+export function redactionRule(
+  paths: readonly string[],
+  names: readonly string[] = [],
+  also: RedactionRule = () => false,
+): RedactionRule {
+  const rules = paths.map((path) => path.split('.'))
+  return (path) =>
+    also(path) ||
+    path.some((segment) => names.includes(segment)) ||
+    rules.some(
+      (rule) =>
+        rule.length <= path.length &&
+        rule.every((segment, index) => segment === '*' || segment === path[index]),
+    )
 }
 
-export function redactionRules(paths: readonly string[], names: readonly string[]): RedactionRules {
-  return { paths: paths.map((path) => path.split('.')), names: new Set(names) }
-}
-
-/** Rules of the middleware plus one record's own (its model's encrypted attributes, its `sensitive`). */
-export function withRecordRules(rules: RedactionRules, paths: readonly string[]): RedactionRules {
-  return paths.length === 0
-    ? rules
-    : { paths: [...rules.paths, ...paths.map((path) => path.split('.'))], names: rules.names }
-}
-
-/** True when a rule covers this path or one of its ancestors. */
-export function isRedactedPath(rules: RedactionRules, path: readonly string[]): boolean {
-  if (path.some((segment) => rules.names.has(segment))) return true
-  return rules.paths.some(
-    (rule) =>
-      rule.length <= path.length &&
-      rule.every((segment, index) => segment === '*' || segment === path[index]),
-  )
+/** Fails, through `fail`, on the first list given that is not an array of non-empty strings. */
+export function checkPathLists(lists: Record<string, unknown>, fail: (message: string) => never): void {
+  for (const [name, paths] of Object.entries(lists)) {
+    if (
+      paths !== undefined &&
+      !(Array.isArray(paths) && paths.every((path) => typeof path === 'string' && path !== ''))
+    )
+      fail(`${name} must be an array of non-empty strings`)
+  }
 }
 
 /**
- * The JSON form of a value as stored in an entry. With `rules` null it is a comparison form only:
+ * The JSON form of a value as stored in an entry. With `rule` null it is a comparison form only:
  * binaries are kept (base64) so changed ciphertext still counts as a change; it is never stored.
  */
 export function toEntryValue(
   value: unknown,
   path: readonly string[],
-  rules: RedactionRules | null,
+  rule: RedactionRule | null,
   seen: WeakSet<object> = new WeakSet(),
 ): JsonValue | undefined {
-  if (rules !== null && path.length > 0 && isRedactedPath(rules, path))
-    return value === undefined ? undefined : REDACTED
+  if (rule?.(path)) return value === undefined ? undefined : REDACTED
   if (value === null) return null
   switch (typeof value) {
     case 'string':
@@ -57,7 +62,7 @@ export function toEntryValue(
     case 'bigint':
       return value.toString()
     case 'object':
-      return objectEntryValue(value, path, rules, seen)
+      return objectEntryValue(value, path, rule, seen)
     default:
       return undefined
   }
@@ -66,11 +71,11 @@ export function toEntryValue(
 function objectEntryValue(
   value: object,
   path: readonly string[],
-  rules: RedactionRules | null,
+  rule: RedactionRule | null,
   seen: WeakSet<object>,
 ): JsonValue {
   if (value instanceof Uint8Array || value instanceof ArrayBuffer) {
-    return rules === null ? `binary:${Buffer.from(value as Uint8Array).toString('base64')}` : REDACTED
+    return rule === null ? `binary:${Buffer.from(value as Uint8Array).toString('base64')}` : REDACTED
   }
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString()
   if (path.length >= MAX_DEPTH) return '[TOO DEEP]'
@@ -78,20 +83,20 @@ function objectEntryValue(
   seen.add(value)
   try {
     if (Array.isArray(value)) {
-      return value.map((entry, index) => toEntryValue(entry, [...path, String(index)], rules, seen) ?? null)
+      return value.map((entry, index) => toEntryValue(entry, [...path, String(index)], rule, seen) ?? null)
     }
     if (value instanceof Set) {
       // A set has no order; sorting makes equal sets hash equally. Members share the set's path.
-      const members = [...value].map((entry) => toEntryValue(entry, path, rules, seen) ?? null)
+      const members = [...value].map((entry) => toEntryValue(entry, path, rule, seen) ?? null)
       return members.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1))
     }
     const entries =
       value instanceof Map
-        ? [...value.entries()].map(([key, entry]) => [String(key), entry] as const)
+        ? Array.from(value, ([key, entry]) => [String(key), entry] as const)
         : Object.entries(value)
     const members: Array<[string, JsonValue]> = []
     for (const [key, entry] of entries) {
-      const converted = toEntryValue(entry, [...path, key], rules, seen)
+      const converted = toEntryValue(entry, [...path, key], rule, seen)
       if (converted !== undefined) members.push([key, converted])
     }
     // fromEntries defines own members: assigning a parsed '__proto__' would set the prototype instead.

@@ -1,5 +1,6 @@
 // One JSON line per request (field names Powertools Logger uses, so log queries written for it work)
 // and one CloudWatch Embedded Metric Format line, both on stdout where Lambda ships them.
+import type { CapacityTotals } from '@dynamorm/core'
 import type { AuditOutcome } from './audit-entry.ts'
 
 export interface RequestSummary {
@@ -7,13 +8,8 @@ export interface RequestSummary {
   actor: string
   outcome: AuditOutcome
   entries: number
-  capacity: { calls: number; readCapacityUnits: number; writeCapacityUnits: number }
+  capacity: CapacityTotals
   costUsd: number | null
-  /**
-   * Writes still queued in the unit of work when the line was made (their capacity is not in
-   * `capacity`): 0 for a success, whose line is emitted once the commit has landed.
-   */
-  pendingWrites: number
   /** Set when the audit entries themselves could not be written. */
   auditWriteError?: string
 }
@@ -21,66 +17,68 @@ export interface RequestSummary {
 // Powertools reports cold_start once per container; so do we.
 let coldStart = true
 
-function traceId(): string | undefined {
-  const header = process.env._X_AMZN_TRACE_ID
-  return header
-    ?.split(';')
-    .find((part) => part.startsWith('Root='))
-    ?.slice(5)
+export interface RequestLogOptions {
+  service: string
+  metricsNamespace: string
+  logger: (line: string) => void
 }
 
-export function requestLogLine(
+/** Writes the request's log line, then its metrics line. */
+export function logRequest(
   summary: RequestSummary,
   context: { awsRequestId: string; functionName?: string },
-  service: string,
-  now: Date,
-): string {
+  { service, metricsNamespace, logger }: RequestLogOptions,
+): void {
+  const now = new Date()
   const failed = summary.outcome !== 'success' || summary.auditWriteError !== undefined
-  const line = {
-    level: failed ? 'ERROR' : 'INFO',
-    message: failed ? 'audited request failed' : 'audited request',
-    timestamp: now.toISOString(),
-    service,
-    cold_start: coldStart,
-    function_name: context.functionName,
-    function_request_id: context.awsRequestId,
-    xray_trace_id: traceId(),
-    partner: summary.partner,
-    actor: summary.actor,
-    outcome: summary.outcome,
-    audit_entries: summary.entries,
-    pending_writes: summary.pendingWrites,
-    consumed_rcu: summary.capacity.readCapacityUnits,
-    consumed_wcu: summary.capacity.writeCapacityUnits,
-    dynamodb_calls: summary.capacity.calls,
-    estimated_cost_usd: summary.costUsd,
-    audit_write_error: summary.auditWriteError,
-  }
+  const { partner, capacity, costUsd } = summary
+  logger(
+    JSON.stringify({
+      level: failed ? 'ERROR' : 'INFO',
+      message: failed ? 'audited request failed' : 'audited request',
+      timestamp: now.toISOString(),
+      service,
+      cold_start: coldStart,
+      function_name: context.functionName,
+      function_request_id: context.awsRequestId,
+      xray_trace_id: /(?:^|;)Root=([^;]+)/.exec(process.env._X_AMZN_TRACE_ID ?? '')?.[1],
+      partner,
+      actor: summary.actor,
+      outcome: summary.outcome,
+      audit_entries: summary.entries,
+      // Writes still queued when the line was made: none, since a success is logged once its commit settled.
+      pending_writes: 0,
+      consumed_rcu: capacity.readCapacityUnits,
+      consumed_wcu: capacity.writeCapacityUnits,
+      dynamodb_calls: capacity.calls,
+      estimated_cost_usd: costUsd,
+      audit_write_error: summary.auditWriteError,
+    }),
+  )
   coldStart = false
-  return JSON.stringify(line)
-}
-
-export function metricsLine(summary: RequestSummary, namespace: string, now: Date): string {
-  return JSON.stringify({
-    _aws: {
-      Timestamp: now.getTime(),
-      CloudWatchMetrics: [
-        {
-          Namespace: namespace,
-          Dimensions: [['partner']],
-          Metrics: [
-            { Name: 'Requests', Unit: 'Count' },
-            { Name: 'ConsumedRCU', Unit: 'Count' },
-            { Name: 'ConsumedWCU', Unit: 'Count' },
-            { Name: 'EstimatedCostUSD', Unit: 'None' },
-          ],
-        },
-      ],
-    },
-    partner: summary.partner,
+  const metrics = {
     Requests: 1,
-    ConsumedRCU: summary.capacity.readCapacityUnits,
-    ConsumedWCU: summary.capacity.writeCapacityUnits,
-    EstimatedCostUSD: summary.costUsd ?? 0,
-  })
+    ConsumedRCU: capacity.readCapacityUnits,
+    ConsumedWCU: capacity.writeCapacityUnits,
+    EstimatedCostUSD: costUsd ?? 0,
+  }
+  logger(
+    JSON.stringify({
+      _aws: {
+        Timestamp: now.getTime(),
+        CloudWatchMetrics: [
+          {
+            Namespace: metricsNamespace,
+            Dimensions: [['partner']],
+            Metrics: Object.keys(metrics).map((Name) => ({
+              Name,
+              Unit: Name === 'EstimatedCostUSD' ? 'None' : 'Count',
+            })),
+          },
+        ],
+      },
+      partner,
+      ...metrics,
+    }),
+  )
 }

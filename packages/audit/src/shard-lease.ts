@@ -8,173 +8,46 @@ import { UpdateItemCommand } from '@aws-sdk/client-dynamodb'
 import { type Db, isDynamormError } from '@dynamorm/core'
 import { auditError } from './audit-error.ts'
 import { genesisHash } from './chain-hash.ts'
-import type { ChainHead } from './chain-writes.ts'
-import { HEAD_SORT_KEY, shardPartitionKey } from './table-layout.ts'
+import { HEAD_ATTRIBUTE_NAMES, HEAD_SORT_KEY, shardPartitionKey } from './table-layout.ts'
+
+export interface ChainHead {
+  seq: number
+  hash: string
+}
 
 export interface ShardLease {
   readonly shard: number
-  /** The head once this container's last write committed (or, while pending, once it commits). */
+  /** The head once this container's last write committed (or, while busy, once it commits). */
   head: ChainHead
-  /** Epoch ms the lease runs until, as last written. */
+  /** Epoch ms the lease runs until once the current request's head advance commits. */
   leaseUntil: number
-  /** Set while a request uses the lease; returns true once that request's writes are settled. */
-  pending: (() => boolean) | null
+  /** A request of this process is using the lease, until its writes settle. */
+  busy: boolean
   /** The head in memory may be wrong (a commit failed or its outcome is unknown): re-claim to read it. */
   stale: boolean
 }
 
-export interface ChainLeaseOptions {
-  shards: number
-  leaseMs: number
-  /** Renew this long before expiry, so clock skew between containers cannot let two own a shard. */
-  renewMarginMs: number
-  maxPartners: number
-  /** How long a request waits for a shard held by another request of this process. */
-  waitMs: number
-}
+export type ShardLeases = ReturnType<typeof shardLeases>
 
+// Partners whose leases a container keeps.
+const MAX_PARTNERS = 1_000
+// How long a request waits for a shard held by another request of this process, and how often it looks.
+const WAIT_MS = 2_000
 const WAIT_POLL_MS = 5
 
-const busy = () => false
-
-export class ChainLeases {
+/** The leases of one container (one auditTrail()), per audit table and partner. */
+export function shardLeases(shards: number, leaseMs: number) {
   /** This container's owner token: written on the heads it leases. */
-  readonly owner = randomUUID()
-  readonly #options: ChainLeaseOptions
-  readonly #pools = new Map<string, ShardLease[]>()
-
-  constructor(options: ChainLeaseOptions) {
-    this.#options = options
-  }
-
-  /** How many shards this container holds for a partner (for tests and diagnostics). */
-  held(tableName: string, partnerId: string): number {
-    return this.#pools.get(`${tableName}\n${partnerId}`)?.length ?? 0
-  }
-
-  /**
-   * A lease on one of the partner's shards that no other in-flight request of this process holds.
-   * When every shard is taken but some by this process, waits for one of those to settle.
-   */
-  async acquire(db: Db, tableName: string, partnerId: string, now = Date.now()): Promise<ShardLease> {
-    const deadline = Date.now() + this.#options.waitMs
-    for (;;) {
-      const lease = await this.#tryAcquire(db, tableName, partnerId, now)
-      if (lease !== undefined) return lease
-      const ownBusy = this.#pool(tableName, partnerId).length > 0
-      if (!ownBusy || Date.now() >= deadline) {
-        throw auditError(
-          'AuditShardsExhaustedError',
-          `Every audit chain shard (${this.#options.shards}) of the partner is leased by a live writer`,
-          { details: { shards: this.#options.shards } },
-        )
-      }
-      await sleep(WAIT_POLL_MS)
-      now = Date.now()
-    }
-  }
-
-  async #tryAcquire(
-    db: Db,
-    tableName: string,
-    partnerId: string,
-    now: number,
-  ): Promise<ShardLease | undefined> {
-    const pool = this.#pool(tableName, partnerId)
-    const renewable: ShardLease[] = []
-    for (const lease of pool) {
-      if (lease.pending !== null) {
-        if (!lease.pending()) continue
-        lease.pending = null
-      }
-      if (!lease.stale && lease.leaseUntil - this.#options.renewMarginMs > now) {
-        lease.pending = busy
-        return lease
-      }
-      renewable.push(lease)
-    }
-    const held = new Set(pool.map((lease) => lease.shard))
-    const free = Array.from({ length: this.#options.shards }, (_, shard) => shard).filter(
-      (shard) => !held.has(shard),
-    )
-    // Our own expiring leases first (the claim renews them), then the other shards in random order so
-    // containers starting together spread out instead of all trying shard 0.
-    for (let i = free.length - 1; i > 0; i--) {
-      const j = randomInt(i + 1)
-      ;[free[i], free[j]] = [free[j]!, free[i]!]
-    }
-    for (const lease of renewable) {
-      lease.pending = busy
-      if (await this.#claim(db, tableName, partnerId, lease, now)) return lease
-      pool.splice(pool.indexOf(lease), 1)
-    }
-    for (const shard of free) {
-      // In the pool before the claim is sent, so a concurrent request of this process skips the shard.
-      const lease: ShardLease = {
-        shard,
-        head: { seq: 0, hash: '' },
-        leaseUntil: 0,
-        pending: busy,
-        stale: true,
-      }
-      pool.push(lease)
-      if (await this.#claim(db, tableName, partnerId, lease, now)) return lease
-      pool.splice(pool.indexOf(lease), 1)
-    }
-    return undefined
-  }
-
-  /**
-   * The request's writes are queued: the lease stays busy with the head they will make, until the
-   * commit settles: `release` (committed) or `invalidate` (failed, dropped, or unknown).
-   */
-  hold(lease: ShardLease, head: ChainHead, leaseUntil: number): void {
-    lease.head = head
-    lease.leaseUntil = leaseUntil
-    lease.pending = busy
-  }
-
-  /** The writes committed. */
-  release(lease: ShardLease, head?: ChainHead, leaseUntil?: number): void {
-    if (head !== undefined) lease.head = head
-    if (leaseUntil !== undefined) lease.leaseUntil = leaseUntil
-    lease.pending = null
-  }
-
-  /** The writes failed or may have: read the head again before the next use. */
-  invalidate(lease: ShardLease): void {
-    lease.stale = true
-    lease.pending = null
-  }
-
-  leaseUntil(now = Date.now()): number {
-    return now + this.#options.leaseMs
-  }
-
-  #pool(tableName: string, partnerId: string): ShardLease[] {
-    const key = `${tableName}\n${partnerId}`
-    let pool = this.#pools.get(key)
-    if (pool === undefined) {
-      // Bounded: a container serving many partners forgets the least recently added first.
-      if (this.#pools.size >= this.#options.maxPartners) this.#pools.delete(this.#pools.keys().next().value!)
-      pool = []
-      this.#pools.set(key, pool)
-    }
-    return pool
-  }
+  const owner = randomUUID()
+  // Renew this long before expiry, so clock skew between containers cannot let two own a shard.
+  const renewMarginMs = Math.min(60_000, Math.floor(leaseMs / 5))
+  const pools = new Map<string, Map<number, ShardLease>>()
 
   /**
    * Takes (or renews) the lease with one conditional UpdateItem that also returns the current head:
    * free when the head does not exist yet, its lease ran out, or it is already ours.
    */
-  async #claim(
-    db: Db,
-    tableName: string,
-    partnerId: string,
-    lease: ShardLease,
-    now: number,
-  ): Promise<boolean> {
-    const leaseUntil = now + this.#options.leaseMs
+  const claim = async (db: Db, tableName: string, partnerId: string, lease: ShardLease, now: number) => {
     try {
       const { Attributes: head } = await db.send(
         new UpdateItemCommand({
@@ -183,15 +56,10 @@ export class ChainLeases {
           UpdateExpression:
             'SET #owner = :owner, #leaseUntil = :leaseUntil, #seq = if_not_exists(#seq, :zero), #hash = if_not_exists(#hash, :genesis)',
           ConditionExpression: 'attribute_not_exists(pk) OR #leaseUntil < :now OR #owner = :owner',
-          ExpressionAttributeNames: {
-            '#owner': 'owner',
-            '#leaseUntil': 'leaseUntil',
-            '#seq': 'seq',
-            '#hash': 'hash',
-          },
+          ExpressionAttributeNames: HEAD_ATTRIBUTE_NAMES,
           ExpressionAttributeValues: {
-            ':owner': { S: this.owner },
-            ':leaseUntil': { N: String(leaseUntil) },
+            ':owner': { S: owner },
+            ':leaseUntil': { N: String(lease.leaseUntil) },
             ':now': { N: String(now) },
             ':zero': { N: '0' },
             ':genesis': { S: genesisHash(partnerId, lease.shard) },
@@ -199,17 +67,72 @@ export class ChainLeases {
           ReturnValues: 'ALL_NEW',
         }),
       )
-      lease.head = {
-        seq: Number(head?.seq?.N ?? 0),
-        hash: head?.hash?.S ?? genesisHash(partnerId, lease.shard),
-      }
-      lease.leaseUntil = leaseUntil
+      // ALL_NEW after the if_not_exists above: seq and hash are always there.
+      lease.head = { seq: Number(head!.seq!.N), hash: head!.hash!.S! }
       lease.stale = false
-      return true
     } catch (error) {
-      if (isDynamormError(error, 'ConditionFailedError')) return false
-      lease.pending = null
-      throw error
+      if (!isDynamormError(error, 'ConditionFailedError')) throw error
     }
+  }
+
+  return {
+    owner,
+
+    /**
+     * A lease on one of the partner's shards that no other in-flight request of this process holds,
+     * busy until `settle`. When every shard is taken but some by this process, waits for one of those.
+     */
+    async acquire(db: Db, tableName: string, partnerId: string): Promise<ShardLease> {
+      const key = `${tableName}\n${partnerId}`
+      let pool = pools.get(key)
+      if (pool === undefined) {
+        // Bounded: a container serving many partners forgets the least recently added first.
+        if (pools.size >= MAX_PARTNERS) pools.delete(pools.keys().next().value!)
+        pools.set(key, (pool = new Map()))
+      }
+      const deadline = Date.now() + WAIT_MS
+      for (;;) {
+        const now = Date.now()
+        const leaseUntil = now + leaseMs
+        const idle = [...pool.values()].filter((lease) => !lease.busy)
+        const ready = idle.find((lease) => !lease.stale && lease.leaseUntil - renewMarginMs > now)
+        if (ready !== undefined) {
+          ready.busy = true
+          ready.leaseUntil = leaseUntil // renewed by the request's head advance
+          return ready
+        }
+        // Our own expiring leases first (the claim renews them), then the others from a random one on,
+        // so containers starting together spread out instead of all trying shard 0.
+        for (const lease of idle) pool.delete(lease.shard)
+        const start = randomInt(shards)
+        const order = Array.from({ length: shards }, (_, i) => (start + i) % shards)
+        for (const shard of new Set([...idle.map((lease) => lease.shard), ...order])) {
+          if (pool.has(shard)) continue // held by another request of this process
+          // In the pool before the claim is sent, so a concurrent request of this process skips the shard.
+          const lease: ShardLease = { shard, head: { seq: 0, hash: '' }, leaseUntil, busy: true, stale: true }
+          pool.set(shard, lease)
+          try {
+            await claim(db, tableName, partnerId, lease, now)
+          } finally {
+            if (lease.stale) pool.delete(shard)
+          }
+          if (!lease.stale) return lease
+        }
+        if (pool.size === 0 || Date.now() >= deadline) {
+          throw auditError(
+            'AuditShardsExhaustedError',
+            `Every audit chain shard (${shards}) of the partner is leased by a live writer`,
+            { details: { shards } },
+          )
+        }
+        await sleep(WAIT_POLL_MS)
+      }
+    },
+
+    /** The request's writes committed, or failed or may have: then the head is read again before next use. */
+    settle(lease: ShardLease, committed: boolean): void {
+      lease.busy = false
+      if (!committed) lease.stale = true
+    },
   }
 }

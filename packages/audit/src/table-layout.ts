@@ -9,6 +9,13 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb'
 export const ENTITY_INDEX = 'byEntity'
 export const PARTNER_TIME_INDEX = 'byPartnerTime'
 export const HEAD_SORT_KEY = 'HEAD'
+/** The head's attributes, by placeholder: `owner` and `hash` are DynamoDB reserved words. */
+export const HEAD_ATTRIBUTE_NAMES = {
+  '#owner': 'owner',
+  '#leaseUntil': 'leaseUntil',
+  '#seq': 'seq',
+  '#hash': 'hash',
+}
 const ENTRY_PREFIX = 'ENTRY#'
 const SEQ_DIGITS = 12
 

@@ -2,9 +2,9 @@ import { canonicalJson } from '@dynamorm/core'
 import { describe, expect, it } from 'vitest'
 import { chainHash, genesisHash } from '../src/chain-hash.ts'
 import { changedFields } from '../src/change-diff.ts'
-import { isRedactedPath, REDACTED, redactionRules, toEntryValue } from '../src/redaction.ts'
+import { REDACTED, redactionRule, toEntryValue } from '../src/redaction.ts'
 
-const noRules = redactionRules([], [])
+const nothingRedacted = redactionRule([], [])
 
 // canonicalJson itself is core's, tested there.
 describe('chain hashes', () => {
@@ -18,17 +18,25 @@ describe('chain hashes', () => {
 })
 
 describe('redaction', () => {
-  const rules = redactionRules(['card.number', 'bank.*.iban', 'secret'], ['cvv'])
+  const redacted = redactionRule(['card.number', 'bank.*.iban', 'secret'], ['cvv'])
 
   it('matches configured paths, wildcards, ancestors and names at any depth', () => {
-    expect(isRedactedPath(rules, ['card', 'number'])).toBe(true)
-    expect(isRedactedPath(rules, ['card', 'expiry'])).toBe(false)
-    expect(isRedactedPath(rules, ['bank', 'primary', 'iban'])).toBe(true)
-    expect(isRedactedPath(rules, ['bank', '0', 'iban'])).toBe(true)
-    expect(isRedactedPath(rules, ['bank', 'primary', 'bic'])).toBe(false)
-    expect(isRedactedPath(rules, ['secret', 'inner', 'deep'])).toBe(true)
-    expect(isRedactedPath(rules, ['payer', 'card', 'cvv'])).toBe(true)
-    expect(isRedactedPath(rules, ['card'])).toBe(false)
+    expect(redacted(['card', 'number'])).toBe(true)
+    expect(redacted(['card', 'expiry'])).toBe(false)
+    expect(redacted(['bank', 'primary', 'iban'])).toBe(true)
+    expect(redacted(['bank', '0', 'iban'])).toBe(true)
+    expect(redacted(['bank', 'primary', 'bic'])).toBe(false)
+    expect(redacted(['secret', 'inner', 'deep'])).toBe(true)
+    expect(redacted(['payer', 'card', 'cvv'])).toBe(true)
+    expect(redacted(['card'])).toBe(false)
+  })
+
+  it("adds a record's own paths on top of the middleware's", () => {
+    const recordRule = redactionRule(['payer.email'], [], redacted)
+    expect(recordRule(['payer', 'email'])).toBe(true)
+    expect(recordRule(['card', 'number'])).toBe(true)
+    expect(recordRule(['payer', 'name'])).toBe(false)
+    expect(redacted(['payer', 'email'])).toBe(false)
   })
 
   it('replaces values in nested objects and arrays and never keeps binaries', () => {
@@ -38,7 +46,7 @@ describe('redaction', () => {
       blob: new Uint8Array([1, 2, 3]),
       amount: 100,
     }
-    const out = toEntryValue(value, [], rules)
+    const out = toEntryValue(value, [], redacted)
     expect(out).toEqual({
       card: { number: REDACTED, expiry: '12/30', cvv: REDACTED },
       bank: [{ iban: REDACTED, bic: 'COBADEFF' }],
@@ -71,7 +79,7 @@ describe('redaction', () => {
         deep,
       },
       [],
-      noRules,
+      nothingRedacted,
     ) as Record<string, unknown>
     expect(out.big).toBe('12345678901234567890')
     expect(out.nan).toBe('NaN')
@@ -85,18 +93,18 @@ describe('redaction', () => {
     expect(out.list).toEqual([null, 1])
     expect(out.cyclic).toEqual({ name: 'loop', self: '[CIRCULAR]' })
     expect(JSON.stringify(out.deep)).toContain('[TOO DEEP]')
-    expect(toEntryValue(Symbol('x'), [], noRules)).toBeUndefined()
+    expect(toEntryValue(Symbol('x'), [], nothingRedacted)).toBeUndefined()
   })
 })
 
 describe('changedFields', () => {
-  const rules = redactionRules(['card.number'], ['cvv'])
+  const redacted = redactionRule(['card.number'], ['cvv'])
 
   it('reports only changed leaves, by dotted path, with before and after', () => {
     const changes = changedFields(
       { status: 'authorized', amount: 100, meta: { a: 1, b: 2 }, tags: ['x'] },
       { status: 'captured', amount: 100, meta: { a: 1, b: 3 }, tags: ['x', 'y'], note: 'n' },
-      rules,
+      redacted,
     )
     expect(changes).toEqual({
       status: { before: 'authorized', after: 'captured' },
@@ -107,18 +115,18 @@ describe('changedFields', () => {
   })
 
   it('treats a create as every field added and a delete as every field removed', () => {
-    expect(changedFields(undefined, { id: 'p1', card: { number: '4111' } }, rules)).toEqual({
+    expect(changedFields(undefined, { id: 'p1', card: { number: '4111' } }, redacted)).toEqual({
       id: { after: 'p1' },
       card: { after: { number: REDACTED } },
     })
-    expect(changedFields({ id: 'p1' }, undefined, rules)).toEqual({ id: { before: 'p1' } })
+    expect(changedFields({ id: 'p1' }, undefined, redacted)).toEqual({ id: { before: 'p1' } })
   })
 
   it('shows that a redacted field changed without showing either value', () => {
     const changes = changedFields(
       { card: { number: '4111111111111111' }, cvv: '123' },
       { card: { number: '5500000000000004' }, cvv: '123' },
-      rules,
+      redacted,
     )
     expect(changes).toEqual({ 'card.number': { before: REDACTED, after: REDACTED } })
   })
@@ -127,13 +135,13 @@ describe('changedFields', () => {
     const changes = changedFields(
       { secret: new Uint8Array([1, 2]), same: new Uint8Array([9]), roles: new Set(['a', 'b']) },
       { secret: new Uint8Array([1, 3]), same: new Uint8Array([9]), roles: new Set(['b', 'a']) },
-      rules,
+      redacted,
     )
     expect(changes).toEqual({ secret: { before: REDACTED, after: REDACTED } })
   })
 
   it('reports a redacted subtree as one field when a whole object is sensitive', () => {
-    const changes = changedFields({ cvv: { v: '1' } }, { cvv: { v: '2' } }, rules)
+    const changes = changedFields({ cvv: { v: '1' } }, { cvv: { v: '2' } }, redacted)
     expect(changes).toEqual({ cvv: { before: REDACTED, after: REDACTED } })
   })
 })
@@ -143,18 +151,22 @@ describe('a "__proto__" member of a parsed body', () => {
   const body = JSON.parse('{"amount":5,"__proto__":{"role":"admin"}}') as Record<string, unknown>
 
   it('is kept as an own field of the entry value, so it is hashed like any other', () => {
-    const value = toEntryValue(body, [], noRules)
+    const value = toEntryValue(body, [], nothingRedacted)
     expect(Object.getPrototypeOf(value)).toBe(Object.prototype)
     expect(canonicalJson(value)).toBe('{"__proto__":{"role":"admin"},"amount":5}')
   })
 
   it('shows up in the changes, with its path', () => {
-    const changes = changedFields({ amount: 5 }, body, noRules)
+    const changes = changedFields({ amount: 5 }, body, nothingRedacted)
     // Added as a whole: the before side has no such member (not Object.prototype's).
     expect(canonicalJson(changes)).toBe('{"__proto__":{"after":{"role":"admin"}}}')
-    const changed = changedFields(body, JSON.parse('{"amount":5,"__proto__":{"role":"clerk"}}'), noRules)
+    const changed = changedFields(
+      body,
+      JSON.parse('{"amount":5,"__proto__":{"role":"clerk"}}'),
+      nothingRedacted,
+    )
     expect(canonicalJson(changed)).toBe('{"__proto__.role":{"after":"clerk","before":"admin"}}')
-    const top = changedFields({}, JSON.parse('{"__proto__":7}'), noRules)
+    const top = changedFields({}, JSON.parse('{"__proto__":7}'), nothingRedacted)
     expect(Object.keys(top)).toEqual(['__proto__'])
     expect(canonicalJson(top)).toBe('{"__proto__":{"after":7}}')
   })
