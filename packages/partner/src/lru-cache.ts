@@ -31,7 +31,11 @@ export class LruCache<Value> {
     }
   }
 
+  /** Forgets `key`; its value goes to `onEvict` like an evicted one (a removed partner's client is retired too). */
   delete(key: string): void {
+    const value = this.#entries.get(key)
+    if (value === undefined) return
     this.#entries.delete(key)
+    this.#onEvict?.(key, value)
   }
 }
