@@ -89,6 +89,13 @@ describe('value encoding', () => {
     expect(() => decodeAttributeValue(deep)).toThrow(expect.objectContaining({ name: 'DecryptionError' }))
   })
 
+  it("keeps a map member named '__proto__' as an own field", () => {
+    const value: AttributeValue = { M: JSON.parse('{"__proto__":{"S":"x"}}') }
+    const decoded = decodeAttributeValue(encodeAttributeValue(value))
+    expect(Object.hasOwn(decoded.M!, '__proto__')).toBe(true)
+    expect(decoded).toEqual(value)
+  })
+
   it('decodes binaries into copies that do not alias the decrypted buffer', () => {
     const bytes = encodeAttributeValue({ B: Uint8Array.of(9, 9) })
     const decoded = decodeAttributeValue(bytes)
