@@ -18,8 +18,8 @@ import { auditError } from './audit-error.ts'
 import { chainWrites } from './chain-writes.ts'
 import { checkPathLists, redactionRule } from './redaction.ts'
 import { actorOf, routeOf, sourceIpOf } from './request-facts.ts'
-import { logRequest } from './request-log.ts'
-import { type ShardLease, shardLeases } from './shard-lease.ts'
+import { logRequest, type RequestSummary } from './request-log.ts'
+import { shardLeases } from './shard-lease.ts'
 
 export interface AuditTrailOptions {
   /** Logical name of the audit table, resolved through the partner's (or the request's) Db. Default 'audit'. */
@@ -85,12 +85,6 @@ interface RequestDbs {
   partner?: { id: string; db: Db; region?: string }
 }
 
-interface RequestAudit {
-  records: QueuedRecord[]
-  /** The lease whose head advance is being written, until those writes settle. */
-  lease?: ShardLease
-}
-
 type AuditRequest = { event: unknown; context: Context & AuditTrailContext & RequestDbs; error?: unknown }
 
 // A request that failed before dynamoClient() ran used no capacity.
@@ -123,7 +117,8 @@ export function auditTrail(
   const rule = redactionRule(options.redact, options.sensitiveAttributes)
   // Per container: the shard leases and their cached chain heads.
   const leases = shardLeases(options.shards, options.leaseMs)
-  const requests = new WeakMap<object, RequestAudit>()
+  // The records each request in flight queued.
+  const requests = new WeakMap<object, QueuedRecord[]>()
 
   /** Who acted and from where: the same for every entry of a request, and for its log line. */
   const factsOf = ({ event, context }: AuditRequest) => ({
@@ -146,42 +141,27 @@ export function auditTrail(
     }
   }
 
-  const log = (
-    request: AuditRequest,
-    outcome: AuditOutcome,
-    entries: number,
-    capacity: CapacityTotals,
-    auditWriteError?: string,
-  ) => {
+  const log = (request: AuditRequest, summary: Omit<RequestSummary, 'partner' | 'actor'>) => {
     const { partner, actor } = factsOf(request)
-    const costUsd = costOf(request, capacity)
-    logRequest(
-      { partner, actor, outcome, entries, capacity, costUsd, auditWriteError },
-      request.context,
-      options,
-    )
+    logRequest({ partner, actor, ...summary }, request.context, options)
   }
 
-  /** Ends the request's hold on its lease: its head advance committed (kept), or not (read again). */
-  const settle = (audit: RequestAudit, committed: boolean) => {
-    if (audit.lease !== undefined) leases.settle(audit.lease, committed)
-    audit.lease = undefined
-  }
-
-  /**
-   * Chains the request's records onto a shard leased for it and queues the writes in the request's unit
-   * of work. Optimistic: the head advances in memory now, and is kept once that commit settles as
-   * committed, else read again.
-   */
-  const queueEntries = async (request: AuditRequest, db: Db, audit: RequestAudit, outcome: AuditOutcome) => {
+  /** Chains the records onto a shard leased for the request and queues the writes in its unit of work. */
+  const queueEntries = async (
+    request: AuditRequest,
+    db: Db,
+    records: QueuedRecord[],
+    outcome: AuditOutcome,
+  ) => {
     // Taken before the lease claim, which is the audit's own cost, not the request's.
     const totals = db.meter.totals()
     const cost = costOf(request, totals)
     const facts = factsOf(request)
     const tableName = db.tableName(options.table)
     const lease = await leases.acquire(db, tableName, facts.partner)
-    audit.lease = lease
-    db.unitOfWork.onSettled(({ committed }) => settle(audit, committed))
+    // Optimistic: the head advances in memory now, and is kept once the commit settles as committed,
+    // else read again (a failed, dropped or discarded commit, whose outcome may be unknown).
+    db.unitOfWork.onSettled(({ committed }) => leases.settle(lease, committed))
     const timestamp = new Date().toISOString()
     const { writes, head } = chainWrites({
       tableName,
@@ -189,7 +169,7 @@ export function auditTrail(
       lease,
       owner: leases.owner,
       chainKey: options.chainKey,
-      entries: audit.records.map((record) => ({
+      entries: records.map((record) => ({
         v: 1,
         ...facts,
         timestamp,
@@ -208,39 +188,41 @@ export function auditTrail(
   }
 
   const auditTrailBefore = (request: AuditRequest): void => {
-    const audit: RequestAudit = { records: [] }
-    requests.set(request, audit)
+    const records: QueuedRecord[] = []
+    requests.set(request, records)
     request.context.audit = {
       record: (input) => {
-        audit.records.push(queueRecord(input, rule))
+        records.push(queueRecord(input, rule))
       },
       get size() {
-        return audit.records.length
+        return records.length
       },
     }
   }
 
   const auditTrailAfter = async (request: AuditRequest): Promise<void> => {
-    const audit = requests.get(request)! // Middy runs after only for a request whose before ran
+    const records = requests.get(request)! // Middy runs after only for a request whose before ran
     const db = request.context.partner?.db ?? request.context.db
     if (db === undefined) {
       throw auditError('AuditOptionsInvalidError', 'auditTrail() needs dynamoClient() (context.db) before it')
     }
-    if (audit.records.length > 0) await queueEntries(request, db, audit, 'success')
+    if (records.length > 0) await queueEntries(request, db, records, 'success')
     db.unitOfWork.onSettled(({ committed }) => {
       // A failed or dropped commit is logged by onError, with the failure entry it writes. A success is
       // logged after the commit, so the line and the metrics count it (the entry itself cannot: it is
       // written by that commit).
-      if (committed) log(request, 'success', audit.records.length, db.meter.totals())
+      if (committed) {
+        const capacity = db.meter.totals()
+        const costUsd = costOf(request, capacity)
+        log(request, { outcome: 'success', entries: records.length, capacity, costUsd })
+      }
     })
   }
 
   const auditTrailOnError = async (request: AuditRequest): Promise<void> => {
     // A request that failed before this middleware's before (unknown partner, request in flight) is
     // still audited: as a route entry, under the unresolved partner if need be.
-    const audit = requests.get(request) ?? { records: [] }
-    // The commit failed, may have (a timeout) or never will: the cached head can no longer be trusted.
-    settle(audit, false)
+    const records = requests.get(request) ?? []
     if (isChainConflict(request.error)) {
       request.error = auditError(
         'AuditChainConflictError',
@@ -250,9 +232,9 @@ export function auditTrail(
     }
     const outcome = { failure: nameOf(request.error) }
     // A request that recorded nothing still leaves one entry: the route it called and how it failed.
-    if (audit.records.length === 0) {
+    if (records.length === 0) {
       const action = routeOf(request.event).slice(0, 256)
-      audit.records.push({
+      records.push({
         action,
         entity: 'request',
         key: { requestId: request.context.awsRequestId },
@@ -260,22 +242,24 @@ export function auditTrail(
       })
     }
     const db = request.context.partner?.db ?? request.context.db
+    // Priced before the failure write, like the entry (the line's capacity then counts that write too).
+    const costUsd = costOf(request, db?.meter.totals() ?? NO_CAPACITY)
     let auditWriteError: string | undefined = 'NoDynamoClient'
     if (db !== undefined) {
       try {
-        // What the request queued never lands (dynamoClient() would drop it next); the entries go alone.
+        // What the request queued never lands (dynamoClient() would drop it next), and a head advance of
+        // ours in it is settled as not committed: the head is read again. The entries go alone.
         db.unitOfWork.discard()
-        await queueEntries(request, db, audit, outcome)
+        await queueEntries(request, db, records, outcome)
         await db.unitOfWork.commit()
         auditWriteError = undefined
       } catch (error) {
-        settle(audit, false)
         // Never mask the request's own error with the audit's; the log line carries it instead.
         auditWriteError = nameOf(error)
       }
     }
-    const entries = auditWriteError === undefined ? audit.records.length : 0
-    log(request, outcome, entries, db?.meter.totals() ?? NO_CAPACITY, auditWriteError)
+    const entries = auditWriteError === undefined ? records.length : 0
+    log(request, { outcome, entries, capacity: db?.meter.totals() ?? NO_CAPACITY, costUsd, auditWriteError })
   }
 
   return {

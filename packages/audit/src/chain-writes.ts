@@ -2,7 +2,7 @@
 // the shard's chain head, conditioned on this container still owning the shard at the seq it expects.
 // Built without sending, so the same writes go into the unit of work or into a direct transaction.
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb'
-import { canonicalJson, type JsonValue } from '@dynamorm/core'
+import { canonicalJson, type JsonValue, marshallItem } from '@dynamorm/core'
 import type { AuditEntryContent } from './audit-entry.ts'
 import { chainHash } from './chain-hash.ts'
 import type { ChainHead, ShardLease } from './shard-lease.ts'
@@ -54,15 +54,15 @@ export function chainWrites({
     writes.push({
       Put: {
         TableName: tableName,
-        Item: {
-          pk: { S: pk },
-          sk: { S: entrySortKey(seq) },
-          entityRef: { S: entityRef(partnerId, entry.entity, canonicalJson(entry.key)) },
-          partnerRef: { S: partnerRef(partnerId) },
-          recordedAt: { S: recordedAt(entry.timestamp, shard, seq) },
-          content: { S: text },
-          hash: { S: hash },
-        },
+        Item: marshallItem({
+          pk,
+          sk: entrySortKey(seq),
+          entityRef: entityRef(partnerId, entry.entity, canonicalJson(entry.key)),
+          partnerRef: partnerRef(partnerId),
+          recordedAt: recordedAt(entry.timestamp, shard, seq),
+          content: text,
+          hash,
+        }),
         // An entry slot is written once; with the head condition this makes a lost race fail loudly.
         ConditionExpression: 'attribute_not_exists(pk)',
       },
@@ -71,18 +71,18 @@ export function chainWrites({
   writes.push({
     Update: {
       TableName: tableName,
-      Key: { pk: { S: pk }, sk: { S: HEAD_SORT_KEY } },
+      Key: marshallItem({ pk, sk: HEAD_SORT_KEY }),
       UpdateExpression: 'SET #seq = :seq, #hash = :hash, #leaseUntil = :leaseUntil',
       ConditionExpression: '#owner = :owner AND #seq = :expectedSeq AND #hash = :expectedHash',
       ExpressionAttributeNames: HEAD_ATTRIBUTE_NAMES,
-      ExpressionAttributeValues: {
-        ':seq': { N: String(seq) },
-        ':hash': { S: hash },
-        ':owner': { S: owner },
-        ':leaseUntil': { N: String(lease.leaseUntil) },
-        ':expectedSeq': { N: String(head.seq) },
-        ':expectedHash': { S: head.hash },
-      },
+      ExpressionAttributeValues: marshallItem({
+        ':seq': seq,
+        ':hash': hash,
+        ':owner': owner,
+        ':leaseUntil': lease.leaseUntil,
+        ':expectedSeq': head.seq,
+        ':expectedHash': head.hash,
+      }),
     },
   })
   return { writes, head: { seq, hash } }

@@ -5,7 +5,7 @@
 import { randomInt, randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb'
-import { type Db, isDynamormError } from '@dynamorm/core'
+import { type Db, isDynamormError, marshallItem } from '@dynamorm/core'
 import { auditError } from './audit-error.ts'
 import { genesisHash } from './chain-hash.ts'
 import { HEAD_ATTRIBUTE_NAMES, HEAD_SORT_KEY, shardPartitionKey } from './table-layout.ts'
@@ -52,18 +52,18 @@ export function shardLeases(shards: number, leaseMs: number) {
       const { Attributes: head } = await db.send(
         new UpdateItemCommand({
           TableName: tableName,
-          Key: { pk: { S: shardPartitionKey(partnerId, lease.shard) }, sk: { S: HEAD_SORT_KEY } },
+          Key: marshallItem({ pk: shardPartitionKey(partnerId, lease.shard), sk: HEAD_SORT_KEY }),
           UpdateExpression:
             'SET #owner = :owner, #leaseUntil = :leaseUntil, #seq = if_not_exists(#seq, :zero), #hash = if_not_exists(#hash, :genesis)',
           ConditionExpression: 'attribute_not_exists(pk) OR #leaseUntil < :now OR #owner = :owner',
           ExpressionAttributeNames: HEAD_ATTRIBUTE_NAMES,
-          ExpressionAttributeValues: {
-            ':owner': { S: owner },
-            ':leaseUntil': { N: String(lease.leaseUntil) },
-            ':now': { N: String(now) },
-            ':zero': { N: '0' },
-            ':genesis': { S: genesisHash(partnerId, lease.shard) },
-          },
+          ExpressionAttributeValues: marshallItem({
+            ':owner': owner,
+            ':leaseUntil': lease.leaseUntil,
+            ':now': now,
+            ':zero': 0,
+            ':genesis': genesisHash(partnerId, lease.shard),
+          }),
           ReturnValues: 'ALL_NEW',
         }),
       )
