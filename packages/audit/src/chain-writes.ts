@@ -19,7 +19,7 @@ import {
 export interface ChainWriteInput {
   tableName: string
   partnerId: string
-  /** The shard, its head as this container believes it is (the head update is conditioned on it) and the lease time to write. */
+  /** The shard, its head as this container believes it is (the update is conditioned on it), the lease time. */
   lease: Pick<ShardLease, 'shard' | 'head' | 'leaseUntil'>
   /** The owner token of the lease on the shard. */
   owner: string

@@ -27,8 +27,6 @@ export interface ShardLease {
   stale: boolean
 }
 
-export type ShardLeases = ReturnType<typeof shardLeases>
-
 // Partners whose leases a container keeps.
 const MAX_PARTNERS = 1_000
 // How long a request waits for a shard held by another request of this process, and how often it looks.
