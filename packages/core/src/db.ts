@@ -62,46 +62,50 @@ const CAPACITY_KIND: Record<string, CapacityKind> = {
   TransactWriteItemsCommand: 'write',
 }
 
-// Structural view of an SDK command: enough to instrument and send it, and to infer its output type.
+// Structural view of an SDK command: enough to send it and to infer its output type.
 interface DynamoCommand<Output> {
   input: object
-  middlewareStack: {
-    add(middleware: unknown, options: { step: 'initialize'; name?: string }): void
-  }
   resolveMiddleware(...args: never[]): (args: never) => Promise<{ output: Output }>
 }
 
-const instrumented = new WeakSet<object>()
-const senders = new WeakMap<object, Db>()
+type CapacityMiddleware = (
+  next: (args: { input: Record<string, unknown> }) => Promise<{ output: Record<string, unknown> }>,
+  context: { commandName?: string },
+) => (args: { input: Record<string, unknown> }) => Promise<{ output: Record<string, unknown> }>
 
-// Capacity is read in a command middleware because only there is the command's name known reliably
-// (class names do not survive minification).
-function instrument(command: DynamoCommand<unknown>): void {
-  if (instrumented.has(command)) return
-  instrumented.add(command)
-  command.middlewareStack.add(
-    (
-      next: (args: { input: Record<string, unknown> }) => Promise<{ output: Record<string, unknown> }>,
-      context: { commandName?: string },
-    ) =>
-      async (args: { input: Record<string, unknown> }) => {
-        const kind = CAPACITY_KIND[context.commandName ?? '']
-        if (kind !== undefined) args.input.ReturnConsumedCapacity ??= 'INDEXES'
-        // Every call counts, failed ones too: a refused conditional write is billed all the same.
-        const meter = senders.get(command)?.meter
-        let result: { output: Record<string, unknown> }
-        try {
-          result = await next(args)
-        } catch (error) {
-          meter?.recordFailure(refusedWrite(context.commandName, args.input, error))
-          throw error
-        }
-        meter?.record(
-          kind === undefined ? undefined : (result.output.ConsumedCapacity as never),
-          kind ?? 'read',
-        )
-        return result
-      },
+interface MiddlewareStackOwner {
+  middlewareStack: { add(middleware: CapacityMiddleware, options: { step: 'initialize' }): void }
+}
+
+// The Db that sent each command input. Keyed by the input object, which the SDK hands to every
+// middleware as is, so the client's one middleware knows whose meter a call belongs to.
+const senders = new WeakMap<object, Db>()
+const instrumentedStacks = new WeakSet<object>()
+
+// One middleware per client, added on its first Db.send: a middleware added to every command would
+// make the SDK merge one more stack entry into each call. It reads the capacity there because only
+// the SDK knows the command's name reliably (class names do not survive minification), and leaves
+// calls not sent through a Db (no entry in `senders`) alone.
+function instrument(client: MiddlewareStackOwner): void {
+  if (instrumentedStacks.has(client.middlewareStack)) return
+  instrumentedStacks.add(client.middlewareStack)
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const meter = senders.get(args.input)?.meter
+      if (meter === undefined) return next(args)
+      const kind = CAPACITY_KIND[context.commandName ?? '']
+      if (kind !== undefined) args.input.ReturnConsumedCapacity ??= 'INDEXES'
+      // Every call counts, failed ones too: a refused conditional write is billed all the same.
+      let result: { output: Record<string, unknown> }
+      try {
+        result = await next(args)
+      } catch (error) {
+        meter.recordFailure(refusedWrite(context.commandName, args.input, error))
+        throw error
+      }
+      meter.record(kind === undefined ? undefined : (result.output.ConsumedCapacity as never), kind ?? 'read')
+      return result
+    },
     { step: 'initialize' },
   )
 }
@@ -166,8 +170,8 @@ export class Db {
         details: abortSignal.reason instanceof Error ? { reason: abortSignal.reason.name } : {},
       })
     }
-    instrument(command)
-    senders.set(command, this)
+    instrument(this.client as unknown as MiddlewareStackOwner)
+    senders.set(command.input, this)
     try {
       return (await (abortSignal === undefined
         ? this.client.send(command as never)

@@ -125,3 +125,25 @@ describe('capacity of failed calls', () => {
     }
   })
 })
+
+describe('the capacity middleware', () => {
+  it('is added to a client once, meters each Db on its own, and leaves calls not sent through a Db alone', async () => {
+    const client = localDynamoClient(env.endpoint)
+    const middlewares = client.middlewareStack.identify().length
+    const first = createDb({ client })
+    const second = createDb({ client })
+    const key = marshallItem({ pk: `CAP#${uniqueId()}`, sk: 'ROW' })
+    const get = () => new GetItemCommand({ TableName: env.table.name, Key: key })
+    const metered = await first.send(get())
+    await second.send(get())
+    await second.send(get())
+    expect(metered.ConsumedCapacity?.CapacityUnits).toBeGreaterThan(0)
+    expect(first.meter.totals()).toMatchObject({ calls: 1, failedCalls: 0 })
+    expect(second.meter.totals()).toMatchObject({ calls: 2, failedCalls: 0 })
+    // The client's own send: no capacity asked for, nobody's meter touched.
+    const raw = await client.send(get())
+    expect(raw.ConsumedCapacity).toBeUndefined()
+    expect(first.meter.calls + second.meter.calls).toBe(3)
+    expect(client.middlewareStack.identify()).toHaveLength(middlewares + 1)
+  })
+})
