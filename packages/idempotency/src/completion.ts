@@ -8,8 +8,8 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb'
 import { type Db, isDynamormError } from '@dynamorm/core'
-import { IdempotencyLeaseLostError } from './errors.ts'
-import { ATTR, type RecordTable, readRecord, recordItemKey } from './record.ts'
+import { leaseLost } from './errors.ts'
+import { type RecordTable, readRecord, recordItemKey } from './record.ts'
 import type { StoredResponse } from './stored-response.ts'
 
 /** Unit-of-work labels, so a cancelled commit tells which condition failed. */
@@ -22,10 +22,8 @@ export interface OwnedRecord {
   ownerToken: string
 }
 
-const ownedCondition = {
-  ConditionExpression: '#owner = :owner AND #status = :inProgress',
-  names: { '#owner': ATTR.owner, '#status': ATTR.status },
-}
+// Only while this owner holds the lock and has not completed it.
+const OWNED = 'ownerToken = :owner AND #status = :inProgress'
 
 /**
  * The completion: COMPLETED with the stored response and a fresh TTL, only while this owner still holds
@@ -45,25 +43,22 @@ export function completionUpdate(
     ':expiresAt': { N: String(Math.floor(nowMs / 1000) + ttlSeconds) },
     ':encoding': { S: response.encoding },
   }
-  let set = 'SET #status = :completed, #completedAt = :now, #expiresAt = :expiresAt, #encoding = :encoding'
-  let remove = 'REMOVE #leaseExpiresAt'
-  if (response.encoding === 'none') remove += ', #response'
+  let update =
+    'SET #status = :completed, completedAt = :now, #expiresAt = :expiresAt, responseEncoding = :encoding'
+  if (response.encoding === 'none') update += ' REMOVE leaseExpiresAt, #response'
   else {
-    set += ', #response = :response'
+    update += ', #response = :response REMOVE leaseExpiresAt'
     values[':response'] = response.encoding === 'json' ? { S: response.value } : { B: response.value }
   }
   return {
     TableName: owned.table.tableName,
     Key: recordItemKey(owned.table, owned.recordKey),
-    UpdateExpression: `${set} ${remove}`,
-    ConditionExpression: ownedCondition.ConditionExpression,
+    UpdateExpression: update,
+    ConditionExpression: OWNED,
     ExpressionAttributeNames: {
-      ...ownedCondition.names,
-      '#completedAt': ATTR.completedAt,
+      '#status': 'status',
       '#expiresAt': owned.table.ttlAttribute,
-      '#encoding': ATTR.responseEncoding,
-      '#response': ATTR.response,
-      '#leaseExpiresAt': ATTR.leaseExpiresAt,
+      '#response': 'response',
     },
     ExpressionAttributeValues: values,
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -78,8 +73,8 @@ export function releaseDelete(owned: OwnedRecord): Delete {
   return {
     TableName: owned.table.tableName,
     Key: recordItemKey(owned.table, owned.recordKey),
-    ConditionExpression: ownedCondition.ConditionExpression,
-    ExpressionAttributeNames: ownedCondition.names,
+    ConditionExpression: OWNED,
+    ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: { ':owner': { S: owned.ownerToken }, ':inProgress': { S: 'IN_PROGRESS' } },
   }
 }
@@ -99,6 +94,6 @@ export async function sendCompletion(db: Db, owned: OwnedRecord, update: Update)
     if (!isDynamormError(error, 'ConditionFailedError')) throw error
     const found = readRecord((error as unknown as { item?: Record<string, unknown> }).item, owned.table)
     if (found?.status === 'COMPLETED' && found.owner === owned.ownerToken) return
-    throw new IdempotencyLeaseLostError({ cause: error })
+    throw leaseLost(error)
   }
 }

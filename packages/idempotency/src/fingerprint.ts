@@ -2,7 +2,7 @@
 // same digest however its keys were ordered, and a different payload never passes for it.
 import { createHash } from 'node:crypto'
 import { canonicalJson as coreCanonicalJson, isDynamormError } from '@dynamorm/core'
-import { IdempotencyPayloadInvalidError } from './errors.ts'
+import { payloadInvalid } from './errors.ts'
 
 /**
  * Canonical JSON (`canonicalJson` of @dynamorm/core): object keys sorted by UTF-16 code units
@@ -17,10 +17,7 @@ export function canonicalJson(value: unknown): string {
   } catch (error) {
     if (!isDynamormError(error, 'ValidationError')) throw error
     const { path, reason } = error.details as { path: string; reason: string }
-    throw new IdempotencyPayloadInvalidError(
-      `The request payload cannot be fingerprinted: ${path}: ${reason}`,
-      { cause: error },
-    )
+    throw payloadInvalid(`The request payload cannot be fingerprinted: ${path}: ${reason}`, { cause: error })
   }
 }
 

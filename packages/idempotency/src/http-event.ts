@@ -51,14 +51,19 @@ export interface HttpResult {
   cookies?: string[]
 }
 
-/** The JSON error answer every idempotency failure gives an HTTP caller: no stack, no internals. */
+/**
+ * The JSON error answer every idempotency failure gives an HTTP caller: no stack, no internals; with
+ * `Retry-After` when the caller may simply retry then.
+ */
 export function httpErrorResult(
   error: { name: string; status: number; message: string },
-  headers: Record<string, string> = {},
+  retryAfterSeconds?: number,
 ): HttpResult {
+  const headers: Record<string, string> = { 'content-type': 'application/json' }
+  if (retryAfterSeconds !== undefined) headers['retry-after'] = String(retryAfterSeconds)
   return {
     statusCode: error.status,
-    headers: { 'content-type': 'application/json', ...headers },
+    headers,
     body: JSON.stringify({ error: { name: error.name, message: error.message } }),
   }
 }

@@ -17,14 +17,7 @@ import {
   sendCompletion,
 } from './completion.ts'
 import type { IdempotencyContext, OptionalIdempotencyContext } from './context.ts'
-import {
-  IdempotencyConfigurationError,
-  IdempotencyInFlightError,
-  IdempotencyKeyMissingError,
-  IdempotencyLeaseLostError,
-  IdempotencyOutcomeUnknownError,
-  IdempotencyPayloadMismatchError,
-} from './errors.ts'
+import { inFlight, keyMissing, leaseLost, misconfigured, outcomeUnknown, payloadMismatch } from './errors.ts'
 import { defaultPayload } from './event-payload.ts'
 import { fingerprint } from './fingerprint.ts'
 import { headerValue, httpErrorResult, httpOperation, isHttpEvent } from './http-event.ts'
@@ -88,11 +81,11 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
   const refuse = (
     request: IdempotencyRequestArg,
     http: boolean,
-    error: DynamormError,
-    headers: Record<string, string> = {},
+    error: DynamormError & { retryAfterSeconds?: number },
+    retryAfterSeconds = error.retryAfterSeconds,
   ) => {
     if (!(http && config.httpResponses)) throw error
-    request.earlyResponse = httpErrorResult(error, headers) as TResult
+    request.earlyResponse = httpErrorResult(error, retryAfterSeconds) as TResult
   }
 
   const limits = { compressAboveBytes: config.compressAboveBytes, maxBytes: config.maxResponseBytes }
@@ -113,7 +106,7 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
     const scope = context as unknown as DbContext
     const db = scope.partner?.db ?? scope.db
     if (db === undefined) {
-      throw new IdempotencyConfigurationError(
+      throw misconfigured(
         'idempotency() needs context.db: use dynamoClient() (and partnerContext()) before it',
       )
     }
@@ -121,7 +114,7 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
     const key = config.key ? config.key(event, context) : headerValue(event, config.header)
     // null counts as no key too: extractors reading parsed JSON get null for an absent field.
     if (key === undefined || key === null) {
-      if (config.required) refuse(request, http, new IdempotencyKeyMissingError(missingKeyMessage(http)))
+      if (config.required) refuse(request, http, keyMissing(missingKeyMessage(http)))
       return
     }
     let payloadFingerprint: string
@@ -171,7 +164,7 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
       // Throttled after the SDK's retries, DynamoDB unreachable, or the Lambda deadline too close
       // (429 / 503): nothing was written, so the caller may simply retry.
       if (isDynamormError(error) && (error.status === 429 || error.status === 503)) {
-        return refuse(request, http, error, { 'retry-after': '1' })
+        return refuse(request, http, error, 1)
       }
       throw error
     }
@@ -201,20 +194,14 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
         return answer(request, replayResponse(stored, http))
       }
       case 'in-flight':
-        return refuse(request, http, new IdempotencyInFlightError(outcome.retryAfterSeconds), {
-          'retry-after': String(outcome.retryAfterSeconds),
-        })
+        return refuse(request, http, inFlight(outcome.retryAfterSeconds))
       case 'mismatch':
-        return refuse(request, http, new IdempotencyPayloadMismatchError())
+        return refuse(request, http, payloadMismatch())
       case 'lease-expired':
-        return refuse(
-          request,
-          http,
-          new IdempotencyOutcomeUnknownError({ details: { record: publicRecord(outcome.record) } }),
-        )
+        return refuse(request, http, outcomeUnknown({ details: { record: publicRecord(outcome.record) } }))
       case 'absent':
         // The record kept vanishing between conditional writes: others are on it, retry shortly.
-        return refuse(request, http, new IdempotencyInFlightError(1), { 'retry-after': '1' })
+        return refuse(request, http, inFlight(1))
     }
   }
 
@@ -252,7 +239,7 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
     if (lostLease(request.error)) {
       const error = isDynamormError(request.error, 'IdempotencyLeaseLostError')
         ? request.error
-        : new IdempotencyLeaseLostError({ cause: request.error })
+        : leaseLost(request.error)
       request.error = error
       if (http && config.httpResponses) answer(request, httpErrorResult(error))
       return
@@ -273,7 +260,7 @@ const decodeStored = (stored: StoredResponse): unknown =>
 
 function assertPositive(name: string, value: number): void {
   if (!Number.isFinite(value) || value <= 0) {
-    throw new IdempotencyConfigurationError(`idempotency(): ${name} must be a positive number, not ${value}`)
+    throw misconfigured(`idempotency(): ${name} must be a positive number, not ${value}`)
   }
 }
 

@@ -2,8 +2,8 @@
 // (ReturnValuesOnConditionCheckFailure ALL_OLD), so deciding replay / 409 / 422 costs no extra read.
 import { PutItemCommand, type PutItemCommandInput } from '@aws-sdk/client-dynamodb'
 import { type Db, isDynamormError, unmarshallItem } from '@dynamorm/core'
-import { IdempotencyConfigurationError } from './errors.ts'
-import { ATTR, type RecordTable, readRecord, recordItemKey, type StoredRecord } from './record.ts'
+import { misconfigured } from './errors.ts'
+import { type RecordTable, readRecord, recordItemKey, type StoredRecord } from './record.ts'
 
 export interface LockRequest {
   table: RecordTable
@@ -34,14 +34,14 @@ const seconds = (ms: number): number => Math.floor(ms / 1000)
 function lockedItem(request: LockRequest): PutItemCommandInput['Item'] {
   const item: NonNullable<PutItemCommandInput['Item']> = {
     ...recordItemKey(request.table, request.recordKey),
-    [ATTR.status]: { S: 'IN_PROGRESS' },
-    [ATTR.owner]: { S: request.ownerToken },
-    [ATTR.fingerprint]: { S: request.fingerprint },
-    [ATTR.lockedAt]: { N: String(request.nowMs) },
-    [ATTR.leaseExpiresAt]: { N: String(request.nowMs + request.leaseMs) },
+    status: { S: 'IN_PROGRESS' },
+    ownerToken: { S: request.ownerToken },
+    fingerprint: { S: request.fingerprint },
+    lockedAt: { N: String(request.nowMs) },
+    leaseExpiresAt: { N: String(request.nowMs + request.leaseMs) },
     [request.table.ttlAttribute]: { N: String(seconds(request.nowMs) + request.ttlSeconds) },
   }
-  if (request.requestId !== undefined) item[ATTR.requestId] = { S: request.requestId }
+  if (request.requestId !== undefined) item.requestId = { S: request.requestId }
   return item
 }
 
@@ -51,35 +51,28 @@ function lockedItem(request: LockRequest): PutItemCommandInput['Item'] {
  * allows, an IN_PROGRESS record for the same payload whose lease ended.
  */
 export function lockInput(request: LockRequest): PutItemCommandInput {
-  const { table } = request
-  let condition = 'attribute_not_exists(#pk) OR #expiresAt < :nowSeconds'
-  const values: NonNullable<PutItemCommandInput['ExpressionAttributeValues']> = {
-    ':nowSeconds': { N: String(seconds(request.nowMs)) },
+  const { table, takeOverExpiredLease } = request
+  const input: PutItemCommandInput = {
+    TableName: table.tableName,
+    Item: lockedItem(request),
+    ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt < :nowSeconds',
+    ExpressionAttributeNames: { '#pk': table.partitionKey, '#expiresAt': table.ttlAttribute },
+    ExpressionAttributeValues: { ':nowSeconds': { N: String(seconds(request.nowMs)) } },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   }
-  const names: Record<string, string> = { '#pk': table.partitionKey, '#expiresAt': table.ttlAttribute }
-  if (request.takeOverExpiredLease) {
-    condition += ' OR (#status = :inProgress AND #leaseExpiresAt < :nowMs AND #fingerprint = :fingerprint)'
-    Object.assign(names, {
-      '#status': ATTR.status,
-      '#leaseExpiresAt': ATTR.leaseExpiresAt,
-      '#fingerprint': ATTR.fingerprint,
-    })
-    Object.assign(values, {
+  if (takeOverExpiredLease) {
+    input.ConditionExpression +=
+      ' OR (#status = :inProgress AND leaseExpiresAt < :nowMs AND fingerprint = :fingerprint)'
+    input.ExpressionAttributeNames!['#status'] = 'status'
+    Object.assign(input.ExpressionAttributeValues!, {
       ':inProgress': { S: 'IN_PROGRESS' },
       ':nowMs': { N: String(request.nowMs) },
       ':fingerprint': { S: request.fingerprint },
     })
+    // On success, the expired lease taken over (only this condition can replace a live record); free.
+    input.ReturnValues = 'ALL_OLD'
   }
-  return {
-    TableName: table.tableName,
-    Item: lockedItem(request),
-    ConditionExpression: condition,
-    ExpressionAttributeNames: names,
-    ExpressionAttributeValues: values,
-    // On success, what was replaced (an expired lease we took over); costs no read capacity.
-    ReturnValues: 'ALL_OLD',
-    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-  }
+  return input
 }
 
 /**
@@ -91,8 +84,8 @@ export function takeOverInput(request: LockRequest, previous: StoredRecord): Put
   return {
     TableName: request.table.tableName,
     Item: lockedItem(request),
-    ConditionExpression: '#owner = :previousOwner AND #status = :inProgress',
-    ExpressionAttributeNames: { '#owner': ATTR.owner, '#status': ATTR.status },
+    ConditionExpression: 'ownerToken = :previousOwner AND #status = :inProgress',
+    ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: {
       ':previousOwner': { S: previous.owner },
       ':inProgress': { S: 'IN_PROGRESS' },
@@ -137,8 +130,8 @@ export async function sendLock(
     if (item === undefined) return { kind: 'absent' }
     const record = readRecord(item, request.table)
     if (record === undefined) {
-      throw new IdempotencyConfigurationError(
-        `Table ${request.table.tableName} holds an item under an idempotency key that is not an idempotency record`,
+      throw misconfigured(
+        `Table ${request.table.tableName} holds an item under this key that is not an idempotency record`,
       )
     }
     return decide(record, request.fingerprint, request.nowMs)

@@ -1,16 +1,16 @@
 // The record's key: partner, operation and the client's idempotency key, so two partners or two
 // endpoints never share a record even when their clients pick the same key.
-import { IdempotencyKeyInvalidError } from './errors.ts'
+import { keyInvalid } from './errors.ts'
 
 /** 1 to 255 printable ASCII characters (space through tilde), as most payment APIs accept. */
 const VALID_KEY = /^[\x20-\x7e]{1,255}$/
 
 export function assertValidKey(key: unknown): asserts key is string {
   if (typeof key !== 'string') {
-    throw new IdempotencyKeyInvalidError(`The idempotency key must be a string, not a ${typeof key}`)
+    throw keyInvalid(`The idempotency key must be a string, not a ${typeof key}`)
   }
   if (!VALID_KEY.test(key)) {
-    throw new IdempotencyKeyInvalidError(
+    throw keyInvalid(
       'The idempotency key must be 1 to 255 printable ASCII characters',
       // The length is safe to report; the key itself may hold anything, so it is not echoed.
       { details: { length: key.length } },

@@ -1,20 +1,9 @@
 // The idempotency record as stored in DynamoDB: one item per scoped key, IN_PROGRESS while its
-// owner runs the handler, COMPLETED with the stored response once the unit of work commits.
+// owner runs the handler, COMPLETED with the stored response once the unit of work commits. Its
+// attributes besides the key and the TTL attribute (options) are: status, ownerToken, fingerprint,
+// lockedAt, leaseExpiresAt, requestId, completedAt, response and responseEncoding.
 
 export type RecordStatus = 'IN_PROGRESS' | 'COMPLETED'
-
-/** Attribute names besides the key and the TTL attribute, which are options. */
-export const ATTR = {
-  status: 'status',
-  owner: 'ownerToken',
-  fingerprint: 'fingerprint',
-  leaseExpiresAt: 'leaseExpiresAt',
-  lockedAt: 'lockedAt',
-  requestId: 'requestId',
-  completedAt: 'completedAt',
-  response: 'response',
-  responseEncoding: 'responseEncoding',
-} as const
 
 /** Where records live: the physical table and its key and TTL attribute names. */
 export interface RecordTable {
@@ -24,8 +13,6 @@ export interface RecordTable {
   sortKey: string | undefined
   ttlAttribute: string
 }
-
-export const SORT_KEY_VALUE = 'idempotency'
 
 /** What the reconcile hook (and error details) see of a record: never the owner token or the response. */
 export interface IdempotencyRecord {
@@ -50,34 +37,30 @@ export interface StoredRecord extends IdempotencyRecord {
   responseEncoding: string | undefined
 }
 
-const asNumber = (value: unknown): number | undefined =>
-  typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : undefined
-
-/** Reads an unmarshalled item; anything that is not a record this package wrote gives undefined. */
+/**
+ * Reads an unmarshalled item; anything without a record's status and fingerprint gives undefined. The
+ * other attributes are taken as this package writes them (a record's numbers are epoch values, safe
+ * integers, which core unmarshalls as numbers).
+ */
 export function readRecord(
   item: Record<string, unknown> | undefined,
   table: RecordTable,
 ): StoredRecord | undefined {
-  if (item === undefined) return undefined
-  const status = item[ATTR.status]
-  const fingerprint = item[ATTR.fingerprint]
-  const owner = item[ATTR.owner]
+  const { status, fingerprint, ...stored } = (item ?? {}) as Partial<StoredRecord> & { ownerToken?: string }
   if ((status !== 'IN_PROGRESS' && status !== 'COMPLETED') || typeof fingerprint !== 'string')
     return undefined
-  const response = item[ATTR.response]
   return {
-    recordKey: String(item[table.partitionKey]),
+    recordKey: item![table.partitionKey] as string,
     status,
     fingerprint,
-    owner: typeof owner === 'string' ? owner : '',
-    lockedAt: asNumber(item[ATTR.lockedAt]) ?? 0,
-    leaseExpiresAt: asNumber(item[ATTR.leaseExpiresAt]),
-    expiresAt: asNumber(item[table.ttlAttribute]) ?? 0,
-    requestId: typeof item[ATTR.requestId] === 'string' ? (item[ATTR.requestId] as string) : undefined,
-    completedAt: asNumber(item[ATTR.completedAt]),
-    response: typeof response === 'string' || response instanceof Uint8Array ? response : undefined,
-    responseEncoding:
-      typeof item[ATTR.responseEncoding] === 'string' ? (item[ATTR.responseEncoding] as string) : undefined,
+    owner: stored.ownerToken!,
+    lockedAt: stored.lockedAt!,
+    leaseExpiresAt: stored.leaseExpiresAt,
+    expiresAt: item![table.ttlAttribute] as number,
+    requestId: stored.requestId,
+    completedAt: stored.completedAt,
+    response: stored.response,
+    responseEncoding: stored.responseEncoding,
   }
 }
 
@@ -90,6 +73,6 @@ export function publicRecord(record: StoredRecord): IdempotencyRecord {
 /** The item key of a record. */
 export function recordItemKey(table: RecordTable, key: string): Record<string, { S: string }> {
   const itemKey: Record<string, { S: string }> = { [table.partitionKey]: { S: key } }
-  if (table.sortKey !== undefined) itemKey[table.sortKey] = { S: SORT_KEY_VALUE }
+  if (table.sortKey !== undefined) itemKey[table.sortKey] = { S: 'idempotency' }
   return itemKey
 }

@@ -1,7 +1,7 @@
 // The handler's response as the record stores it: JSON, brotli-compressed when large, refused when
 // still too large for an item (DynamoDB's limit is 400 KB and the record needs room for its other fields).
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib'
-import { IdempotencyResponseNotStorableError } from './errors.ts'
+import { responseNotStorable } from './errors.ts'
 
 export type StoredResponse =
   /** The handler returned undefined: replayed as undefined. */
@@ -18,17 +18,10 @@ export function encodeResponse(response: unknown, limits: ResponseStorageLimits)
   try {
     json = JSON.stringify(response)
   } catch (cause) {
-    throw new IdempotencyResponseNotStorableError(
-      'The response cannot be stored: it is not JSON-serialisable',
-      {
-        cause,
-      },
-    )
+    throw responseNotStorable('The response cannot be stored: it is not JSON-serialisable', { cause })
   }
   if (json === undefined) {
-    throw new IdempotencyResponseNotStorableError(
-      `The response cannot be stored: a ${typeof response} is not JSON`,
-    )
+    throw responseNotStorable(`The response cannot be stored: a ${typeof response} is not JSON`)
   }
   const jsonBytes = Buffer.byteLength(json)
   if (jsonBytes <= limits.compressAboveBytes && jsonBytes <= limits.maxBytes)
@@ -38,7 +31,7 @@ export function encodeResponse(response: unknown, limits: ResponseStorageLimits)
     params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: jsonBytes },
   })
   if (compressed.byteLength > limits.maxBytes) {
-    throw new IdempotencyResponseNotStorableError(
+    throw responseNotStorable(
       `The response is ${jsonBytes} bytes (${compressed.byteLength} compressed); at most ${limits.maxBytes} can be stored`,
       { details: { bytes: jsonBytes, compressedBytes: compressed.byteLength, maxBytes: limits.maxBytes } },
     )
@@ -57,7 +50,5 @@ export function decodeResponse(
   if (encoding === 'json' && typeof value === 'string') return JSON.parse(value)
   if (encoding === 'br' && value instanceof Uint8Array)
     return JSON.parse(brotliDecompressSync(value).toString('utf8'))
-  throw new IdempotencyResponseNotStorableError(
-    `The stored response cannot be read (encoding ${String(encoding)})`,
-  )
+  throw responseNotStorable(`The stored response cannot be read (encoding ${String(encoding)})`)
 }

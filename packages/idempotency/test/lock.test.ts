@@ -70,6 +70,8 @@ describe('lockInput (pure)', () => {
     const input = lockInput(request)
     expect(input.ConditionExpression).toBe('attribute_not_exists(#pk) OR #expiresAt < :nowSeconds')
     expect(input.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD')
+    // Only a takeover can replace a live record, so only then is the replaced one asked for.
+    expect(input.ReturnValues).toBeUndefined()
     expect(input.ExpressionAttributeValues).toEqual({ ':nowSeconds': { N: '1700000000' } })
     expect(input.Item).toMatchObject({
       pk: { S: request.recordKey },
@@ -82,9 +84,11 @@ describe('lockInput (pure)', () => {
 
   it('adds the takeover clause only when the policy allows it, and only for the same payload', () => {
     const input = lockInput(lockRequest({ takeOverExpiredLease: true }))
+    // Only `status` is a DynamoDB reserved word; the other record attributes are named as they are.
     expect(input.ConditionExpression).toContain(
-      '(#status = :inProgress AND #leaseExpiresAt < :nowMs AND #fingerprint = :fingerprint)',
+      '(#status = :inProgress AND leaseExpiresAt < :nowMs AND fingerprint = :fingerprint)',
     )
+    expect(input.ReturnValues).toBe('ALL_OLD')
   })
 
   it('puts the sort key value on tables that have one', () => {
