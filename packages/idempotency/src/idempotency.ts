@@ -184,12 +184,8 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
           takeover: outcome.previous && publicRecord(outcome.previous),
         }
         return
-      case 'completed':
-      case 'reconciled': {
-        const stored =
-          outcome.kind === 'completed'
-            ? decodeResponse(outcome.record.responseEncoding, outcome.record.response)
-            : decodeStored(outcome.response)
+      case 'completed': {
+        const stored = decodeResponse(outcome.record.responseEncoding, outcome.record.response)
         context.idempotency = { ...known, replayed: true, leaseExpiresAt: undefined, takeover: undefined }
         return answer(request, replayResponse(stored, http))
       }
@@ -254,9 +250,6 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
     onError: idempotencyOnError,
   }
 }
-
-const decodeStored = (stored: StoredResponse): unknown =>
-  stored.encoding === 'none' ? undefined : decodeResponse(stored.encoding, stored.value)
 
 function assertPositive(name: string, value: number): void {
   if (!Number.isFinite(value) || value <= 0) {

@@ -9,11 +9,8 @@ import type { Reconciliation } from './options.ts'
 import { readRecord, type StoredRecord } from './record.ts'
 import type { StoredResponse } from './stored-response.ts'
 
-export type ReconcileOutcome =
-  | LockOutcome
-  | { kind: 'absent' }
-  /** The hook reported the outcome; it is now the record's stored response. */
-  | { kind: 'reconciled'; response: StoredResponse }
+/** A `completed` outcome is also what the hook reported: its response is now the record's. */
+export type ReconcileOutcome = LockOutcome | { kind: 'absent' }
 
 export async function applyReconciliation<TResult>(
   db: Db,
@@ -35,7 +32,11 @@ export async function applyReconciliation<TResult>(
     await db.send(
       new UpdateItemCommand(completionUpdate(previousOwner, response, Date.now(), lock.ttlSeconds)),
     )
-    return { kind: 'reconciled', response }
+    const stored = response.encoding === 'none' ? undefined : response.value
+    return {
+      kind: 'completed',
+      record: { ...expired, status: 'COMPLETED', response: stored, responseEncoding: response.encoding },
+    }
   } catch (error) {
     if (!isDynamormError(error, 'ConditionFailedError')) throw error
     // Someone else moved first (the old owner completed, or another retry reconciled): go by what is there.
