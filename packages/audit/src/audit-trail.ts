@@ -188,6 +188,14 @@ export function auditTrail(
   }
 
   const auditTrailBefore = (request: AuditRequest): void => {
+    // Entries and log lines carry the request's capacity and cost: a meter that measures none would
+    // make every entry say 0.
+    if (request.context.db?.options.consumedCapacity === 'NONE') {
+      throw auditError(
+        'AuditOptionsInvalidError',
+        "auditTrail() records capacity and cost: dynamoClient({ consumedCapacity: 'NONE' }) measures none",
+      )
+    }
     const records: QueuedRecord[] = []
     requests.set(request, records)
     request.context.audit = {

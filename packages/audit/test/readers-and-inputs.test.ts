@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { dynamoClient } from '@dynamorm/client'
 import { canonicalJson, createDb, isDynamormError, type JsonValue } from '@dynamorm/core'
 import { httpApiEvent, lambdaContext, restApiEvent, type TestTable } from '@dynamorm/testing'
 import middy from '@middy/core'
@@ -219,6 +220,24 @@ describe('bad input', () => {
       expect(isDynamormError(error, 'AuditRecordInvalidError')).toBe(true)
       expect((error as Error).message).not.toContain('4111')
     }
+  })
+
+  it("refuses a Db that measures no capacity (dynamoClient({ consumedCapacity: 'NONE' })), before the handler runs", async () => {
+    let ran = false
+    const handler = middy()
+      .use(dynamoClient({ client, warmup: false, consumedCapacity: 'NONE' }))
+      .use(auditTrail({ table: table.name, logger: () => {} }))
+      .handler(async () => {
+        ran = true
+        return {}
+      }) as unknown as LambdaEntry
+    const error = await handler(
+      httpApiEvent({ jwtClaims: { sub: 'u', partner: 'p-none' } }),
+      lambdaContext(),
+    ).catch((e: unknown) => e)
+    expect(isDynamormError(error, 'AuditOptionsInvalidError')).toBe(true)
+    expect((error as Error).message).toContain("consumedCapacity: 'NONE'")
+    expect(ran).toBe(false)
   })
 
   it('fails clearly when dynamoClient() is missing, and logs when there is no Db to write a failure to', async () => {

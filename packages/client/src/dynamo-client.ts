@@ -3,7 +3,13 @@
 // unit of work) bound to that client and to the Lambda's deadline, and its unit of work is committed
 // as one TransactWriteItems after everything else has run.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import { createDb, type Db, type ItemTransformer, type TableNameResolver } from '@dynamorm/core'
+import {
+  type ConsumedCapacityMode,
+  createDb,
+  type Db,
+  type ItemTransformer,
+  type TableNameResolver,
+} from '@dynamorm/core'
 import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
 import { deadlineExceededError } from './client-error.ts'
@@ -21,6 +27,11 @@ export interface DynamoClientOptions extends WarmDynamoClientOptions {
   cursorSecret?: string | Uint8Array
   /** Item codec for encrypted attributes (see @dynamorm/encryption). */
   transformer?: ItemTransformer
+  /**
+   * Consumed capacity asked of DynamoDB on every call (default 'INDEXES', what cost per request and the
+   * audit trail use). 'NONE' saves DynamoDB that work when nothing reads the meter; auditTrail() refuses it.
+   */
+  consumedCapacity?: ConsumedCapacityMode
   /** Open the connection when the factory runs, so the first request skips the handshake (default true). */
   warmup?: boolean
   /**
@@ -60,6 +71,7 @@ export function dynamoClient(
     tableName: settings.tableName,
     cursorSecret: settings.cursorSecret,
     transformer: settings.transformer,
+    consumedCapacity: settings.consumedCapacity,
   })
   let warming: Promise<void> | undefined = settings.warmup
     ? warmUpConnection(client, settings.logger).finally(() => {

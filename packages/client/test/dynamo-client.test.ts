@@ -61,6 +61,22 @@ describe('context.db', () => {
     expect(seen[0]!.client.config).toBe(client.config)
   })
 
+  it("asks for consumed capacity per index by default, and for none with consumedCapacity: 'NONE'", async () => {
+    const client = localDynamoClient(endpoint)
+    const unitsRead = (consumedCapacity?: 'NONE') =>
+      middy()
+        .use(dynamoClient({ client, warmup: false, ...(consumedCapacity ? { consumedCapacity } : {}) }))
+        .handler(async (_event, context) => {
+          await readPayment(context.db, table.name, 'none')
+          const { calls, readCapacityUnits } = context.db.meter.totals()
+          return { calls, readCapacityUnits, level: context.db.options.consumedCapacity ?? 'INDEXES' }
+        })
+    const measured = await invoke(unitsRead())
+    expect(measured.calls).toBe(1)
+    expect(measured.readCapacityUnits).toBeGreaterThan(0)
+    expect(await invoke(unitsRead('NONE'))).toEqual({ calls: 1, readCapacityUnits: 0, level: 'NONE' })
+  })
+
   it('resolves table names with the configured prefix', async () => {
     const handler = middy()
       .use(dynamoClient({ client: admin.client, warmup: false, tableName: 'partner-x-' }))

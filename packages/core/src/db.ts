@@ -21,7 +21,15 @@ export interface DbOptions {
   cursorSecret?: string | Uint8Array
   /** Codecs applied to items of models with encrypted attributes (see @dynamorm/encryption). */
   transformer?: ItemTransformer
+  /**
+   * The ReturnConsumedCapacity asked of DynamoDB on every call (default 'INDEXES': per table and index,
+   * what cost attribution and audit entries use). 'NONE' leaves capacity out: the meter then counts calls
+   * and failures only, and every unit it reports is 0.
+   */
+  consumedCapacity?: ConsumedCapacityMode
 }
+
+export type ConsumedCapacityMode = 'INDEXES' | 'TOTAL' | 'NONE'
 
 interface RequestScope {
   meter: CapacityMeter
@@ -91,10 +99,12 @@ function instrument(client: MiddlewareStackOwner): void {
   instrumentedStacks.add(client.middlewareStack)
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const meter = senders.get(args.input)?.meter
-      if (meter === undefined) return next(args)
+      const sender = senders.get(args.input)
+      if (sender === undefined) return next(args)
+      const meter = sender.meter
       const kind = CAPACITY_KIND[context.commandName ?? '']
-      if (kind !== undefined) args.input.ReturnConsumedCapacity ??= 'INDEXES'
+      const mode = sender.options.consumedCapacity ?? 'INDEXES'
+      if (kind !== undefined && mode !== 'NONE') args.input.ReturnConsumedCapacity ??= mode
       // Every call counts, failed ones too: a refused conditional write is billed all the same.
       let result: { output: Record<string, unknown> }
       try {

@@ -30,7 +30,7 @@ export type { CapacityMode, CostEstimate, CostOptions, PriceTable, RegionPrices 
 export { defaultPriceTable, estimateCost } from './cost.ts'
 export type { CursorScope } from './cursor.ts'
 export { decodeCursor, encodeCursor } from './cursor.ts'
-export type { DbOptions, DbUnitOfWork, SendOptions } from './db.ts'
+export type { ConsumedCapacityMode, DbOptions, DbUnitOfWork, SendOptions } from './db.ts'
 export { createDb, Db } from './db.ts'
 export { defineModel } from './define-model.ts'
 export type { QueuedWrites, TransactItems } from './entity.ts'

@@ -147,3 +147,31 @@ describe('the capacity middleware', () => {
     expect(client.middlewareStack.identify()).toHaveLength(middlewares + 1)
   })
 })
+
+describe('consumedCapacity', () => {
+  it("asks DynamoDB for the option's level: INDEXES per index, TOTAL per table, NONE nothing (calls still counted)", async () => {
+    const client = localDynamoClient(env.endpoint)
+    const tableName = (logical: string) => (logical === 'payments' ? env.table.name : logical)
+    const indexed = createDb({ client, tableName })
+    const total = createDb({ client, tableName, consumedCapacity: 'TOTAL' })
+    const none = createDb({ client, tableName, consumedCapacity: 'NONE' })
+    // A payment with a status writes the byStatus index too.
+    await indexed.model(Payment).create(newPayment())
+    await total.model(Payment).create(newPayment())
+    const created = await none.model(Payment).create(newPayment())
+    expect(created.id).toBeDefined()
+    const indexedTable = indexed.meter.totals().tables[env.table.name]
+    expect(indexedTable?.writeCapacityUnits).toBeGreaterThan(0)
+    expect(Object.keys(indexedTable?.indexes ?? {})).toContain('byStatus')
+    const totalTable = total.meter.totals().tables[env.table.name]
+    expect(totalTable?.writeCapacityUnits).toBe(indexedTable?.writeCapacityUnits)
+    expect(totalTable?.indexes).toEqual({})
+    expect(none.meter.totals()).toMatchObject({ calls: 1, failedCalls: 0, writeCapacityUnits: 0, tables: {} })
+    // Scoped Dbs (a partner's) inherit the level.
+    const scoped = none.scoped({ tableName })
+    const key = marshallItem({ pk: `CAP#${uniqueId()}`, sk: 'ROW' })
+    const answer = await scoped.send(new GetItemCommand({ TableName: env.table.name, Key: key }))
+    expect(answer.ConsumedCapacity).toBeUndefined()
+    expect(none.meter.totals()).toMatchObject({ calls: 2, readCapacityUnits: 0 })
+  })
+})
