@@ -1,34 +1,78 @@
-// The lock step as a whole: the conditional PutItem, then, for a lease that ended without an outcome,
-// the reconcile hook's decision, retried a bounded number of times when the record vanishes in between.
-import type { Db } from '@dynamorm/core'
-import { type LockRequest, lockInput, sendLock } from './lock.ts'
+// The lock step as a whole: the conditional PutItem, then, for a lease that ended without an outcome
+// under the 'report' policy, the reconcile hook's decision (it can ask the payment provider whether the
+// operation happened), applied fenced on the old owner's token so two retries reconciling at once
+// cannot both win; retried a bounded number of times when the record vanishes in between.
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb'
+import { type Db, isDynamormError } from '@dynamorm/core'
+import { completionUpdate } from './completion.ts'
+import { inFlight } from './errors.ts'
+import { decide, type LockOutcome, type LockRequest, lockInput, sendLock, takeOverInput } from './lock.ts'
 import type { Reconciliation } from './options.ts'
-import { applyReconciliation, type ReconcileOutcome } from './reconciliation.ts'
-import { type IdempotencyRecord, publicRecord } from './record.ts'
+import { type IdempotencyRecord, isRecord, publicRecord, type StoredRecord } from './record.ts'
 import type { StoredResponse } from './stored-response.ts'
 
 // A fenced takeover can find the record released by its old owner; the lock is then tried afresh.
 const MAX_LOCK_ATTEMPTS = 3
 
-export interface AcquireHooks<TResult> {
-  /** Asked about an expired lease (the 'report' policy with a reconcile option); none: report it. */
-  reconcile: ((record: IdempotencyRecord) => Promise<Reconciliation<TResult>>) | undefined
-  encode: (response: TResult) => StoredResponse
-}
+/** Asked about an expired lease (the 'report' policy with a reconcile option); none: report it. */
+export type ReconcileHook<TResult> = (record: IdempotencyRecord) => Promise<Reconciliation<TResult>>
 
-/** `absent` only when the record kept vanishing between conditional writes (heavy contention). */
+/** Never `absent`: a record that kept vanishing between conditional writes (heavy contention) is a 409, retry shortly. */
 export async function acquire<TResult>(
   db: Db,
   lock: LockRequest,
-  hooks: AcquireHooks<TResult>,
-): Promise<ReconcileOutcome> {
-  let outcome: ReconcileOutcome = { kind: 'absent' }
-  for (let attempt = 0; attempt < MAX_LOCK_ATTEMPTS && outcome.kind === 'absent'; attempt++) {
-    outcome = await sendLock(db, lock, lockInput(lock))
-    if (outcome.kind === 'lease-expired' && hooks.reconcile) {
-      const decision = await hooks.reconcile(publicRecord(outcome.record))
-      outcome = await applyReconciliation(db, lock, outcome.record, decision, hooks.encode)
+  reconcile: ReconcileHook<TResult> | undefined,
+  encode: (response: TResult) => StoredResponse,
+): Promise<Exclude<LockOutcome, { kind: 'absent' }>> {
+  for (let attempt = 0; attempt < MAX_LOCK_ATTEMPTS; attempt++) {
+    let outcome = await sendLock(db, lock, lockInput(lock))
+    const expired =
+      outcome.kind === 'refused' && isDynamormError(outcome.error, 'IdempotencyOutcomeUnknownError')
+        ? outcome.record
+        : undefined
+    if (reconcile && expired) {
+      const decision = await reconcile(publicRecord(expired, lock.table))
+      outcome = (await applyReconciliation(db, lock, expired, decision, encode)) ?? outcome
     }
+    if (outcome.kind !== 'absent') return outcome
   }
-  return outcome
+  return { kind: 'refused', error: inFlight(1) }
+}
+
+/** The hook's decision applied; undefined for 'report' (or anything that is not a decision): still unknown. */
+async function applyReconciliation<TResult>(
+  db: Db,
+  lock: LockRequest,
+  expired: StoredRecord,
+  decision: Reconciliation<TResult>,
+  encode: (response: TResult) => StoredResponse,
+): Promise<LockOutcome | undefined> {
+  if (decision === 'reexecute') {
+    const outcome = await sendLock(db, lock, takeOverInput(lock, expired))
+    return outcome.kind === 'acquired' ? { kind: 'acquired', previous: expired } : outcome
+  }
+  if (typeof decision !== 'object' || decision === null || !('complete' in decision)) return undefined
+  const response = encode(decision.complete)
+  try {
+    await db.send(
+      new UpdateItemCommand(
+        completionUpdate({ ...lock, ownerToken: expired.ownerToken }, response, Date.now(), lock.ttlSeconds),
+      ),
+    )
+    // The reported outcome is now the record's, replayed as any completed record is.
+    return {
+      kind: 'completed',
+      record: {
+        ...expired,
+        status: 'COMPLETED',
+        response: response.value,
+        responseEncoding: response.encoding,
+      },
+    }
+  } catch (error) {
+    if (!isDynamormError(error, 'ConditionFailedError')) throw error
+    // Someone else moved first (the old owner completed, or another retry reconciled): go by what is there.
+    const found = (error as unknown as { item?: Record<string, unknown> }).item
+    return isRecord(found) ? decide(found, lock) : { kind: 'absent' }
+  }
 }

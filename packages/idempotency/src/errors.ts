@@ -2,6 +2,7 @@
 // caller (or the middleware itself, for HTTP events) answers without looking at messages. One error type
 // with a name per failure, not a class per failure: check them with `isDynamormError(error, name)`.
 import { DynamormError, type DynamormErrorOptions } from '@dynamorm/core'
+import type { IdempotencyRecord } from './record.ts'
 
 /** The request needs an idempotency key and has none (400). */
 export const keyMissing = (message: string) => new DynamormError('IdempotencyKeyMissingError', 400, message)
@@ -25,13 +26,14 @@ export const payloadMismatch = () =>
 /**
  * An earlier invocation took the lock and its lease ended without a recorded outcome (it crashed or timed
  * out after perhaps acting): the operation may or may not have happened, so it is not re-run blindly (409).
+ * `details.record` is that lock's public view.
  */
-export const outcomeUnknown = (options: DynamormErrorOptions) =>
+export const outcomeUnknown = (record: IdempotencyRecord) =>
   new DynamormError(
     'IdempotencyOutcomeUnknownError',
     409,
     'An earlier request with this idempotency key stopped before recording its outcome; it needs reconciliation',
-    options,
+    { details: { record } },
   )
 
 /** Another invocation holds the lock and its lease is still running (409); `retryAfterSeconds` is at least 1. */

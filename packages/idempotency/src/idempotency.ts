@@ -17,18 +17,17 @@ import {
   sendCompletion,
 } from './completion.ts'
 import type { IdempotencyContext, OptionalIdempotencyContext } from './context.ts'
-import { inFlight, keyMissing, leaseLost, misconfigured, outcomeUnknown, payloadMismatch } from './errors.ts'
+import { keyMissing, leaseLost, misconfigured } from './errors.ts'
 import { defaultPayload } from './event-payload.ts'
 import { fingerprint } from './fingerprint.ts'
 import { headerValue, httpErrorResult, httpOperation, isHttpEvent } from './http-event.ts'
 import type { LockRequest } from './lock.ts'
 import type { IdempotencyOptions } from './options.ts'
 import { storesOutcome } from './outcome-rule.ts'
-import type { ReconcileOutcome } from './reconciliation.ts'
-import { publicRecord, type RecordTable } from './record.ts'
+import { publicRecord } from './record.ts'
 import { assertValidKey, recordKey } from './record-key.ts'
 import { replayResponse } from './replay.ts'
-import { decodeResponse, encodeResponse, type StoredResponse } from './stored-response.ts'
+import { decodeResponse, encodeResponse } from './stored-response.ts'
 
 export const defaults = {
   table: 'idempotency',
@@ -57,6 +56,7 @@ interface DbContext {
 interface RequestState {
   db: Db
   http: boolean
+  /** The lock while this invocation holds it. */
   owned: OwnedRecord | undefined
 }
 
@@ -89,17 +89,7 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
   }
 
   const limits = { compressAboveBytes: config.compressAboveBytes, maxBytes: config.maxResponseBytes }
-  const encode = (response: unknown): StoredResponse => encodeResponse(response, limits)
-
-  // Names where the key was looked for: the header, or (with a key extractor) the request or event.
-  const missingKeyMessage = (http: boolean): string =>
-    config.key
-      ? `This operation needs an idempotency key, and the ${http ? 'request' : 'event'} carries none`
-      : `This operation needs an idempotency key in the ${config.header} header`
-
-  const answer = (request: IdempotencyRequestArg, response: unknown) => {
-    request.earlyResponse = response as TResult
-  }
+  const encode = (response: unknown) => encodeResponse(response, limits)
 
   async function idempotencyBefore(request: IdempotencyRequestArg): Promise<void> {
     const { event, context } = request
@@ -114,7 +104,11 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
     const key = config.key ? config.key(event, context) : headerValue(event, config.header)
     // null counts as no key too: extractors reading parsed JSON get null for an absent field.
     if (key === undefined || key === null) {
-      if (config.required) refuse(request, http, keyMissing(missingKeyMessage(http)))
+      // Names where the key was looked for: the header, or (with a key extractor) the request or event.
+      const missing = config.key
+        ? `This operation needs an idempotency key, and the ${http ? 'request' : 'event'} carries none`
+        : `This operation needs an idempotency key in the ${config.header} header`
+      if (config.required) refuse(request, http, keyMissing(missing))
       return
     }
     let payloadFingerprint: string
@@ -131,15 +125,14 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
       typeof config.operation === 'function'
         ? config.operation(event, context)
         : (config.operation ?? (http ? httpOperation(event) : context.functionName))
-    const table: RecordTable = {
-      tableName: db.tableName(config.table),
-      partitionKey: config.partitionKey,
-      sortKey: config.sortKey,
-      ttlAttribute: config.ttlAttribute,
-    }
     const remaining = context.getRemainingTimeInMillis?.() ?? config.leaseMs
     const lock: LockRequest = {
-      table,
+      table: {
+        tableName: db.tableName(config.table),
+        partitionKey: config.partitionKey,
+        sortKey: config.sortKey,
+        ttlAttribute: config.ttlAttribute,
+      },
       recordKey: recordKey(scope.partner?.id, operation, key),
       fingerprint: payloadFingerprint,
       ownerToken: randomUUID(),
@@ -151,15 +144,10 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
       takeOverExpiredLease: config.onExpiredLease === 'reexecute',
     }
 
-    let outcome: ReconcileOutcome
+    let outcome: Awaited<ReturnType<typeof acquire>>
     try {
-      outcome = await acquire(db, lock, {
-        reconcile:
-          config.reconcile && config.onExpiredLease === 'report'
-            ? (record) => config.reconcile!(record, event, context)
-            : undefined,
-        encode,
-      })
+      const reconcile = config.reconcile && config.onExpiredLease === 'report' ? config.reconcile : undefined
+      outcome = await acquire(db, lock, reconcile && ((record) => reconcile(record, event, context)), encode)
     } catch (error) {
       // Throttled after the SDK's retries, DynamoDB unreachable, or the Lambda deadline too close
       // (429 / 503): nothing was written, so the caller may simply retry.
@@ -168,36 +156,22 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
       }
       throw error
     }
+    if (outcome.kind === 'refused') return refuse(request, http, outcome.error)
 
     const known = { key, recordKey: lock.recordKey, fingerprint: payloadFingerprint }
-    switch (outcome.kind) {
-      case 'acquired':
-        states.set(request, {
-          db,
-          http,
-          owned: { table, recordKey: lock.recordKey, ownerToken: lock.ownerToken },
-        })
-        context.idempotency = {
-          ...known,
-          replayed: false,
-          leaseExpiresAt: lock.nowMs + lock.leaseMs,
-          takeover: outcome.previous && publicRecord(outcome.previous),
-        }
-        return
-      case 'completed': {
-        const stored = decodeResponse(outcome.record.responseEncoding, outcome.record.response)
-        context.idempotency = { ...known, replayed: true, leaseExpiresAt: undefined, takeover: undefined }
-        return answer(request, replayResponse(stored, http))
-      }
-      case 'in-flight':
-        return refuse(request, http, inFlight(outcome.retryAfterSeconds))
-      case 'mismatch':
-        return refuse(request, http, payloadMismatch())
-      case 'lease-expired':
-        return refuse(request, http, outcomeUnknown({ details: { record: publicRecord(outcome.record) } }))
-      case 'absent':
-        // The record kept vanishing between conditional writes: others are on it, retry shortly.
-        return refuse(request, http, inFlight(1))
+    if (outcome.kind === 'completed') {
+      const { responseEncoding, response } = outcome.record
+      context.idempotency = { ...known, replayed: true, leaseExpiresAt: undefined, takeover: undefined }
+      request.earlyResponse = replayResponse(decodeResponse(responseEncoding, response), http) as TResult
+      return
+    }
+    // The lock itself is what completion and release are fenced on.
+    states.set(request, { db, http, owned: lock })
+    context.idempotency = {
+      ...known,
+      replayed: false,
+      leaseExpiresAt: lock.nowMs + lock.leaseMs,
+      takeover: outcome.previous && publicRecord(outcome.previous, lock.table),
     }
   }
 
@@ -237,7 +211,7 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
         ? request.error
         : leaseLost(request.error)
       request.error = error
-      if (http && config.httpResponses) answer(request, httpErrorResult(error))
+      if (http && config.httpResponses) request.earlyResponse = httpErrorResult(error) as TResult
       return
     }
     await releaseQuietly(db, owned)

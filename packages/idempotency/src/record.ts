@@ -30,49 +30,48 @@ export interface IdempotencyRecord {
   completedAt: number | undefined
 }
 
-/** The record with what only this package reads: the fencing token and the stored response. */
-export interface StoredRecord extends IdempotencyRecord {
-  owner: string
-  response: string | Uint8Array | undefined
-  responseEncoding: string | undefined
+/**
+ * A record item as this package writes it, unmarshalled (its numbers are epoch values, safe integers,
+ * which core unmarshalls as numbers); the key and the TTL attribute are under the table's names.
+ */
+export interface StoredRecord {
+  [attribute: string]: unknown
+  status: RecordStatus
+  fingerprint: string
+  /** The fencing token of the invocation that holds (or held) the lock. */
+  ownerToken: string
+  lockedAt: number
+  leaseExpiresAt?: number
+  requestId?: string
+  completedAt?: number
+  response?: string | Uint8Array
+  responseEncoding?: string
 }
 
-/**
- * Reads an unmarshalled item; anything without a record's status and fingerprint gives undefined. The
- * other attributes are taken as this package writes them (a record's numbers are epoch values, safe
- * integers, which core unmarshalls as numbers).
- */
-export function readRecord(
-  item: Record<string, unknown> | undefined,
-  table: RecordTable,
-): StoredRecord | undefined {
-  const { status, fingerprint, ...stored } = (item ?? {}) as Partial<StoredRecord> & { ownerToken?: string }
-  if ((status !== 'IN_PROGRESS' && status !== 'COMPLETED') || typeof fingerprint !== 'string')
-    return undefined
-  return {
-    recordKey: item![table.partitionKey] as string,
-    status,
-    fingerprint,
-    owner: stored.ownerToken!,
-    lockedAt: stored.lockedAt!,
-    leaseExpiresAt: stored.leaseExpiresAt,
-    expiresAt: item![table.ttlAttribute] as number,
-    requestId: stored.requestId,
-    completedAt: stored.completedAt,
-    response: stored.response,
-    responseEncoding: stored.responseEncoding,
-  }
+/** Whether an item found under a record's key is a record: it has a record's status and a fingerprint. */
+export function isRecord(item: Record<string, unknown> | undefined): item is StoredRecord {
+  return (
+    (item?.status === 'IN_PROGRESS' || item?.status === 'COMPLETED') && typeof item.fingerprint === 'string'
+  )
 }
 
 /** The public view of a record: no owner token, no response. */
-export function publicRecord(record: StoredRecord): IdempotencyRecord {
-  const { owner: _owner, response: _response, responseEncoding: _encoding, ...visible } = record
-  return visible
+export function publicRecord(record: StoredRecord, table: RecordTable): IdempotencyRecord {
+  return {
+    recordKey: record[table.partitionKey] as string,
+    status: record.status,
+    fingerprint: record.fingerprint,
+    lockedAt: record.lockedAt,
+    leaseExpiresAt: record.leaseExpiresAt,
+    expiresAt: record[table.ttlAttribute] as number,
+    requestId: record.requestId,
+    completedAt: record.completedAt,
+  }
 }
 
-/** The item key of a record. */
-export function recordItemKey(table: RecordTable, key: string): Record<string, { S: string }> {
-  const itemKey: Record<string, { S: string }> = { [table.partitionKey]: { S: key } }
-  if (table.sortKey !== undefined) itemKey[table.sortKey] = { S: 'idempotency' }
-  return itemKey
+/** The item key of a record, unmarshalled. */
+export function recordItemKey(table: RecordTable, recordKey: string): Record<string, string> {
+  const key = { [table.partitionKey]: recordKey }
+  if (table.sortKey !== undefined) key[table.sortKey] = 'idempotency'
+  return key
 }

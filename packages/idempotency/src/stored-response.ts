@@ -5,7 +5,9 @@ import { responseNotStorable } from './errors.ts'
 
 export type StoredResponse =
   /** The handler returned undefined: replayed as undefined. */
-  { encoding: 'none' } | { encoding: 'json'; value: string } | { encoding: 'br'; value: Uint8Array }
+  | { encoding: 'none'; value?: undefined }
+  | { encoding: 'json'; value: string }
+  | { encoding: 'br'; value: Uint8Array }
 
 export interface ResponseStorageLimits {
   compressAboveBytes: number

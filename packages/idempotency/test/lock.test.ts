@@ -1,7 +1,7 @@
 // The lock, completion and release primitives against DynamoDB Local, through a plain Db (no Middy).
 import { randomUUID } from 'node:crypto'
 import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb'
-import { createDb, isDynamormError, type TransactionCancelledError } from '@dynamorm/core'
+import { createDb, type DynamormError, isDynamormError, type TransactionCancelledError } from '@dynamorm/core'
 import { localDynamoClient, startDynamoFaultProxy, type TestTable } from '@dynamorm/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -98,38 +98,57 @@ describe('lockInput (pure)', () => {
 })
 
 describe('decide (pure)', () => {
+  // As the record was written: key and TTL under the table's attribute names.
   const record = (overrides: Partial<StoredRecord>): StoredRecord => ({
-    recordKey: 'k',
+    pk: 'k',
     status: 'IN_PROGRESS',
     fingerprint: 'a',
-    owner: 'o',
+    ownerToken: 'o',
     lockedAt: 0,
     leaseExpiresAt: 10_000,
     expiresAt: 0,
-    requestId: undefined,
-    completedAt: undefined,
-    response: undefined,
-    responseEncoding: undefined,
     ...overrides,
   })
+  const at = (nowMs: number) => lockRequest({ fingerprint: 'a', nowMs })
+  const refusal = (outcome: ReturnType<typeof decide>) =>
+    outcome.kind === 'refused' ? (outcome.error as DynamormError & { retryAfterSeconds?: number }) : undefined
 
-  it('refuses another payload before anything else, even while in flight', () => {
-    expect(decide(record({ fingerprint: 'b' }), 'a', 0).kind).toBe('mismatch')
-    expect(decide(record({ fingerprint: 'b', status: 'COMPLETED' }), 'a', 0).kind).toBe('mismatch')
+  it('refuses another payload (422) before anything else, even while in flight', () => {
+    for (const status of ['IN_PROGRESS', 'COMPLETED'] as const) {
+      const error = refusal(decide(record({ fingerprint: 'b', status }), at(0)))
+      expect(isDynamormError(error, 'IdempotencyPayloadMismatchError') && error.status).toBe(422)
+    }
+  })
+
+  it('replays a completed record for the same payload', () => {
+    expect(decide(record({ status: 'COMPLETED' }), at(0)).kind).toBe('completed')
   })
 
   it('gives Retry-After in whole seconds until the lease ends, at least 1', () => {
-    expect(decide(record({ leaseExpiresAt: 10_000 }), 'a', 7_500)).toMatchObject({
-      kind: 'in-flight',
-      retryAfterSeconds: 3,
-    })
-    expect(decide(record({ leaseExpiresAt: 10_000 }), 'a', 9_999)).toMatchObject({ retryAfterSeconds: 1 })
-    expect(decide(record({ leaseExpiresAt: 10_000 }), 'a', 10_000)).toMatchObject({ retryAfterSeconds: 1 })
+    const inFlight = decide(record({ leaseExpiresAt: 10_000 }), at(7_500))
+    expect(isDynamormError(refusal(inFlight), 'IdempotencyInFlightError')).toBe(true)
+    expect(refusal(inFlight)?.retryAfterSeconds).toBe(3)
+    expect(refusal(decide(record({ leaseExpiresAt: 10_000 }), at(9_999)))?.retryAfterSeconds).toBe(1)
+    expect(refusal(decide(record({ leaseExpiresAt: 10_000 }), at(10_000)))?.retryAfterSeconds).toBe(1)
   })
 
-  it('calls a lease that ended without an outcome lease-expired', () => {
-    expect(decide(record({ leaseExpiresAt: 10_000 }), 'a', 10_001).kind).toBe('lease-expired')
-    expect(decide(record({ leaseExpiresAt: undefined }), 'a', 1).kind).toBe('lease-expired')
+  it('reports a lease that ended without an outcome (409) with the public record in its details', () => {
+    for (const leaseExpiresAt of [10_000, undefined]) {
+      const error = refusal(decide(record({ leaseExpiresAt }), at(10_001)))
+      expect(isDynamormError(error, 'IdempotencyOutcomeUnknownError') && error.status).toBe(409)
+      expect(error?.details).toEqual({
+        record: {
+          recordKey: 'k',
+          status: 'IN_PROGRESS',
+          fingerprint: 'a',
+          lockedAt: 0,
+          leaseExpiresAt,
+          expiresAt: 0,
+          requestId: undefined,
+          completedAt: undefined,
+        },
+      })
+    }
   })
 })
 
@@ -160,8 +179,9 @@ describe('sendLock against DynamoDB Local', () => {
       const duplicate = { ...first, ownerToken: randomUUID(), nowMs: Date.now() }
       const outcome = await sendLock(viaProxy, duplicate, lockInput(duplicate))
       expect(outcome).toMatchObject({
-        kind: 'in-flight',
-        record: { owner: first.ownerToken, status: 'IN_PROGRESS' },
+        kind: 'refused',
+        error: { name: 'IdempotencyInFlightError' },
+        record: { ownerToken: first.ownerToken, status: 'IN_PROGRESS' },
       })
       expect(proxy.calls()).toBe(1)
       expect(proxy.calls('PutItem')).toBe(1)
@@ -193,7 +213,7 @@ describe('sendLock against DynamoDB Local', () => {
     await lock(first)
     const retry = { ...first, ownerToken: randomUUID(), nowMs: Date.now() }
     const outcome = await lock(retry)
-    expect(outcome.kind).toBe('lease-expired')
+    expect(outcome).toMatchObject({ kind: 'refused', error: { name: 'IdempotencyOutcomeUnknownError' } })
     expect(await readRecord(records.name, first.recordKey)).toMatchObject({ ownerToken: first.ownerToken })
   })
 
@@ -207,11 +227,11 @@ describe('sendLock against DynamoDB Local', () => {
       nowMs: Date.now(),
       takeOverExpiredLease: true,
     }
-    expect((await lock(other)).kind).toBe('mismatch')
+    expect(await lock(other)).toMatchObject({ error: { name: 'IdempotencyPayloadMismatchError' } })
     const retry = { ...first, ownerToken: randomUUID(), nowMs: Date.now(), takeOverExpiredLease: true }
     const outcome = await lock(retry)
     expect(outcome.kind).toBe('acquired')
-    expect(outcome.kind === 'acquired' && outcome.previous?.owner).toBe(first.ownerToken)
+    expect(outcome.kind === 'acquired' && outcome.previous?.ownerToken).toBe(first.ownerToken)
     expect(await readRecord(records.name, first.recordKey)).toMatchObject({ ownerToken: retry.ownerToken })
   })
 
@@ -228,7 +248,10 @@ describe('sendLock against DynamoDB Local', () => {
       sendLock(db(), a, takeOverInput(a, expired.record)),
       sendLock(db(), b, takeOverInput(b, expired.record)),
     ])
-    expect(outcomes.map((outcome) => outcome.kind).sort()).toEqual(['acquired', 'in-flight'])
+    expect(outcomes.map((outcome) => outcome.kind).sort()).toEqual(['acquired', 'refused'])
+    expect(outcomes.find((outcome) => outcome.kind === 'refused')).toMatchObject({
+      error: { name: 'IdempotencyInFlightError' },
+    })
   })
 
   it('says absent when a fenced takeover finds the record released meanwhile', async () => {
