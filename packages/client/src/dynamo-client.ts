@@ -4,7 +4,9 @@
 // as one TransactWriteItems after everything else has run.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import {
+  type ConflictRetryOptions,
   type ConsumedCapacityMode,
+  conflictRetryPlan,
   createDb,
   type Db,
   type ItemTransformer,
@@ -32,6 +34,12 @@ export interface DynamoClientOptions extends WarmDynamoClientOptions {
    * audit trail use). 'NONE' saves DynamoDB that work when nothing reads the meter; auditTrail() refuses it.
    */
   consumedCapacity?: ConsumedCapacityMode
+  /**
+   * How the unit of work is committed: `{ conflictRetries, baseDelayMs }` sends it again, with the same
+   * ClientRequestToken (the request id), when DynamoDB cancelled it only for a TransactionConflict
+   * (default: not retried; the request then fails with TransactionCancelledError, 409).
+   */
+  commit?: ConflictRetryOptions
   /** Open the connection when the factory runs, so the first request skips the handshake (default true). */
   warmup?: boolean
   /**
@@ -65,6 +73,8 @@ export function dynamoClient(
   options: DynamoClientOptions = {},
 ): MiddlewareObj<unknown, any, Error, Context & DynamoClientContext> {
   const settings = { ...dynamoClientDefaults, ...definedOptions(options) }
+  // Checked here, at init, rather than at every request's commit.
+  if (settings.commit !== undefined) conflictRetryPlan(settings.commit, true)
   const client = settings.client ?? createWarmDynamoClient(settings)
   const warmDb = createDb({
     client,
@@ -102,7 +112,7 @@ export function dynamoClient(
     // Also when nothing is queued (core sends nothing then): the commit settles the unit of work, so
     // onSettled listeners (the audit trail's log line) always hear how the request ended.
     // The request id as ClientRequestToken: a retried commit of the same invocation is not applied twice.
-    await db.unitOfWork.commit(awsRequestId)
+    await db.unitOfWork.commit(awsRequestId, settings.commit)
   }
 
   const dynamoClientOnError = (request: DynamoClientRequest): void => {

@@ -245,6 +245,32 @@ describe('unit of work', () => {
     expect(await readPayment(admin, table.name, 'hundred-99')).toMatchObject({ amount: 99 })
   })
 
+  it('sends a commit cancelled by a TransactionConflict again when commit.conflictRetries allows it', async () => {
+    const paying = (commit?: { conflictRetries: number; baseDelayMs: number }) =>
+      middy()
+        .use(dynamoClient({ client: localDynamoClient(proxy.endpoint), warmup: false, commit }))
+        .handler(async (_event, context) => {
+          context.db.unitOfWork.add(putPayment(table.name, `conflict-${commit?.conflictRetries ?? 0}`, 7))
+        })
+    proxy.faults.set({ transactionConflict: 1 })
+    const refused = await invoke(paying()).catch((e: unknown) => e)
+    expect(isDynamormError(refused, 'TransactionCancelledError')).toBe(true)
+    expect(await readPayment(admin, table.name, 'conflict-0')).toBeUndefined()
+    proxy.faults.set({ transactionConflict: 1 })
+    const before = proxy.calls('TransactWriteItems')
+    await invoke(paying({ conflictRetries: 2, baseDelayMs: 1 }))
+    expect(proxy.calls('TransactWriteItems') - before).toBe(2)
+    expect(await readPayment(admin, table.name, 'conflict-2')).toMatchObject({ amount: 7 })
+  })
+
+  it('refuses invalid commit options when the middleware is created', () => {
+    for (const commit of [{ conflictRetries: -1 }, { conflictRetries: 11 }, { baseDelayMs: 5000 }]) {
+      expect(() => dynamoClient({ client: admin.client, warmup: false, commit })).toThrow(
+        expect.objectContaining({ name: 'ValidationError' }),
+      )
+    }
+  })
+
   it('uses the Lambda request id as ClientRequestToken, so a repeated commit applies once', async () => {
     const awsRequestId = randomUUID()
     const handler = middy()
