@@ -17,26 +17,37 @@ const MAX_LOCK_ATTEMPTS = 3
 /** Asked about an expired lease (the 'report' policy with a reconcile option); none: report it. */
 export type ReconcileHook<TResult> = (record: IdempotencyRecord) => Promise<Reconciliation<TResult>>
 
-/** Never `absent`: a record that kept vanishing between conditional writes (heavy contention) is a 409, retry shortly. */
+/**
+ * Never `absent`: a record that kept vanishing between conditional writes (heavy contention) is a 409,
+ * retry shortly. Throttled after the SDK's retries, DynamoDB unreachable, or the Lambda deadline too
+ * close (core's 429 / 503): nothing was written, so that is a refusal too, and the caller may retry.
+ */
 export async function acquire<TResult>(
   db: Db,
   lock: LockRequest,
   reconcile: ReconcileHook<TResult> | undefined,
   encode: (response: TResult) => StoredResponse,
 ): Promise<Exclude<LockOutcome, { kind: 'absent' }>> {
-  for (let attempt = 0; attempt < MAX_LOCK_ATTEMPTS; attempt++) {
-    let outcome = await sendLock(db, lock, lockInput(lock))
-    const expired =
-      outcome.kind === 'refused' && isDynamormError(outcome.error, 'IdempotencyOutcomeUnknownError')
-        ? outcome.record
-        : undefined
-    if (reconcile && expired) {
-      const decision = await reconcile(publicRecord(expired, lock.table))
-      outcome = (await applyReconciliation(db, lock, expired, decision, encode)) ?? outcome
+  try {
+    for (let attempt = 0; attempt < MAX_LOCK_ATTEMPTS; attempt++) {
+      let outcome = await sendLock(db, lock, lockInput(lock))
+      const expired =
+        outcome.kind === 'refused' && isDynamormError(outcome.error, 'IdempotencyOutcomeUnknownError')
+          ? outcome.record
+          : undefined
+      if (reconcile && expired) {
+        const decision = await reconcile(publicRecord(expired, lock.table))
+        outcome = (await applyReconciliation(db, lock, expired, decision, encode)) ?? outcome
+      }
+      if (outcome.kind !== 'absent') return outcome
     }
-    if (outcome.kind !== 'absent') return outcome
+    return { kind: 'refused', error: inFlight(1) }
+  } catch (error) {
+    if (isDynamormError(error) && (error.status === 429 || error.status === 503)) {
+      return { kind: 'refused', error, retryAfterSeconds: 1 }
+    }
+    throw error
   }
-  return { kind: 'refused', error: inFlight(1) }
 }
 
 /** The hook's decision applied; undefined for 'report' (or anything that is not a decision): still unknown. */

@@ -1,6 +1,12 @@
 // Finishing with a lock: the completion (record the outcome) and the release (delete the lock), both
 // conditioned on the owner token, so an invocation whose lease was taken over can touch neither.
-import { type Delete, type TransactWriteItem, type Update, UpdateItemCommand } from '@aws-sdk/client-dynamodb'
+import {
+  type Delete,
+  DeleteItemCommand,
+  type TransactWriteItem,
+  type Update,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb'
 import { type Db, isDynamormError, marshallItem } from '@dynamorm/core'
 import { leaseLost } from './errors.ts'
 import { type RecordTable, recordItemKey } from './record.ts'
@@ -83,5 +89,15 @@ export async function sendCompletion(db: Db, record: OwnedRecord, update: Update
     const found = (error as unknown as { item?: Record<string, unknown> }).item
     if (found?.status === 'COMPLETED' && found.ownerToken === record.ownerToken) return
     throw leaseLost(error)
+  }
+}
+
+/** Deletes the lock if this owner still holds it; a failure leaves it to its lease, and hides nothing else. */
+export async function releaseQuietly(db: Db, record: OwnedRecord): Promise<void> {
+  try {
+    await db.send(new DeleteItemCommand(releaseDelete(record)))
+  } catch {
+    // Not ours any more, already completed, or DynamoDB unreachable: the lease runs out on its own,
+    // and the request's own outcome is what the caller must see.
   }
 }

@@ -20,12 +20,8 @@ export function isHttpEvent(event: unknown): boolean {
 
 /** A header's value, matching its name case-insensitively (REST APIs keep the client's spelling). */
 export function headerValue(event: unknown, name: string): string | undefined {
-  const headers = (event as HttpEventShape).headers
-  if (!headers) return undefined
-  const direct = headers[name] ?? headers[name.toLowerCase()]
-  if (direct !== undefined) return direct
   const wanted = name.toLowerCase()
-  for (const [header, value] of Object.entries(headers)) {
+  for (const [header, value] of Object.entries((event as HttpEventShape).headers ?? {})) {
     if (header.toLowerCase() === wanted) return value
   }
   return undefined

@@ -1,7 +1,6 @@
 // The idempotency() middleware. before: take the lock (or replay / refuse); after: queue the completion
 // in the request's unit of work; onError: release the lock, and only if this invocation owns it.
 import { randomUUID } from 'node:crypto'
-import { DeleteItemCommand } from '@aws-sdk/client-dynamodb'
 import { type Db, type DynamormError, isDynamormError } from '@dynamorm/core'
 import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
@@ -13,6 +12,7 @@ import {
   type OwnedRecord,
   RELEASE_LABEL,
   releaseDelete,
+  releaseQuietly,
   releaseWrite,
   sendCompletion,
 } from './completion.ts'
@@ -88,8 +88,7 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
     request.earlyResponse = httpErrorResult(error, retryAfterSeconds) as TResult
   }
 
-  const limits = { compressAboveBytes: config.compressAboveBytes, maxBytes: config.maxResponseBytes }
-  const encode = (response: unknown) => encodeResponse(response, limits)
+  const encode = (response: unknown) => encodeResponse(response, config)
 
   async function idempotencyBefore(request: IdempotencyRequestArg): Promise<void> {
     const { event, context } = request
@@ -144,34 +143,29 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
       takeOverExpiredLease: config.onExpiredLease === 'reexecute',
     }
 
-    let outcome: Awaited<ReturnType<typeof acquire>>
-    try {
-      const reconcile = config.reconcile && config.onExpiredLease === 'report' ? config.reconcile : undefined
-      outcome = await acquire(db, lock, reconcile && ((record) => reconcile(record, event, context)), encode)
-    } catch (error) {
-      // Throttled after the SDK's retries, DynamoDB unreachable, or the Lambda deadline too close
-      // (429 / 503): nothing was written, so the caller may simply retry.
-      if (isDynamormError(error) && (error.status === 429 || error.status === 503)) {
-        return refuse(request, http, error, 1)
-      }
-      throw error
-    }
-    if (outcome.kind === 'refused') return refuse(request, http, outcome.error)
+    const reconcile = config.reconcile && config.onExpiredLease === 'report' ? config.reconcile : undefined
+    const outcome = await acquire(
+      db,
+      lock,
+      reconcile && ((record) => reconcile(record, event, context)),
+      encode,
+    )
+    if (outcome.kind === 'refused') return refuse(request, http, outcome.error, outcome.retryAfterSeconds)
 
-    const known = { key, recordKey: lock.recordKey, fingerprint: payloadFingerprint }
-    if (outcome.kind === 'completed') {
-      const { responseEncoding, response } = outcome.record
-      context.idempotency = { ...known, replayed: true, leaseExpiresAt: undefined, takeover: undefined }
-      request.earlyResponse = replayResponse(decodeResponse(responseEncoding, response), http) as TResult
-      return
+    const acquired = outcome.kind === 'acquired'
+    context.idempotency = {
+      key,
+      recordKey: lock.recordKey,
+      fingerprint: payloadFingerprint,
+      replayed: !acquired,
+      leaseExpiresAt: acquired ? lock.nowMs + lock.leaseMs : undefined,
+      takeover: acquired && outcome.previous ? publicRecord(outcome.previous, lock.table) : undefined,
     }
     // The lock itself is what completion and release are fenced on.
-    states.set(request, { db, http, owned: lock })
-    context.idempotency = {
-      ...known,
-      replayed: false,
-      leaseExpiresAt: lock.nowMs + lock.leaseMs,
-      takeover: outcome.previous && publicRecord(outcome.previous, lock.table),
+    if (acquired) states.set(request, { db, http, owned: lock })
+    else {
+      const { responseEncoding, response } = outcome.record
+      request.earlyResponse = replayResponse(decodeResponse(responseEncoding, response), http) as TResult
     }
   }
 
@@ -206,15 +200,10 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
     if (state?.owned === undefined) return
     const { owned, db, http } = state
     state.owned = undefined
-    if (lostLease(request.error)) {
-      const error = isDynamormError(request.error, 'IdempotencyLeaseLostError')
-        ? request.error
-        : leaseLost(request.error)
-      request.error = error
-      if (http && config.httpResponses) request.earlyResponse = httpErrorResult(error) as TResult
-      return
-    }
-    await releaseQuietly(db, owned)
+    const lost = leaseLostError(request.error)
+    if (lost === undefined) return releaseQuietly(db, owned)
+    request.error = lost
+    if (http && config.httpResponses) request.earlyResponse = httpErrorResult(lost) as TResult
   }
 
   return {
@@ -231,24 +220,19 @@ function assertPositive(name: string, value: number): void {
   }
 }
 
-/** Deletes the lock if this owner still holds it; a failure leaves it to its lease, and hides nothing else. */
-async function releaseQuietly(db: Db, owned: OwnedRecord): Promise<void> {
-  try {
-    await db.send(new DeleteItemCommand(releaseDelete(owned)))
-  } catch {
-    // Not ours any more, already completed, or DynamoDB unreachable: the lease runs out on its own,
-    // and the request's own outcome is what the caller must see.
-  }
-}
-
-/** A commit cancelled because this invocation's completion or release condition failed: the owner token changed. */
-function lostLease(error: unknown): boolean {
-  if (isDynamormError(error, 'IdempotencyLeaseLostError')) return true
-  if (!isDynamormError(error, 'TransactionCancelledError')) return false
+/**
+ * The lease-lost error when a failure means this invocation no longer owns the lock: the direct
+ * completion's, or a commit cancelled because its completion or release condition failed (the owner
+ * token changed). Undefined for any other failure.
+ */
+function leaseLostError(error: unknown): DynamormError | undefined {
+  if (isDynamormError(error, 'IdempotencyLeaseLostError')) return error
+  if (!isDynamormError(error, 'TransactionCancelledError')) return undefined
   const reasons = (error as unknown as { reasons?: Array<{ code?: string; label?: string }> }).reasons ?? []
-  return reasons.some(
+  const fenced = reasons.some(
     (reason) =>
       reason.code === 'ConditionalCheckFailed' &&
       (reason.label === COMPLETION_LABEL || reason.label === RELEASE_LABEL),
   )
+  return fenced ? leaseLost(error) : undefined
 }

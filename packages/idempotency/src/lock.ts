@@ -23,9 +23,10 @@ export type LockOutcome =
   | { kind: 'completed'; record: StoredRecord }
   /**
    * Another payload (422), a running lease (409 + Retry-After) or a lease that ended without an outcome
-   * (409: the earlier invocation may or may not have acted); `record` is the one met.
+   * (409: the earlier invocation may or may not have acted); `record` is the one met. Or core's 429 / 503,
+   * retried after `retryAfterSeconds`.
    */
-  | { kind: 'refused'; error: DynamormError; record?: StoredRecord }
+  | { kind: 'refused'; error: DynamormError; record?: StoredRecord; retryAfterSeconds?: number }
   /** The condition failed on no item at all (a fenced takeover whose record was released meanwhile). */
   | { kind: 'absent' }
 

@@ -9,9 +9,10 @@ export type StoredResponse =
   | { encoding: 'json'; value: string }
   | { encoding: 'br'; value: Uint8Array }
 
+/** The options that bound a stored response (see IdempotencyOptions). */
 export interface ResponseStorageLimits {
   compressAboveBytes: number
-  maxBytes: number
+  maxResponseBytes: number
 }
 
 export function encodeResponse(response: unknown, limits: ResponseStorageLimits): StoredResponse {
@@ -26,16 +27,17 @@ export function encodeResponse(response: unknown, limits: ResponseStorageLimits)
     throw responseNotStorable(`The response cannot be stored: a ${typeof response} is not JSON`)
   }
   const jsonBytes = Buffer.byteLength(json)
-  if (jsonBytes <= limits.compressAboveBytes && jsonBytes <= limits.maxBytes)
+  if (jsonBytes <= limits.compressAboveBytes && jsonBytes <= limits.maxResponseBytes)
     return { encoding: 'json', value: json }
   // Quality 5: most of brotli's ratio at a small fraction of its top-quality CPU time.
   const compressed = brotliCompressSync(json, {
     params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: jsonBytes },
   })
-  if (compressed.byteLength > limits.maxBytes) {
+  const maxBytes = limits.maxResponseBytes
+  if (compressed.byteLength > maxBytes) {
     throw responseNotStorable(
-      `The response is ${jsonBytes} bytes (${compressed.byteLength} compressed); at most ${limits.maxBytes} can be stored`,
-      { details: { bytes: jsonBytes, compressedBytes: compressed.byteLength, maxBytes: limits.maxBytes } },
+      `The response is ${jsonBytes} bytes (${compressed.byteLength} compressed); at most ${maxBytes} can be stored`,
+      { details: { bytes: jsonBytes, compressedBytes: compressed.byteLength, maxBytes } },
     )
   }
   return {

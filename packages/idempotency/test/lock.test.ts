@@ -62,7 +62,8 @@ const owned = (request: LockRequest) => ({
   recordKey: request.recordKey,
   ownerToken: request.ownerToken,
 })
-const json = (value: unknown) => encodeResponse(value, { compressAboveBytes: 4096, maxBytes: 1 << 20 })
+const json = (value: unknown) =>
+  encodeResponse(value, { compressAboveBytes: 4096, maxResponseBytes: 1 << 20 })
 
 describe('lockInput (pure)', () => {
   it('is one conditional PutItem that returns the blocking record on failure', () => {

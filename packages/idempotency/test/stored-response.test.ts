@@ -3,7 +3,7 @@ import { isDynamormError } from '@dynamorm/core'
 import { describe, expect, it } from 'vitest'
 import { decodeResponse, encodeResponse } from '../src/stored-response.ts'
 
-const limits = { compressAboveBytes: 4096, maxBytes: 350 * 1024 }
+const limits = { compressAboveBytes: 4096, maxResponseBytes: 350 * 1024 }
 
 function storingError(response: unknown, custom = limits): unknown {
   try {
@@ -51,8 +51,11 @@ describe('stored responses', () => {
     expect((error as Error).message).not.toContain(body.slice(0, 32))
   })
 
-  it('compresses a response over maxBytes even when maxBytes is below the compression threshold', () => {
-    const stored = encodeResponse({ body: 'a'.repeat(2000) }, { compressAboveBytes: 4096, maxBytes: 1000 })
+  it('compresses a response over maxResponseBytes even when it is below the compression threshold', () => {
+    const stored = encodeResponse(
+      { body: 'a'.repeat(2000) },
+      { compressAboveBytes: 4096, maxResponseBytes: 1000 },
+    )
     expect(stored.encoding).toBe('br')
   })
 
