@@ -1,72 +1,15 @@
-// The payment API: one Middy stack per route, built from middleware instances made once per
-// container and shared by every route (one warm DynamoDB client, one partner credential cache, one
-// KMS data-key cache, one audit lease set). Order, as DESIGN.md gives it:
-//   errors -> body parser -> dynamoClient -> partnerContext (+ field encryption) -> idempotency -> audit
-// befores run in that order; afters in reverse, ending with dynamoClient committing the unit of work.
-import { createHmac } from 'node:crypto'
-import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
-import type { KMSClientConfig } from '@aws-sdk/client-kms'
-import type { STSClientConfig } from '@aws-sdk/client-sts'
-import { auditTrail } from '@dynamorm/audit'
-import { dynamoClient } from '@dynamorm/client'
-import type { PriceTable } from '@dynamorm/core'
-import { type EncryptingPartner, partnerFieldEncryption } from '@dynamorm/encryption'
-import { idempotency } from '@dynamorm/idempotency'
-import { type PartnerContextOptions, partnerContext } from '@dynamorm/partner'
-import middy, { type MiddlewareObj } from '@middy/core'
-import httpJsonBodyParser from '@middy/http-json-body-parser'
-import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda'
-import { httpErrorResponses } from './http-error-responses.ts'
-import type { PaymentContext, PaymentEvent } from './payment-context.ts'
+// The payment API as one object: every route's handler, and `route`, one function for every route
+// (the SAM template's PaymentApiFunction) dispatching on method and path.
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda'
 import { paymentError } from './payment-error.ts'
-import { withRequestCost } from './request-cost.ts'
+import { createPaymentStack, type LambdaHandler, type PaymentApiOptions } from './payment-stack.ts'
+
 import { capturePayment } from './routes/capture-payment.ts'
 import { createPayment } from './routes/create-payment.ts'
 import { findPaymentsByCard } from './routes/find-payments-by-card.ts'
 import { getPayment } from './routes/get-payment.ts'
 import { listPayments } from './routes/list-payments.ts'
 import { refundPayment } from './routes/refund-payment.ts'
-
-export interface PaymentApiOptions {
-  /** Who the partners are: `tableRegistry(...)` (platform table), or a static map of entries. */
-  partners: PartnerContextOptions['partners']
-  /**
-   * Secret of the platform (>= 32 characters): signs list cursors and keys the idempotency fingerprint
-   * of card data. In production it comes from Secrets Manager or SSM, never from code.
-   */
-  secret: string
-  /** Each partner's beacon key, as `createBeaconKey` returned it (encrypted under the partner's KMS key). */
-  beaconKey: (partner: EncryptingPartner) => Uint8Array | string
-  /** Prefix of the platform account's tables (partner registry, audit of unresolved requests). Default ''. */
-  platformTablePrefix?: string
-  /** Settings of the platform's DynamoDB client (endpoint and credentials for local runs). */
-  dynamoClientConfig?: DynamoDBClientConfig
-  /** Settings of the partners' DynamoDB clients (their credentials are always the assumed role's). */
-  partnerDynamoClientConfig?: DynamoDBClientConfig
-  /** Settings of the STS client that assumes the partners' roles. */
-  stsClientConfig?: STSClientConfig
-  /** Settings of the partners' KMS clients (endpoint for local runs). */
-  kmsClientConfig?: Omit<KMSClientConfig, 'credentials' | 'region'>
-  /** Where the audit trail's request log and metric lines, and the client's warm-up warning, go (default console.log). */
-  logger?: (line: string) => void
-  /** Prices for the cost header (default core's defaultPriceTable). */
-  prices?: PriceTable
-  /** Idempotency records live this long (default 86400 s). */
-  idempotencyTtlSeconds?: number
-}
-
-export const paymentApiDefaults = {
-  platformTablePrefix: '',
-  logger: (line: string): void => console.log(line),
-  idempotencyTtlSeconds: 86_400,
-}
-
-type Middleware = MiddlewareObj<PaymentEvent, APIGatewayProxyStructuredResultV2, Error, any>
-type RouteHandler = (
-  event: PaymentEvent,
-  context: PaymentContext,
-) => Promise<APIGatewayProxyStructuredResultV2>
-export type LambdaHandler = (event: any, context: Context) => Promise<APIGatewayProxyStructuredResultV2>
 
 export interface PaymentApi {
   createPayment: LambdaHandler
@@ -79,67 +22,15 @@ export interface PaymentApi {
   route: LambdaHandler
 }
 
-/** Sensitive attribute names: redacted in audit entries wherever they appear. */
-export const SENSITIVE_ATTRIBUTES = ['cardNumber', 'cardExpiry', 'number', 'cvc', 'expMonth', 'expYear']
-
 export function createPaymentApi(options: PaymentApiOptions): PaymentApi {
-  const settings = { ...paymentApiDefaults, ...options }
-  if (typeof settings.secret !== 'string' || settings.secret.length < 32) {
-    throw paymentError(
-      'PaymentRequestInvalidError',
-      'createPaymentApi(): secret must be at least 32 characters',
-    )
-  }
-  const derived = (purpose: string) => createHmac('sha256', settings.secret).update(purpose).digest()
-
-  const errors = httpErrorResponses()
-  const bodyParser = httpJsonBodyParser({ disableContentTypeError: true })
-  const client = dynamoClient({
-    clientConfig: settings.dynamoClientConfig,
-    tableName: settings.platformTablePrefix,
-    cursorSecret: derived('cursor'),
-    logger: { warn: settings.logger },
-  })
-  // Each partner's fields sealed under its own KMS key, through its assumed role: the partner's Db is
-  // built with it, so every route's model reads and writes go through it.
-  const encryptionFor = partnerFieldEncryption({
-    kmsConfig: settings.kmsClientConfig,
-    beacons: { key: settings.beaconKey, attributes: { cardNumber: {} } },
-  })
-  const partner = partnerContext({
-    partners: settings.partners,
-    stsClientConfig: settings.stsClientConfig,
-    partnerClient: { clientConfig: settings.partnerDynamoClientConfig },
-    transformer: encryptionFor,
-  })
-  const fingerprintKey = derived('idempotency-fingerprint')
-  const locks = idempotency<PaymentEvent>({
-    ttlSeconds: settings.idempotencyTtlSeconds,
-    // The fingerprint is stored in clear: a plain hash of a body holding a card number could be
-    // brute-forced from its BIN and last4, so card data enters it only through a keyed hash.
-    payload: (event) => fingerprintPayload(event.body, fingerprintKey),
-  })
-  const audit = auditTrail({ sensitiveAttributes: SENSITIVE_ATTRIBUTES, logger: settings.logger })
-
-  const stack = (handler: RouteHandler, idempotent: boolean): LambdaHandler => {
-    // The stack is typed loosely here; PaymentContext states what the route handlers get from it.
-    const chain = middy<PaymentEvent, APIGatewayProxyStructuredResultV2, Error, any>()
-      .use(errors as Middleware)
-      .use(bodyParser as Middleware)
-      .use(client as Middleware)
-      .use(partner as Middleware)
-    if (idempotent) chain.use(locks as Middleware)
-    const built = chain.use(audit as Middleware).handler(handler)
-    return withRequestCost(built as never, { prices: settings.prices }) as LambdaHandler
-  }
-
+  const payments = createPaymentStack(options)
   const api = {
-    createPayment: stack(createPayment, true),
-    capturePayment: stack(capturePayment, true),
-    refundPayment: stack(refundPayment, true),
-    getPayment: stack(getPayment, false),
-    listPayments: stack(listPayments, false),
-    findPaymentsByCard: stack(findPaymentsByCard(encryptionFor), false),
+    createPayment: payments.route(createPayment, true),
+    capturePayment: payments.route(capturePayment, true),
+    refundPayment: payments.route(refundPayment, true),
+    getPayment: payments.route(getPayment, false),
+    listPayments: payments.route(listPayments, false),
+    findPaymentsByCard: payments.route(findPaymentsByCard(payments.encryptionFor), false),
   }
   const routes: Array<[string, RegExp, LambdaHandler]> = [
     ['POST', /^\/payments$/, api.createPayment],
@@ -149,7 +40,10 @@ export function createPaymentApi(options: PaymentApiOptions): PaymentApi {
     ['POST', /^\/payments\/(?<id>[^/]+)\/capture$/, api.capturePayment],
     ['POST', /^\/payments\/(?<id>[^/]+)\/refunds$/, api.refundPayment],
   ]
-  const notFound = errors.onError as unknown as (request: { error: unknown; response: unknown }) => void
+  const notFound = payments.errors.onError as unknown as (request: {
+    error: unknown
+    response: unknown
+  }) => void
 
   const route: LambdaHandler = async (event, context) => {
     const method = event?.requestContext?.http?.method
@@ -165,17 +59,4 @@ export function createPaymentApi(options: PaymentApiOptions): PaymentApi {
     return request.response as unknown as APIGatewayProxyStructuredResultV2
   }
   return { ...api, route }
-}
-
-/** The body as fingerprinted: card number and CVC replaced by keyed hashes; everything else as sent. */
-export function fingerprintPayload(body: unknown, key: Uint8Array): unknown {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body
-  const card = (body as { card?: unknown }).card
-  if (typeof card !== 'object' || card === null || Array.isArray(card)) return body
-  const keyed = (value: unknown) =>
-    createHmac('sha256', key)
-      .update(JSON.stringify(value ?? null))
-      .digest('base64url')
-  const { number, cvc, ...rest } = card as Record<string, unknown>
-  return { ...body, card: { ...rest, number: keyed(number), cvc: keyed(cvc) } }
 }

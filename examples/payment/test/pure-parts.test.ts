@@ -5,9 +5,10 @@ import { cardBrand, luhnValid, normaliseCardNumber } from '../src/card.ts'
 import { progress } from '../src/demo/progress.ts'
 import { errorAnswer, errorResult, httpErrorResponses } from '../src/http-error-responses.ts'
 import { paymentApiOptionsFromEnvironment } from '../src/lambda/environment.ts'
-import { createPaymentApi, fingerprintPayload } from '../src/payment-api.ts'
+import { createPaymentApi } from '../src/payment-api.ts'
 import { ID_PATTERN, newId } from '../src/payment-id.ts'
 import { parseCapture, parseCreatePayment, parseList, pathId } from '../src/payment-request.ts'
+import { fingerprintPayload } from '../src/payment-stack.ts'
 import { requestCost, withRequestCost } from '../src/request-cost.ts'
 
 describe('cards', () => {

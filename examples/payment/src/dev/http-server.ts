@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { httpApiEvent, lambdaContext } from '@dynamorm/testing'
-import type { LambdaHandler } from '../payment-api.ts'
+import type { LambdaHandler } from '../payment-stack.ts'
 
 export interface DevServer {
   url: string

@@ -1,7 +1,7 @@
 // The API's options in Lambda, from the function's environment (set by template.yaml). Checked at
 // init, so a misconfigured deploy fails its first cold start, not a payment.
 import { tableRegistry } from '@dynamorm/partner'
-import type { PaymentApiOptions } from '../payment-api.ts'
+import type { PaymentApiOptions } from '../payment-stack.ts'
 
 export interface PaymentEnvironment {
   /** Logical name of the partner registry table (default 'partners'), under PLATFORM_TABLE_PREFIX. */
