@@ -22,4 +22,9 @@ export interface ItemTransformContext {
 export interface ItemTransformer {
   beforeWrite(item: AttributeMap, context: ItemTransformContext): Promise<AttributeMap>
   afterRead(item: AttributeMap, context: ItemTransformContext): Promise<AttributeMap>
+  /**
+   * The attributes `beforeWrite` derives from an encrypted attribute (its beacon): an update that removes
+   * the attribute removes these too, so nothing derived from a removed value stays behind.
+   */
+  derivedAttributes?(attribute: string): readonly string[]
 }

@@ -35,5 +35,6 @@ export function beaconCodec(extra: (item: AttributeMap) => AttributeMap = () => 
       }
       return out
     },
+    derivedAttributes: (attribute) => [`${attribute}Beacon`],
   }
 }

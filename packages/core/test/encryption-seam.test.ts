@@ -51,6 +51,25 @@ describe('item transformer seam', () => {
     expect(after?.cardNumberBeacon).not.toBe(beaconOf('4111111111111111'))
   })
 
+  it('removes what the transformer derived from an encrypted attribute with it (derivedAttributes)', async () => {
+    const payments = env.db.scoped({ transformer: beaconCodec() }).model(Payment)
+    const created = await payments.create(newPayment({ cardNumber: '4111111111111111' }))
+    await payments.update(
+      { partnerId: 'p1', id: created.id },
+      { remove: ['cardNumber'], set: { captured: true } },
+    )
+    const after = await stored(created.id)
+    expect(after).not.toHaveProperty('cardNumber')
+    expect(after).not.toHaveProperty('cardNumberBeacon')
+    expect(after).toMatchObject({ captured: true })
+    // A transformer without the hook: the remove is sent as asked, nothing else.
+    const { derivedAttributes: _none, ...bare } = beaconCodec()
+    const plain = env.db.scoped({ transformer: bare }).model(Payment)
+    const second = await plain.create(newPayment({ cardNumber: '4111111111111111' }))
+    await plain.update({ partnerId: 'p1', id: second.id }, { remove: ['cardNumber'] })
+    expect(await stored(second.id)).toMatchObject({ cardNumberBeacon: beaconOf('4111111111111111') })
+  })
+
   it('updates the beacon through put, a queued update and a batch write', async () => {
     const codec = beaconCodec()
     const secure = env.db.scoped({ transformer: codec }).forRequest().scoped({ transformer: codec })

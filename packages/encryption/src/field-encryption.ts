@@ -249,6 +249,11 @@ export function fieldEncryptionWith(
     afterRead: async (item, context) => (await openItem(item, context)).item,
     beaconOf,
     beacon: (attribute, value) => beaconOf(attribute, marshallValue(value, attribute)),
+    // A removed field takes its beacon along: an equality hash of a value that is gone must not stay.
+    derivedAttributes: (attribute) => {
+      const beacon = beacons.get(attribute)
+      return beacon === undefined ? [] : [beacon.name]
+    },
     async reencryptItem(item, context) {
       const opened = await openItem(item, context)
       const sealed = await fieldEncryptionBeforeWrite(opened.item, { ...context, partial: false })

@@ -1,10 +1,20 @@
 import { QueryCommand } from '@aws-sdk/client-dynamodb'
 import type { KMSClient } from '@aws-sdk/client-kms'
-import { type AttributeMap, isDynamormError } from '@dynamorm/core'
+import { type AttributeMap, createDb, defineModel, isDynamormError, string } from '@dynamorm/core'
 import type { KmsServer } from '@dynamorm/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBeaconKey, type FieldEncryption, fieldEncryption } from '../src/index.ts'
-import { contextFor, KEY_A, keyOf, kmsClient, putRaw, startKms, type TestDb, testDb } from './fixtures.ts'
+import {
+  contextFor,
+  getRaw,
+  KEY_A,
+  keyOf,
+  kmsClient,
+  putRaw,
+  startKms,
+  type TestDb,
+  testDb,
+} from './fixtures.ts'
 
 let kms: KmsServer
 let client: KMSClient
@@ -156,5 +166,37 @@ describe('beacons', () => {
     expect(isDynamormError(await createBeaconKey(client, 'alias/none').catch((e) => e), 'KmsKeyError')).toBe(
       true,
     )
+  })
+})
+
+const Payment = defineModel({
+  name: 'BeaconedPayment',
+  table: 'payments',
+  attributes: { id: string().required(), cardNumber: string().encrypted(), note: string() },
+  key: { pk: 'BPAY#{id}', sk: 'V1' },
+})
+
+describe('beacons through core updates', () => {
+  it('are removed with their field, and come back when the field is set again', async () => {
+    const db = createDb({ client: env.db.client, tableName: () => env.table.name, transformer: encryption })
+    const payments = db.model(Payment)
+    await payments.create({ id: 'rm-1', cardNumber: '4111111111111111', note: 'kept' })
+    const key = { pk: { S: 'BPAY#rm-1' }, sk: { S: 'V1' } }
+    const raw = async () => (await getRaw(env.db, env.table.name, key))!
+    const card = await encryption.beacon('cardNumber', '4111111111111111')
+    expect((await raw()).cardNumberBeacon).toBeDefined()
+    expect(await findBy('byCard', 'cardNumberBeacon', card)).toContain('BPAY#rm-1')
+
+    await payments.update({ id: 'rm-1' }, { remove: ['cardNumber'] })
+    const removed = await raw()
+    expect(removed.cardNumber).toBeUndefined()
+    expect(removed.cardNumberBeacon).toBeUndefined()
+    expect(removed.note).toEqual({ S: 'kept' })
+    expect(await findBy('byCard', 'cardNumberBeacon', card)).not.toContain('BPAY#rm-1')
+    expect(encryption.derivedAttributes?.('note')).toEqual([])
+
+    await payments.update({ id: 'rm-1' }, { set: { cardNumber: '4111111111111111' } })
+    expect(await findBy('byCard', 'cardNumberBeacon', card)).toContain('BPAY#rm-1')
+    expect((await payments.get({ id: 'rm-1' }))?.cardNumber).toBe('4111111111111111')
   })
 })

@@ -364,7 +364,19 @@ async function sealEncrypted(db: Db, model: AnyModel, plan: UpdatePlan): Promise
   }
 }
 
-/** The update as sent: encrypted values sealed, derived attributes set. */
+// An encrypted attribute removed takes what the transformer derived from it (its beacon) along.
+function removeDerived(db: Db, model: AnyModel, plan: UpdatePlan): void {
+  const transformer = db.options.transformer
+  if (transformer?.derivedAttributes === undefined) return
+  for (const action of [...plan.actions]) {
+    if (action.action !== 'remove' || !model.encrypted.includes(action.path as string)) continue
+    for (const name of transformer.derivedAttributes(action.path as string)) {
+      plan.actions.push({ action: 'remove', path: name })
+    }
+  }
+}
+
+/** The update as sent: encrypted values sealed, derived attributes set or removed with them. */
 async function sealedUpdate<M extends AnyModel>(
   db: Db,
   model: M,
@@ -374,6 +386,7 @@ async function sealedUpdate<M extends AnyModel>(
 ): Promise<BuiltUpdate> {
   const plan = planUpdate(model, key, changes, options)
   await sealEncrypted(db, model, plan)
+  removeDerived(db, model, plan)
   return compilePlan(model, plan)
 }
 
