@@ -10,10 +10,9 @@ export type {
 export { defaults, fieldEncryption } from './field-encryption.ts'
 export type {
   EncryptingPartner,
-  PartnerEncryptionContext,
   PartnerFieldEncryption,
   PartnerFieldEncryptionOptions,
 } from './partner-encryption.ts'
-export { partnerDefaults, partnerEncryption, partnerFieldEncryption } from './partner-encryption.ts'
+export { partnerDefaults, partnerFieldEncryption } from './partner-encryption.ts'
 export type { ReencryptTableOptions, ReencryptTableResult } from './reencrypt-table.ts'
 export { reencryptTable } from './reencrypt-table.ts'

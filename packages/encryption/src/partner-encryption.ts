@@ -1,7 +1,6 @@
 // Per-partner keys: each partner's fields are sealed under its own KMS key, reached through the
 // partner's assumed-role credentials, so one partner's role can never open another's data.
 import type { KMSClient, KMSClientConfig } from '@aws-sdk/client-kms'
-import type { ItemTransformer } from '@dynamorm/core'
 import { DataKeyCache } from './data-key-cache.ts'
 import { EncryptionConfigError } from './errors.ts'
 import { type FieldEncryption, type FieldEncryptionOptions, fieldEncryptionWith } from './field-encryption.ts'
@@ -108,28 +107,4 @@ export function partnerFieldEncryption(options: PartnerFieldEncryptionOptions): 
     return entry.encryption
   }
   return Object.assign(forPartner, { dispose: () => partners.clear() })
-}
-
-export interface PartnerEncryptionContext {
-  /** `context.partner` of @dynamorm/partner (structurally: encryption does not depend on it). */
-  partner: EncryptingPartner & { withTransformer(transformer: ItemTransformer): unknown }
-}
-
-/**
- * Middy middleware, used after partnerContext: `context.partner` becomes the same partner whose Db has
- * the partner's field encryption as its transformer (same client, meter and unit of work).
- *
- * @deprecated Give the encryption to partnerContext instead, so the partner's Db is built with it and
- * the middleware stack stays typed: `partnerContext({ partners, transformer: partnerFieldEncryption(options) })`.
- */
-export function partnerEncryption(options: PartnerFieldEncryptionOptions) {
-  const forPartner = partnerFieldEncryption(options)
-  const partnerEncryptionBefore = (request: { context: PartnerEncryptionContext }): void => {
-    const { context } = request
-    // A new partner object, not a write to its readonly db.
-    context.partner = context.partner.withTransformer(
-      forPartner(context.partner),
-    ) as PartnerEncryptionContext['partner']
-  }
-  return { name: 'partnerEncryption', before: partnerEncryptionBefore, encryptionFor: forPartner }
 }

@@ -1,11 +1,10 @@
-import type { Db, ItemTransformer } from '@dynamorm/core'
+import type { ItemTransformer } from '@dynamorm/core'
 import { describe, expectTypeOf, it } from 'vitest'
 import {
   type EncryptingPartner,
   type FieldEncryption,
   type FieldEncryptionOptions,
   fieldEncryption,
-  partnerEncryption,
   partnerFieldEncryption,
   type ReencryptTableResult,
   reencryptTable,
@@ -24,17 +23,6 @@ describe('public types', () => {
     // @ts-expect-error bits is a number
     fieldEncryption({ keyId: 'k', beacons: { key: 'x', attributes: { card: { bits: '64' } } } })
     expectTypeOf<FieldEncryptionOptions['maxMessagesPerKey']>().toEqualTypeOf<number | undefined>()
-  })
-
-  it('the middleware needs a partner that can derive itself with a transformer', () => {
-    const { before } = partnerEncryption({})
-    type Partner = Parameters<typeof before>[0]['context']['partner']
-    expectTypeOf<Partner['withTransformer']>().parameter(0).toEqualTypeOf<ItemTransformer>()
-    expectTypeOf<Partner['kmsKeyId']>().toEqualTypeOf<string | undefined>()
-    // @ts-expect-error a context without a partner is refused
-    before({ context: {} })
-    // @ts-expect-error a partner without withTransformer (a bare object with a db) is refused
-    before({ context: { partner: { id: 'p', db: {} as Db } } })
   })
 
   it('partnerFieldEncryption is a transformer factory partnerContext can take', () => {

@@ -1,23 +1,9 @@
 import { KMSClient } from '@aws-sdk/client-kms'
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
-import {
-  type AnyModel,
-  createDb,
-  defineModel,
-  type ItemTransformer,
-  isDynamormError,
-  map,
-  number,
-  string,
-} from '@dynamorm/core'
+import { type AnyModel, createDb, defineModel, isDynamormError, map, number, string } from '@dynamorm/core'
 import { type KmsServer, type StsServer, startStsServer } from '@dynamorm/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  type EncryptingPartner,
-  partnerDefaults,
-  partnerEncryption,
-  partnerFieldEncryption,
-} from '../src/index.ts'
+import { type EncryptingPartner, partnerDefaults, partnerFieldEncryption } from '../src/index.ts'
 import { contextFor, getRaw, KEY_A, KEY_B, keyOf, putRaw, startKms, type TestDb, testDb } from './fixtures.ts'
 
 const ROLE_A = 'arn:aws:iam::111111111111:role/dynamorm-partner'
@@ -215,26 +201,14 @@ const Card = defineModel({
   key: { pk: 'PARTNER#{partnerId}', sk: 'CARD#{id}' },
 })
 
-describe('partnerEncryption middleware with core models', () => {
-  it("scopes context.partner.db to the partner's field encryption, end to end through a model", async () => {
-    const middleware = partnerEncryption({ kmsConfig: kmsConfig() })
+describe('partner field encryption with core models', () => {
+  it("seals a partner's Db built with its transformer, end to end through a model", async () => {
+    const encryptionFor = partnerFieldEncryption({ kmsConfig: kmsConfig() })
     const requestDb = createDb({ client: env.db.client, tableName: () => env.table.name }).forRequest()
-    // What @dynamorm/partner's Partner offers, structurally: a new partner with a scoped Db.
-    const partner = {
-      ...partnerA(),
-      db: requestDb,
-      withTransformer(transformer: ItemTransformer) {
-        return { ...this, db: requestDb.scoped({ transformer }) }
-      },
-    }
-    const request = { context: { partner } }
-    middleware.before(request)
-    expect(middleware.name).toBe('partnerEncryption')
-    const db = request.context.partner.db
-    expect(db).not.toBe(requestDb)
-    expect(partner.db).toBe(requestDb) // the partner it was given is left as it was
+    // What @dynamorm/partner does with its `transformer` option: the partner's Db scoped with it.
+    const db = requestDb.scoped({ transformer: encryptionFor(partnerA()) })
     expect(db.meter).toBe(requestDb.meter) // same request: same meter and unit of work
-    expect(db.options.transformer).toBe(middleware.encryptionFor(partner))
+    expect(db.options.transformer).toBe(encryptionFor(partnerA()))
 
     // Cast: core's AnyModel does not yet accept models with encrypted attributes (core typecheck fails too).
     const cards = db.model(Card as unknown as AnyModel)
