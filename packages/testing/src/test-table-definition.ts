@@ -22,7 +22,12 @@ export interface LocalIndexDefinition {
 }
 
 export interface TestTableDefinition {
-  /** Table name prefix (default 'test'); a random suffix keeps tables of parallel tests apart. */
+  /**
+   * The exact table name, for a table that other code or a template names (an example's `pnpm start`).
+   * DynamoDB Local runs -sharedDb, so tests sharing one give a run-unique name or a `prefix`. Not with `prefix`.
+   */
+  name?: string
+  /** Table name prefix (default 'test'); a random suffix keeps tables of parallel tests apart. Not with `name`. */
   prefix?: string
   /** Default `pk` (S). */
   partitionKey?: KeyAttribute

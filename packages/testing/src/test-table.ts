@@ -18,12 +18,15 @@ export interface TestTable {
 const activeTimeoutMs = 30_000
 const activePollMs = 50
 
-/** Creates a uniquely named on-demand table, waits until it and its indexes are ACTIVE, enables TTL if asked. */
+/**
+ * Creates an on-demand table (named `definition.name`, or uniquely from the prefix), waits until it and its
+ * indexes are ACTIVE, enables TTL if asked.
+ */
 export async function createTestTable(
   client: DynamoDBClient,
   definition: TestTableDefinition = {},
 ): Promise<TestTable> {
-  const name = `${definition.prefix ?? 'test'}-${randomBytes(6).toString('hex')}`
+  const name = testTableName(definition)
   await client.send(new CreateTableCommand(createTableInput(name, definition)))
   await waitUntilActive(client, name)
   if (definition.ttlAttribute) {
@@ -44,6 +47,15 @@ export async function deleteTestTable(client: DynamoDBClient, name: string): Pro
   } catch (error) {
     if ((error as Error).name !== 'ResourceNotFoundException') throw error
   }
+}
+
+function testTableName({ name, prefix }: TestTableDefinition): string {
+  if (name === undefined) return `${prefix ?? 'test'}-${randomBytes(6).toString('hex')}`
+  // Honouring one would silently drop the other; refused before anything is created.
+  if (prefix !== undefined) {
+    throw new Error(`A test table takes a name or a prefix, not both (name ${name}, prefix ${prefix})`)
+  }
+  return name
 }
 
 async function waitUntilActive(client: DynamoDBClient, name: string): Promise<void> {

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto'
 import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
+  ListTablesCommand,
   PutItemCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb'
@@ -78,6 +80,37 @@ describe('createTestTable', () => {
     )
     expect(found.Items?.[0]?.id).toEqual({ S: 'o1' })
     await deleteTestTable(client, table.name)
+  })
+
+  it('creates a table under the exact name given, which a second create of that name is refused', async () => {
+    // Run-unique, since DynamoDB Local is shared by every test of the run.
+    const name = `exact-${randomBytes(4).toString('hex')}-payments`
+    const table = await createTestTable(client, { name, ttlAttribute: 'expiresAt' })
+    expect(table.name).toBe(name)
+    const { Table: description } = await client.send(new DescribeTableCommand({ TableName: name }))
+    expect(description?.TableStatus).toBe('ACTIVE')
+    expect(description?.KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ])
+    const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: name }))
+    expect(ttl.TimeToLiveDescription?.AttributeName).toBe('expiresAt')
+    await expect(createTestTable(client, { name })).rejects.toMatchObject({ name: 'ResourceInUseException' })
+    await table.delete()
+    await expect(client.send(new DescribeTableCommand({ TableName: name }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    })
+  })
+
+  it('refuses a name together with a prefix, before creating anything', async () => {
+    const name = `both-${randomBytes(4).toString('hex')}`
+    await expect(createTestTable(client, { name, prefix: name })).rejects.toThrow(
+      `A test table takes a name or a prefix, not both (name ${name}, prefix ${name})`,
+    )
+    // Neither the table itself nor one named from the prefix (one page holds every table of this run).
+    const { TableNames = [], LastEvaluatedTableName } = await client.send(new ListTablesCommand({}))
+    expect(LastEvaluatedTableName).toBeUndefined()
+    expect(TableNames.filter((table) => table.startsWith(name))).toEqual([])
   })
 
   it('supports partition-key-only tables', async () => {
