@@ -1,11 +1,16 @@
 // `pnpm start [count]`: DynamoDB Local behind a throttling proxy, a fresh table, the import of `count`
 // payments (default 5000) with a progress bar on stderr and the report on stdout.
 import { createDb } from '@dynamorm/core'
-import { localDynamoClient, startDynamoDbLocal, startDynamoFaultProxy } from '@dynamorm/testing'
+import {
+  createTestTable,
+  localDynamoClient,
+  startDynamoDbLocal,
+  startDynamoFaultProxy,
+} from '@dynamorm/testing'
 import { formatReport } from './import-report.ts'
 import { samplePayments } from './payment.ts'
 import { importPayments } from './payment-import.ts'
-import { createPaymentsTable } from './payments-table.ts'
+import { paymentsTable } from './payments-table.ts'
 import { progressBar } from './progress-bar.ts'
 import { throttleBursts } from './throttle-bursts.ts'
 
@@ -14,7 +19,10 @@ if (!Number.isSafeInteger(count) || count < 1) throw new RangeError('count must 
 const dynamo = await startDynamoDbLocal()
 const proxy = await startDynamoFaultProxy(dynamo.endpoint)
 try {
-  const table = await createPaymentsTable(localDynamoClient(dynamo.endpoint), 'batch-import-payments')
+  const table = await createTestTable(
+    localDynamoClient(dynamo.endpoint),
+    paymentsTable('batch-import-payments'),
+  )
   // SDK retries off: what retries throttled calls here is core's batch backoff.
   const client = localDynamoClient(proxy.endpoint, { maxAttempts: 1 })
   const db = createDb({ client, tableName: (logical) => (logical === 'payments' ? table.name : logical) })

@@ -5,23 +5,29 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb'
 import { createDb, type Db, isDynamormError, marshallItem, unmarshallItem } from '@dynamorm/core'
-import { type DynamoFaultProxy, localDynamoClient, startDynamoFaultProxy } from '@dynamorm/testing'
+import {
+  createTestTable,
+  type DynamoFaultProxy,
+  localDynamoClient,
+  startDynamoFaultProxy,
+  type TestTable,
+} from '@dynamorm/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { formatReport } from '../src/import-report.ts'
 import { samplePayments } from '../src/payment.ts'
 import { type ImportProgress, type ImportReport, importPayments } from '../src/payment-import.ts'
-import { createPaymentsTable, type PaymentsTable } from '../src/payments-table.ts'
+import { paymentsTable } from '../src/payments-table.ts'
 import { progressBar } from '../src/progress-bar.ts'
 import { throttleBursts } from '../src/throttle-bursts.ts'
 
 const endpoint = inject('dynamoEndpoint')
 const admin = localDynamoClient(endpoint)
-let table: PaymentsTable
+let table: TestTable
 let proxy: DynamoFaultProxy
 let db: Db
 
 beforeAll(async () => {
-  table = await createPaymentsTable(admin, `batch-import-${randomBytes(4).toString('hex')}`)
+  table = await createTestTable(admin, paymentsTable(`batch-import-${randomBytes(4).toString('hex')}`))
   proxy = await startDynamoFaultProxy(endpoint)
   // SDK retries off, as in `pnpm start`: core's backoff is under test.
   const client = localDynamoClient(proxy.endpoint, { maxAttempts: 1 })

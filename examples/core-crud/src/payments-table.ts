@@ -1,31 +1,9 @@
-// The table the Payment model lives in: string keys `pk` / `sk`, on demand. In production this is
-// CloudFormation / SAM; here it is made on DynamoDB Local so the example needs nothing else.
-import { CreateTableCommand, DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
+// The table the Payment model lives in: createTestTable's default layout, string keys `pk` / `sk`, on
+// demand. In production this is CloudFormation / SAM; here it is made on DynamoDB Local so the example
+// needs nothing else.
+import type { TestTableDefinition } from '@dynamorm/testing'
 
-export interface PaymentsTable {
-  name: string
-  delete(): Promise<void>
-}
-
-export async function createPaymentsTable(client: DynamoDBClient, name: string): Promise<PaymentsTable> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  )
-  return {
-    name,
-    delete: async () => {
-      await client.send(new DeleteTableCommand({ TableName: name }))
-    },
-  }
+/** The payments table under `name` (`pnpm start` names it; tests give a run-unique name). */
+export function paymentsTable(name: string): TestTableDefinition {
+  return { name }
 }

@@ -4,18 +4,18 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { GetItemCommand } from '@aws-sdk/client-dynamodb'
 import { createDb, type Db, isDynamormError, marshallItem, unmarshallItem } from '@dynamorm/core'
-import { localDynamoClient } from '@dynamorm/testing'
+import { createTestTable, localDynamoClient, type TestTable } from '@dynamorm/testing'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { runCrudWalkthrough } from '../src/crud-walkthrough.ts'
 import { Payment } from '../src/payment.ts'
-import { createPaymentsTable, type PaymentsTable } from '../src/payments-table.ts'
+import { paymentsTable } from '../src/payments-table.ts'
 
 const client = localDynamoClient(inject('dynamoEndpoint'))
-let table: PaymentsTable
+let table: TestTable
 let db: Db
 
 beforeAll(async () => {
-  table = await createPaymentsTable(client, `core-crud-${randomBytes(4).toString('hex')}`)
+  table = await createTestTable(client, paymentsTable(`core-crud-${randomBytes(4).toString('hex')}`))
   db = createDb({ client, tableName: (logical) => (logical === 'payments' ? table.name : logical) })
 })
 afterAll(() => table.delete())
