@@ -1,13 +1,13 @@
 // What `pnpm start` runs: two batches of settlement events, with a duplicate, a poison message, a
 // reused event id with another amount and a redelivery, and the balance they leave.
 import { createDb } from '@dynamorm/core'
-import { lambdaContext, localDynamoClient } from '@dynamorm/testing'
+import { createTestTable, lambdaContext, localDynamoClient } from '@dynamorm/testing'
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda'
 import { Balance } from './ledger.ts'
 import { settlementProcessor } from './settle-payment.ts'
 import { type RecordReport, sqsBatchHandler } from './sqs-batch.ts'
 import { sqsMessage } from './sqs-message.ts'
-import { createIdempotencyTable, createLedgerTable } from './tables.ts'
+import { settlementTables } from './tables.ts'
 
 export interface DemoOptions {
   dynamoEndpoint: string
@@ -33,8 +33,7 @@ export async function runSettlementDemo(options: DemoOptions): Promise<DemoResul
   const say = options.say ?? (() => {})
   const namespace = options.namespace ?? ''
   const client = localDynamoClient(options.dynamoEndpoint)
-  await createLedgerTable(client, `${namespace}ledger`)
-  await createIdempotencyTable(client, `${namespace}idempotency`)
+  for (const table of settlementTables(namespace)) await createTestTable(client, table)
   const tableName = (logical: string) => `${namespace}${logical}`
   let reports: RecordReport[] = []
   const handler = sqsBatchHandler(settlementProcessor({ client, tableName }), {

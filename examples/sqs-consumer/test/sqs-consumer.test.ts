@@ -5,7 +5,9 @@ import { promisify } from 'node:util'
 import { ScanCommand } from '@aws-sdk/client-dynamodb'
 import { createDb, unmarshallItem } from '@dynamorm/core'
 import {
+  createTestTable,
   type DynamoFaultProxy,
+  deleteTestTable,
   lambdaContext,
   localDynamoClient,
   startDynamoFaultProxy,
@@ -18,11 +20,15 @@ import { runSettlementDemo } from '../src/settlement-demo.ts'
 import { parseSettlementEvent, settlementEventId } from '../src/settlement-event.ts'
 import { type RecordReport, sqsBatchHandler } from '../src/sqs-batch.ts'
 import { sqsMessage } from '../src/sqs-message.ts'
-import { createIdempotencyTable, createLedgerTable, deleteTables } from '../src/tables.ts'
+import { settlementTables } from '../src/tables.ts'
 
 const endpoint = inject('dynamoEndpoint')
 const admin = localDynamoClient(endpoint)
 const run = randomBytes(3).toString('hex')
+
+async function deleteTables(namespace: string) {
+  for (const { name } of settlementTables(namespace)) await deleteTestTable(admin, name)
+}
 
 async function scan(table: string) {
   const { Items = [] } = await admin.send(new ScanCommand({ TableName: table, ConsistentRead: true }))
@@ -36,7 +42,7 @@ describe('the settlement demo', () => {
   beforeAll(async () => {
     result = await runSettlementDemo({ dynamoEndpoint: endpoint, namespace: ns, say: (l) => lines.push(l) })
   })
-  afterAll(() => deleteTables(admin, [`${ns}ledger`, `${ns}idempotency`]))
+  afterAll(() => deleteTables(ns))
 
   it('processes each event once, replays duplicates and reports only the failed records', () => {
     const [first, second] = result.batches
@@ -90,14 +96,13 @@ describe('the consumer under failures', () => {
   const tableName = (logical: string) => `${ns}${logical}`
   const db = createDb({ client: admin, tableName })
   beforeAll(async () => {
-    await createLedgerTable(admin, `${ns}ledger`)
-    await createIdempotencyTable(admin, `${ns}idempotency`)
+    for (const table of settlementTables(ns)) await createTestTable(admin, table)
     proxy = await startDynamoFaultProxy(endpoint)
   })
   afterEach(() => proxy.faults.reset())
   afterAll(async () => {
     await proxy.close()
-    await deleteTables(admin, [`${ns}ledger`, `${ns}idempotency`])
+    await deleteTables(ns)
   })
 
   const consumer = (reports: RecordReport[] = []) =>
