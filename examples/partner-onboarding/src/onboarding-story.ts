@@ -3,7 +3,7 @@
 import { STSClient } from '@aws-sdk/client-sts'
 import { createDb, isDynamormError } from '@dynamorm/core'
 import { tableRegistry } from '@dynamorm/partner'
-import { httpApiEvent, lambdaContext, localDynamoClient } from '@dynamorm/testing'
+import { createTestTable, httpApiEvent, lambdaContext, localDynamoClient } from '@dynamorm/testing'
 import type { APIGatewayProxyResultV2 } from 'aws-lambda'
 import {
   type OnboardingDeps,
@@ -12,7 +12,7 @@ import {
   type PartnerRoles,
 } from './partner-onboarding.ts'
 import { paymentsHandler } from './payments-handler.ts'
-import { createKeyValueTable } from './tables.ts'
+import { keyValueTable } from './tables.ts'
 
 export interface StoryOptions {
   dynamoEndpoint: string
@@ -38,7 +38,7 @@ export async function runOnboardingStory(options: StoryOptions): Promise<StorySt
   const namespace = options.namespace ?? ''
   const client = localDynamoClient(options.dynamoEndpoint, { credentials: platformCredentials })
   const registryTable = `${namespace}platform-partners`
-  await createKeyValueTable(client, registryTable)
+  await createTestTable(client, keyValueTable(registryTable))
   const stsClientConfig = {
     endpoint: options.stsEndpoint,
     region: 'us-east-1',

@@ -6,8 +6,9 @@ import { type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts'
 import { type Db, isDynamormError, marshallItem, unmarshallItem } from '@dynamorm/core'
 import { defaultPartnerIdPattern, tableRegistryDefaults } from '@dynamorm/partner'
+import { createTestTable, deleteTestTable } from '@dynamorm/testing'
 import { onboardingError } from './onboarding-error.ts'
-import { createKeyValueTable, deleteTable, partnerTables } from './tables.ts'
+import { keyValueTable, partnerTables } from './tables.ts'
 
 /**
  * Where a partner's role comes from. In production the partner deploys it in its own account (a trust
@@ -111,7 +112,7 @@ export async function onboardPartner(
   const tables = partnerTables.map((logical) => `${tablePrefix}${logical}`)
   for (const table of tables) {
     try {
-      await createKeyValueTable(deps.tablesClient, table)
+      await createTestTable(deps.tablesClient, keyValueTable(table))
     } catch (error) {
       // Kept from an earlier onboarding (removal keeps data unless asked): the partner's data stays.
       if ((error as { name?: string }).name !== 'ResourceInUseException') throw error
@@ -200,7 +201,7 @@ export async function offboardPartner(
   if (options.deleteTables) {
     for (const logical of partnerTables) {
       const table = `${item.tablePrefix as string}${logical}`
-      await deleteTable(deps.tablesClient, table)
+      await deleteTestTable(deps.tablesClient, table)
       deletedTables.push(table)
     }
   }

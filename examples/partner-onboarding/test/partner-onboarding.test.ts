@@ -7,6 +7,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
 import { createDb, isDynamormError, marshallItem, unmarshallItem } from '@dynamorm/core'
 import { tableRegistry } from '@dynamorm/partner'
 import {
+  createTestTable,
   httpApiEvent,
   lambdaContext,
   localDynamoClient,
@@ -18,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { runOnboardingStory, type StoryStep } from '../src/onboarding-story.ts'
 import { type OnboardingDeps, offboardPartner, onboardPartner } from '../src/partner-onboarding.ts'
 import { paymentsHandler } from '../src/payments-handler.ts'
-import { createKeyValueTable } from '../src/tables.ts'
+import { keyValueTable } from '../src/tables.ts'
 
 const endpoint = inject('dynamoEndpoint')
 const platformCredentials = { accessKeyId: 'platform', secretAccessKey: 'platform-secret' }
@@ -163,7 +164,7 @@ describe('onboardPartner and offboardPartner', () => {
   let deps: OnboardingDeps
   const registry = tableRegistry({ table: registryTable })
   beforeAll(async () => {
-    await createKeyValueTable(client, registryTable)
+    await createTestTable(client, keyValueTable(registryTable))
     deps = {
       db: createDb({ client }),
       registryTable,

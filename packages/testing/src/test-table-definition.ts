@@ -23,11 +23,11 @@ export interface LocalIndexDefinition {
 
 export interface TestTableDefinition {
   /**
-   * The exact table name, for a table that other code or a template names (an example's `pnpm start`).
-   * DynamoDB Local runs -sharedDb, so tests sharing one give a run-unique name or a `prefix`. Not with `prefix`.
+   * The exact table name, for a table other code or a template names (an example's `pnpm start`). Not with
+   * `prefix`. DynamoDB Local runs -sharedDb, so tests sharing one give a run-unique name or a prefix instead.
    */
   name?: string
-  /** Table name prefix (default 'test'); a random suffix keeps tables of parallel tests apart. Not with `name`. */
+  /** Name prefix (default 'test'); a random suffix keeps parallel tests' tables apart. Not with `name`. */
   prefix?: string
   /** Default `pk` (S). */
   partitionKey?: KeyAttribute

@@ -82,7 +82,7 @@ describe('createTestTable', () => {
     await deleteTestTable(client, table.name)
   })
 
-  it('creates a table under the exact name given, which a second create of that name is refused', async () => {
+  it('creates a table under the exact name given and refuses a second of that name', async () => {
     // Run-unique, since DynamoDB Local is shared by every test of the run.
     const name = `exact-${randomBytes(4).toString('hex')}-payments`
     const table = await createTestTable(client, { name, ttlAttribute: 'expiresAt' })
@@ -107,7 +107,7 @@ describe('createTestTable', () => {
     await expect(createTestTable(client, { name, prefix: name })).rejects.toThrow(
       `A test table takes a name or a prefix, not both (name ${name}, prefix ${name})`,
     )
-    // Neither the table itself nor one named from the prefix (one page holds every table of this run).
+    // Neither the table itself nor one named from the prefix (one page lists every table of the run).
     const { TableNames = [], LastEvaluatedTableName } = await client.send(new ListTablesCommand({}))
     expect(LastEvaluatedTableName).toBeUndefined()
     expect(TableNames.filter((table) => table.startsWith(name))).toEqual([])
