@@ -3,8 +3,8 @@
 // that records which access key signed each request for which table.
 import { randomBytes } from 'node:crypto'
 import { createServer, request as httpRequest } from 'node:http'
-import { CreateTableCommand, DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import { lambdaContext } from '@dynamorm/testing'
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { createTestTable, lambdaContext, type TestTable } from '@dynamorm/testing'
 
 export const platformCredentials = { accessKeyId: 'platform', secretAccessKey: 'platform-secret' }
 
@@ -29,25 +29,9 @@ export function testPartner(name: string, index: number): TestPartner {
 /** A run-unique prefix, so tests of one run never see another's tables. */
 export const runId = randomBytes(3).toString('hex')
 
-export async function createTable(
-  client: DynamoDBClient,
-  name: string,
-): Promise<{ delete(): Promise<void> }> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  )
-  return { delete: () => client.send(new DeleteTableCommand({ TableName: name })).then(() => undefined) }
+/** A partner's table under the exact name its prefix gives (`pk` / `sk` strings, on demand). */
+export function createTable(client: DynamoDBClient, name: string): Promise<TestTable> {
+  return createTestTable(client, { name })
 }
 
 export interface SignedCall {
