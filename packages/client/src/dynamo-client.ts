@@ -9,6 +9,7 @@ import {
   conflictRetryPlan,
   createDb,
   type Db,
+  definedOptions,
   type ItemTransformer,
   type TableNameResolver,
 } from '@dynamorm/core'
@@ -16,7 +17,6 @@ import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
 import { deadlineExceededError } from './client-error.ts'
 import { type WarmupLogger, warmUpConnection } from './connection-warmup.ts'
-import { definedOptions } from './defined-options.ts'
 import { deadlineBoundClient, requestDeadline } from './request-deadline.ts'
 import { createWarmDynamoClient, type WarmDynamoClientOptions } from './warm-dynamo-client.ts'
 

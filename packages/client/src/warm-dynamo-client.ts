@@ -4,7 +4,7 @@
 // agents itself, and this module imports neither node:http nor node:https (an ESM import of node:http
 // evaluates its lazy exports, undici's WebSocket among them: tens of ms of init).
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
-import { definedOptions } from './defined-options.ts'
+import { definedOptions } from '@dynamorm/core'
 
 export interface WarmDynamoClientOptions {
   /** Any other DynamoDBClient settings (region, endpoint, credentials, ...); the options below win. */

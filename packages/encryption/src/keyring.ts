@@ -1,8 +1,8 @@
 // Keys from KMS: one current data key per table reused for a bounded number of fields and time (so
 // KMS is called about once per container and table, not per write), and decrypted keys (field data
 // keys and the beacon key) cached by their encrypted form. Concurrent misses share one KMS call.
+import { LruCache } from '@dynamorm/core'
 import { DataKey } from './data-key.ts'
-import { DataKeyCache } from './data-key-cache.ts'
 import { KmsKeyError, kmsFailure } from './errors.ts'
 import type { KmsApi } from './kms-client.ts'
 
@@ -30,8 +30,8 @@ const cacheId = (encrypted: Uint8Array, table = '') =>
 
 export class Keyring {
   readonly #options: KeyringOptions
-  readonly #current: DataKeyCache<DataKey>
-  readonly #decrypted: DataKeyCache<DataKey>
+  readonly #current: LruCache<DataKey>
+  readonly #decrypted: LruCache<DataKey>
   /** KMS calls under way, by what they fill: a table's current key, or a decrypted key's cache id. */
   readonly #flights = new Map<string, Promise<void>>()
   /** ARN of the KMS key new data keys come from, once KMS has named it. */
@@ -39,9 +39,15 @@ export class Keyring {
 
   constructor(options: KeyringOptions) {
     this.#options = options
-    const cache = { maxEntries: options.maxCachedKeys, ttlMs: options.maxKeyAgeMs, now: options.now }
-    this.#current = new DataKeyCache(cache)
-    this.#decrypted = new DataKeyCache(cache)
+    // Key material is wiped whenever a key leaves a cache: evicted, expired, replaced or cleared.
+    const cache = {
+      maxEntries: options.maxCachedKeys,
+      ttlMs: options.maxKeyAgeMs,
+      now: options.now,
+      onEvict: (key: DataKey) => key.evict(),
+    }
+    this.#current = new LruCache(cache)
+    this.#decrypted = new LruCache(cache)
   }
 
   /** The table's current data key, pinned, with `messages` fields counted against its budget. */

@@ -1,7 +1,7 @@
 // Per-partner keys: each partner's fields are sealed under its own KMS key, reached through the
 // partner's assumed-role credentials, so one partner's role can never open another's data.
 import type { KMSClient, KMSClientConfig } from '@aws-sdk/client-kms'
-import { DataKeyCache } from './data-key-cache.ts'
+import { LruCache } from '@dynamorm/core'
 import { EncryptionConfigError } from './errors.ts'
 import { type FieldEncryption, type FieldEncryptionOptions, fieldEncryptionWith } from './field-encryption.ts'
 import { lazyKmsApi, loadKmsModule } from './kms-client.ts'
@@ -83,10 +83,9 @@ class PartnerEntry {
 
 /** `(partner) => FieldEncryption`, one client and key cache per partner, built at the partner's first use. */
 export function partnerFieldEncryption(options: PartnerFieldEncryptionOptions): PartnerFieldEncryption {
-  const partners = new DataKeyCache<PartnerEntry>({
+  const partners = new LruCache<PartnerEntry>({
     maxEntries: options.maxPartners ?? partnerDefaults.maxPartners,
-    ttlMs: Number.POSITIVE_INFINITY,
-    now: Date.now,
+    onEvict: (entry) => entry.evict(),
   })
   const forPartner = (partner: EncryptingPartner): FieldEncryption => {
     const keyId = partner.kmsKeyId ?? options.keyId

@@ -10,11 +10,9 @@ import {
   type DynamoClientContext,
   type WarmDynamoClientOptions,
 } from '@dynamorm/client'
-import type { ItemTransformer } from '@dynamorm/core'
+import { definedOptions, type ItemTransformer, LruCache } from '@dynamorm/core'
 import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
-import { definedOptions } from './defined-options.ts'
-import { LruCache } from './lru-cache.ts'
 import { Partner, type PartnerIdentity } from './partner.ts'
 import { PartnerCredentials } from './partner-credentials.ts'
 import { partnerError } from './partner-error.ts'
@@ -138,7 +136,7 @@ export function partnerContext(
     now: settings.now,
   }
   const checked = new WeakMap<PartnerEntry, CheckedEntry>()
-  const slots = new LruCache<PartnerSlot>(settings.maxPartners, (_id, slot) => retire(slot))
+  const slots = new LruCache<PartnerSlot>({ maxEntries: settings.maxPartners, onEvict: retire })
 
   const slotFor = (partnerId: string, entry: CheckedEntry): PartnerSlot => {
     const existing = slots.get(partnerId)
@@ -146,7 +144,6 @@ export function partnerContext(
       existing.entry = entry
       return existing
     }
-    if (existing) retire(existing)
     const credentials = new PartnerCredentials(
       (requestId) => assumePartnerRole(sts, partnerId, entry, requestId, retry),
       settings,

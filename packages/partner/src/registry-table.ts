@@ -2,9 +2,7 @@
 // deploy. Lookups are cached per container (found and not-found alike, so a flood of requests for
 // one partner costs one read per TTL) and single-flight.
 import { GetItemCommand } from '@aws-sdk/client-dynamodb'
-import { type Db, marshallItem, unmarshallItem } from '@dynamorm/core'
-import { definedOptions } from './defined-options.ts'
-import { LruCache } from './lru-cache.ts'
+import { type Db, definedOptions, LruCache, marshallItem, unmarshallItem } from '@dynamorm/core'
 import type { PartnerEntry, PartnerRegistry } from './partner-registry.ts'
 
 export interface TableRegistryOptions {
@@ -43,7 +41,7 @@ export function tableRegistry(
   options: TableRegistryOptions,
 ): PartnerRegistry & { invalidate(partnerId: string): void } {
   const settings = { ...tableRegistryDefaults, ...definedOptions(options) }
-  const cache = new LruCache<CachedLookup>(settings.maxEntries)
+  const cache = new LruCache<CachedLookup>({ maxEntries: settings.maxEntries })
   const inFlight = new Map<string, Promise<PartnerEntry | undefined>>()
 
   const fetchEntry = async (partnerId: string, db: Db): Promise<PartnerEntry | undefined> => {

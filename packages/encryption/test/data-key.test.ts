@@ -1,13 +1,16 @@
+import { LruCache, type LruCacheOptions } from '@dynamorm/core'
 import { describe, expect, it } from 'vitest'
 import { DataKey } from '../src/data-key.ts'
-import { DataKeyCache } from '../src/data-key-cache.ts'
 
+// The keyring's caches: LruCaches that wipe a key when it leaves (see keyring.ts).
+const keyCache = (options: Omit<LruCacheOptions<DataKey>, 'onEvict'>) =>
+  new LruCache<DataKey>({ ...options, onEvict: (key) => key.evict() })
 const newKey = (fill: number) => new DataKey(Buffer.alloc(32, fill), Uint8Array.of(fill, 1, 2), 'arn:key')
 const isZero = (key: DataKey) => key.plaintext.every((byte) => byte === 0)
 
-describe('data-key cache', () => {
+describe('data keys in the key caches', () => {
   it('holds at most maxEntries keys and wipes the least recently used on eviction', () => {
-    const cache = new DataKeyCache<DataKey>({ maxEntries: 2, ttlMs: 60_000, now: () => 0 })
+    const cache = keyCache({ maxEntries: 2, ttlMs: 60_000, now: () => 0 })
     const [a, b, c] = [newKey(1), newKey(2), newKey(3)]
     cache.set('a', a)
     cache.set('b', b)
@@ -22,7 +25,7 @@ describe('data-key cache', () => {
 
   it('expires keys after their time to live and wipes them', () => {
     let now = 0
-    const cache = new DataKeyCache<DataKey>({ maxEntries: 10, ttlMs: 1000, now: () => now })
+    const cache = keyCache({ maxEntries: 10, ttlMs: 1000, now: () => now })
     const key = newKey(7)
     cache.set('k', key)
     now = 999
@@ -34,7 +37,7 @@ describe('data-key cache', () => {
   })
 
   it('wipes a replaced key and every key on clear', () => {
-    const cache = new DataKeyCache<DataKey>({ maxEntries: 10, ttlMs: 1000, now: () => 0 })
+    const cache = keyCache({ maxEntries: 10, ttlMs: 1000, now: () => 0 })
     const [first, second, third] = [newKey(1), newKey(2), newKey(3)]
     cache.set('k', first)
     cache.set('k', first) // the same key again is not wiped
@@ -49,7 +52,7 @@ describe('data-key cache', () => {
   })
 
   it('wipes a pinned key only when its last user releases it', () => {
-    const cache = new DataKeyCache<DataKey>({ maxEntries: 1, ttlMs: 1000, now: () => 0 })
+    const cache = keyCache({ maxEntries: 1, ttlMs: 1000, now: () => 0 })
     const key = newKey(5)
     cache.set('k', key)
     key.pin(2)

@@ -1,4 +1,0 @@
-/** Options without their undefined fields, so `{ maxAttempts: undefined }` means "the default". */
-export function definedOptions<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>
-}
