@@ -3,7 +3,7 @@
 // and Powertools idempotency; then, sample after sample, interleaved, starts each in a fresh Node
 // process: init = import of the bundle to handler ready, then its first invocation against DynamoDB
 // Local (ours also against the loopback STS and KMS: it assumes the partner's role and seals the card).
-// Every figure printed is measured in this run; medians over BENCH_SAMPLES (default 21) samples.
+// Every figure printed is measured in this run; medians over BENCH_SAMPLES (default 41) samples.
 import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -17,7 +17,7 @@ import { startLocalStack } from '../src/local-stack.ts'
 
 const run = promisify(execFile)
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
-const samples = Number(process.env.BENCH_SAMPLES ?? 21)
+const samples = Number(process.env.BENCH_SAMPLES ?? 41)
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b)
   const middle = Math.floor(sorted.length / 2)
