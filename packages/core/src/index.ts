@@ -103,6 +103,10 @@ export { updateItem, updateParams } from './operations/update.ts'
 export { importErrorCode, retryableOnce } from './retryable-once.ts'
 export type { TableNameResolver } from './table-names.ts'
 export { resolveTableName } from './table-names.ts'
-export { type ConflictRetryOptions, type ConflictRetryPlan, conflictRetryPlan } from './transaction-conflict-retry.ts'
+export {
+  type ConflictRetryOptions,
+  type ConflictRetryPlan,
+  conflictRetryPlan,
+} from './transaction-conflict-retry.ts'
 export type { CommitListener, CommitOutcome, QueuedWrite, QueueOptions } from './unit-of-work.ts'
 export { MAX_TRANSACTION_ITEMS, UnitOfWork } from './unit-of-work.ts'
