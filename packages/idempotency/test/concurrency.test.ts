@@ -1,25 +1,19 @@
-// 50 concurrent duplicates for each of 20 keys, all at once against DynamoDB Local: every handler runs
-// exactly once, and every caller gets the first answer, its replay, or a 409.
-import type { TestTable } from '@dynamorm/testing'
 import { httpApiEvent } from '@dynamorm/testing'
 import middy from '@middy/core'
 import httpJsonBodyParser from '@middy/http-json-body-parser'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { idempotency, REPLAYED_HEADER } from '../src/index.ts'
-import { clientMiddleware, createTables, invoke, paymentWrite, readPayment, readRecord } from './fixtures.ts'
+import {
+  clientMiddleware,
+  type HttpHandler,
+  invoke,
+  paymentWrite,
+  readPayment,
+  readRecord,
+  tablesForFile,
+} from './fixtures.ts'
 
-let records: TestTable
-let payments: TestTable
-
-beforeAll(async () => {
-  ;({ records, payments } = await createTables('concurrency-'))
-})
-afterAll(async () => {
-  await records.delete()
-  await payments.delete()
-})
-
-type Result = { statusCode: number; headers?: Record<string, string>; body?: string }
+const tables = tablesForFile('concurrency-')
 
 it('runs each of 20 keys exactly once under 50 concurrent duplicates each', async () => {
   const keys = Array.from({ length: 20 }, (_, index) => `burst-${Date.now()}-${index}`)
@@ -27,14 +21,14 @@ it('runs each of 20 keys exactly once under 50 concurrent duplicates each', asyn
   const handler = middy()
     .use(httpJsonBodyParser())
     .use(clientMiddleware())
-    .use(idempotency({ table: records.name }))
+    .use(idempotency({ table: tables.records.name }))
     .handler(async (event: any, context) => {
       const key = context.idempotency.key
       runs.set(key, (runs.get(key) ?? 0) + 1)
       // A payment write that fails if it already exists: a second run could not hide.
-      context.db.unitOfWork.add(paymentWrite(payments.name, key, event.body.amount))
+      context.db.unitOfWork.add(paymentWrite(tables.payments.name, key, event.body.amount))
       return { statusCode: 201, body: JSON.stringify({ key, amount: event.body.amount }) }
-    }) as unknown as (event: unknown, context: unknown) => Promise<Result>
+    }) as unknown as HttpHandler
 
   const calls = keys.flatMap((key, index) =>
     Array.from({ length: 50 }, () =>
@@ -65,8 +59,10 @@ it('runs each of 20 keys exactly once under 50 concurrent duplicates each', asyn
       expect(JSON.parse(busy.body!).error.name).toBe('IdempotencyInFlightError')
       expect(Number(busy.headers?.['retry-after'])).toBeGreaterThanOrEqual(1)
     }
-    expect(await readPayment(payments.name, key)).toMatchObject({ amount: index + 1 })
-    expect(await readRecord(records.name, `#POST /payments#${key}`)).toMatchObject({ status: 'COMPLETED' })
+    expect(await readPayment(tables.payments.name, key)).toMatchObject({ amount: index + 1 })
+    expect(await readRecord(tables.records.name, `#POST /payments#${key}`)).toMatchObject({
+      status: 'COMPLETED',
+    })
   }
 
   // Once the burst is over, every retry is a replay.

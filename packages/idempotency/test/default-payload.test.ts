@@ -2,29 +2,14 @@
 // redelivered SQS message (new receipt handle, higher receive count) or a re-put EventBridge event
 // (new id and time) is the same request and is replayed; a different body, attribute or detail is a 422.
 import { isDynamormError } from '@dynamorm/core'
-import {
-  eventBridgeEvent,
-  lambdaContext,
-  type SqsRecordOptions,
-  sqsEvent,
-  type TestTable,
-} from '@dynamorm/testing'
+import { eventBridgeEvent, lambdaContext, type SqsRecordOptions, sqsEvent } from '@dynamorm/testing'
 import middy from '@middy/core'
 import type { EventBridgeEvent, SQSEvent, SQSRecord } from 'aws-lambda'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { fingerprint, idempotency } from '../src/index.ts'
-import { clientMiddleware, createTables, invoke, readRecord, rejection } from './fixtures.ts'
+import { clientMiddleware, invoke, readRecord, rejection, tablesForFile } from './fixtures.ts'
 
-let records: TestTable
-let payments: TestTable
-
-beforeAll(async () => {
-  ;({ records, payments } = await createTables('payload-'))
-})
-afterAll(async () => {
-  await records.delete()
-  await payments.delete()
-})
+const tables = tablesForFile('payload-')
 
 let seq = 0
 const unique = (prefix: string) => `${prefix}-${Date.now()}-${++seq}`
@@ -42,7 +27,7 @@ describe('SQS event (the batch Lambda delivers), keyed by message id', () => {
       .use(clientMiddleware())
       .use(
         idempotency<SQSEvent>({
-          table: records.name,
+          table: tables.records.name,
           // No payload option: the default must ignore what changes between deliveries.
           key: (event) => event.Records[0]?.messageId,
         }),
@@ -79,7 +64,7 @@ describe('SQS event (the batch Lambda delivers), keyed by message id', () => {
     expect(runs.filter((id) => id === messageId)).toHaveLength(1)
     // The fingerprint covers each record's body and attribute values, nothing of the delivery.
     const body = first.Records[0]!.body
-    expect(await readRecord(records.name, `#settle#${messageId}`)).toMatchObject({
+    expect(await readRecord(tables.records.name, `#settle#${messageId}`)).toMatchObject({
       status: 'COMPLETED',
       fingerprint: fingerprint([
         {
@@ -144,7 +129,7 @@ describe('SQS record handled one by one, keyed by the producer’s event id', ()
       .use(clientMiddleware())
       .use(
         idempotency<SQSRecord>({
-          table: records.name,
+          table: tables.records.name,
           key: (record) => record.messageAttributes.eventId?.stringValue,
         }),
       )
@@ -179,7 +164,7 @@ describe('EventBridge event, keyed by a business id in the detail', () => {
   const handler = (counter: { runs: number }) =>
     middy<Settlement, { batch: string }>()
       .use(clientMiddleware())
-      .use(idempotency<Settlement>({ table: records.name, key: (event) => event.detail.batchId }))
+      .use(idempotency<Settlement>({ table: tables.records.name, key: (event) => event.detail.batchId }))
       .handler(async (event) => {
         counter.runs += 1
         return { batch: event.detail.batchId }
@@ -195,7 +180,7 @@ describe('EventBridge event, keyed by a business id in the detail', () => {
     const reput = settlement(batchId, { id: 'evt-2', time: '2026-01-01T00:00:07Z', resources: ['arn:x'] })
     expect(await invoke(settle, reput, context())).toEqual({ batch: batchId })
     expect(counter.runs).toBe(1)
-    expect(await readRecord(records.name, `#settle#${batchId}`)).toMatchObject({
+    expect(await readRecord(tables.records.name, `#settle#${batchId}`)).toMatchObject({
       fingerprint: fingerprint({
         source: 'payments.settlement',
         'detail-type': 'SettlementRequested',
@@ -229,7 +214,7 @@ describe('other events', () => {
     let runs = 0
     const charge = middy<Invocation, string>()
       .use(clientMiddleware())
-      .use(idempotency<Invocation>({ table: records.name, key: (event) => event.orderId }))
+      .use(idempotency<Invocation>({ table: tables.records.name, key: (event) => event.orderId }))
       .handler(async (event) => {
         runs += 1
         return `charged ${event.amount}`
@@ -237,7 +222,7 @@ describe('other events', () => {
     const orderId = unique('o')
     expect(await invoke(charge, { orderId, amount: 5 }, context())).toBe('charged 5')
     expect(await invoke(charge, { amount: 5, orderId }, context())).toBe('charged 5')
-    expect(await readRecord(records.name, `#settle#${orderId}`)).toMatchObject({
+    expect(await readRecord(tables.records.name, `#settle#${orderId}`)).toMatchObject({
       fingerprint: fingerprint({ orderId, amount: 5 }),
     })
     expect(await mismatch(invoke(charge, { orderId, amount: 5, attempt: 2 }, context()))).toBe(true)
@@ -246,7 +231,7 @@ describe('other events', () => {
       .use(clientMiddleware())
       .use(
         idempotency<Invocation>({
-          table: records.name,
+          table: tables.records.name,
           key: (event) => event.orderId,
           payload: (event) => ({ orderId: event.orderId, amount: event.amount }),
         }),
@@ -263,24 +248,29 @@ describe('other events', () => {
     let runs = 0
     const handler = middy<Record<string, unknown>, number>()
       .use(clientMiddleware())
-      .use(idempotency<Record<string, unknown>>({ table: records.name, key: (event) => String(event.key) }))
+      .use(
+        idempotency<Record<string, unknown>>({
+          table: tables.records.name,
+          key: (event) => String(event.key),
+        }),
+      )
       .handler(async () => ++runs)
     const key = unique('k')
     // No SQS event source: delivery-looking fields are part of the payload.
     const notSqs = { key, Records: [{ body: 'x', receiptHandle: 'r1' }] }
     await invoke(handler, notSqs, context())
-    expect(await readRecord(records.name, `#settle#${key}`)).toMatchObject({
+    expect(await readRecord(tables.records.name, `#settle#${key}`)).toMatchObject({
       fingerprint: fingerprint(notSqs),
     })
     const emptyBatch = { key: unique('k'), Records: [] }
     await invoke(handler, emptyBatch, context())
-    expect(await readRecord(records.name, `#settle#${emptyBatch.key}`)).toMatchObject({
+    expect(await readRecord(tables.records.name, `#settle#${emptyBatch.key}`)).toMatchObject({
       fingerprint: fingerprint(emptyBatch),
     })
     // A detail-type without a detail is not an EventBridge event.
     const notEventBridge = { key: unique('k'), source: 's', 'detail-type': 'T', time: 'now' }
     await invoke(handler, notEventBridge, context())
-    expect(await readRecord(records.name, `#settle#${notEventBridge.key}`)).toMatchObject({
+    expect(await readRecord(tables.records.name, `#settle#${notEventBridge.key}`)).toMatchObject({
       fingerprint: fingerprint(notEventBridge),
     })
   })

@@ -1,39 +1,33 @@
 // DynamoDB failing under the middleware (through the fault proxy): a lock that cannot be taken writes
 // nothing and answers 429 / 503; a commit that fails releases the lock; a failed release hides nothing.
 import { isDynamormError } from '@dynamorm/core'
-import { type DynamoFaultProxy, httpApiEvent, startDynamoFaultProxy, type TestTable } from '@dynamorm/testing'
+import { type DynamoFaultProxy, httpApiEvent, startDynamoFaultProxy } from '@dynamorm/testing'
 import middy from '@middy/core'
 import httpJsonBodyParser from '@middy/http-json-body-parser'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type IdempotencyOptions, idempotency, REPLAYED_HEADER } from '../src/index.ts'
 import {
   clientMiddleware,
-  createTables,
   endpoint,
+  type HttpHandler,
   invoke,
   paymentWrite,
   readPayment,
   readRecord,
   rejection,
+  tablesForFile,
 } from './fixtures.ts'
 
-let records: TestTable
-let payments: TestTable
+const tables = tablesForFile('faults-')
 let proxy: DynamoFaultProxy
 
 beforeAll(async () => {
-  ;({ records, payments } = await createTables('faults-'))
   proxy = await startDynamoFaultProxy(endpoint)
 })
 afterAll(async () => {
-  await records.delete()
-  await payments.delete()
   await proxy.close()
 })
 afterEach(() => proxy.faults.reset())
-
-type Result = { statusCode: number; headers?: Record<string, string>; body?: string }
-type Handler = (event: unknown, context: unknown) => Promise<Result>
 
 let keySeq = 0
 const newKey = () => `fault-${Date.now()}-${++keySeq}`
@@ -52,12 +46,12 @@ function viaProxy(options: IdempotencyOptions = {}) {
   const handler = middy()
     .use(httpJsonBodyParser())
     .use(clientMiddleware(proxy.endpoint, 2))
-    .use(idempotency({ table: records.name, ...options }))
+    .use(idempotency({ table: tables.records.name, ...options }))
     .handler(async (_event, context) => {
       runs.count += 1
-      context.db.unitOfWork.add(paymentWrite(payments.name, context.idempotency.key, 5))
+      context.db.unitOfWork.add(paymentWrite(tables.payments.name, context.idempotency.key, 5))
       return { statusCode: 201, body: 'charged' }
-    }) as unknown as Handler
+    }) as unknown as HttpHandler
   return { handler, runs }
 }
 
@@ -72,7 +66,7 @@ describe('throttling or failure while locking', () => {
     expect(JSON.parse(result.body!).error.name).toBe('ThrottledError')
     expect(proxy.calls('PutItem')).toBeGreaterThanOrEqual(2)
     expect(runs.count).toBe(0)
-    expect(await readRecord(records.name, recordKeyOf(key))).toBeUndefined()
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toBeUndefined()
     // With DynamoDB back, the same request goes through.
     expect((await invoke(handler, payment(key))).statusCode).toBe(201)
   })
@@ -85,7 +79,7 @@ describe('throttling or failure while locking', () => {
     expect(result.statusCode).toBe(503)
     expect(JSON.parse(result.body!).error.name).toBe('ServiceUnavailableError')
     expect(runs.count).toBe(0)
-    expect(await readRecord(records.name, recordKeyOf(key))).toBeUndefined()
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toBeUndefined()
   })
 
   it('rides out one throttle through the SDK retry', async () => {
@@ -111,8 +105,8 @@ describe('a commit that fails', () => {
     proxy.faults.set({ throttle: 2, operation: 'TransactWriteItems' })
     const error = await rejection(invoke(handler, payment(key)))
     expect(isDynamormError(error, 'ThrottledError')).toBe(true)
-    expect(await readRecord(records.name, recordKeyOf(key))).toBeUndefined()
-    expect(await readPayment(payments.name, key)).toBeUndefined()
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toBeUndefined()
+    expect(await readPayment(tables.payments.name, key)).toBeUndefined()
     expect((await invoke(handler, payment(key))).statusCode).toBe(201)
     expect(runs.count).toBe(2)
     expect((await invoke(handler, payment(key))).headers?.[REPLAYED_HEADER]).toBe('true')
@@ -125,11 +119,11 @@ describe('a commit that fails', () => {
     const error = await rejection(invoke(handler, payment(key)))
     expect(isDynamormError(error, 'ServiceUnavailableError')).toBe(true)
     expect(proxy.calls('DeleteItem')).toBeGreaterThanOrEqual(1)
-    expect(await readRecord(records.name, recordKeyOf(key))).toMatchObject({ status: 'IN_PROGRESS' })
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toMatchObject({ status: 'IN_PROGRESS' })
     proxy.faults.reset()
     // The retry meets the live lease: 409, not a second charge.
     expect((await invoke(handler, payment(key))).statusCode).toBe(409)
-    expect(await readPayment(payments.name, key)).toBeUndefined()
+    expect(await readPayment(tables.payments.name, key)).toBeUndefined()
   })
 })
 
@@ -138,10 +132,10 @@ describe('how the completion is written', () => {
     middy()
       .use(httpJsonBodyParser())
       .use(clientMiddleware(proxy.endpoint, 2))
-      .use(idempotency({ table: records.name, ...options }))
-      .handler(async () => ({ statusCode: 201, body: 'no writes' })) as unknown as Handler
+      .use(idempotency({ table: tables.records.name, ...options }))
+      .handler(async () => ({ statusCode: 201, body: 'no writes' })) as unknown as HttpHandler
 
-  const callsFor = async (handler: Handler, key: string) => {
+  const callsFor = async (handler: HttpHandler, key: string) => {
     const before = {
       put: proxy.calls('PutItem'),
       update: proxy.calls('UpdateItem'),
@@ -159,7 +153,7 @@ describe('how the completion is written', () => {
     const handler = tiny()
     const key = newKey()
     expect(await callsFor(handler, key)).toEqual({ PutItem: 1, UpdateItem: 1, TransactWriteItems: 0 })
-    expect(await readRecord(records.name, recordKeyOf(key))).toMatchObject({ status: 'COMPLETED' })
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toMatchObject({ status: 'COMPLETED' })
     // The replay: one PutItem whose failed condition carries the record.
     expect(await callsFor(handler, key)).toEqual({ PutItem: 1, UpdateItem: 0, TransactWriteItems: 0 })
   })
@@ -171,7 +165,7 @@ describe('how the completion is written', () => {
       UpdateItem: 0,
       TransactWriteItems: 1,
     })
-    expect(await readRecord(records.name, recordKeyOf(key))).toMatchObject({ status: 'COMPLETED' })
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toMatchObject({ status: 'COMPLETED' })
   })
 
   it('releases the lock when the direct completion is throttled, and reports the throttle', async () => {
@@ -180,6 +174,6 @@ describe('how the completion is written', () => {
     proxy.faults.set({ throttle: 2, operation: 'UpdateItem' })
     const error = await rejection(invoke(handler, payment(key)))
     expect(isDynamormError(error, 'ThrottledError')).toBe(true)
-    expect(await readRecord(records.name, recordKeyOf(key))).toBeUndefined()
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toBeUndefined()
   })
 })

@@ -6,13 +6,13 @@ import { createDb, type Db, marshallItem, unmarshallItem } from '@dynamorm/core'
 import { createTestTable, lambdaContext, localDynamoClient, type TestTable } from '@dynamorm/testing'
 import type { MiddlewareObj } from '@middy/core'
 import type { Context } from 'aws-lambda'
-import { inject } from 'vitest'
+import { afterAll, beforeAll, inject } from 'vitest'
 
 export const endpoint = inject('dynamoEndpoint')
 export const admin = createDb({ client: localDynamoClient(endpoint) })
 
 /** A partition-key-only idempotency table with TTL on `expiresAt`, and a pk/sk payments table. */
-export async function createTables(prefix = 'test-'): Promise<{ records: TestTable; payments: TestTable }> {
+export async function createTables(prefix = 'test-'): Promise<IdempotencyTables> {
   const records = await createTestTable(admin.client, {
     prefix: `${prefix}idem`,
     sortKey: null,
@@ -20,6 +20,24 @@ export async function createTables(prefix = 'test-'): Promise<{ records: TestTab
   })
   const payments = await createTestTable(admin.client, { prefix: `${prefix}payments` })
   return { records, payments }
+}
+
+export interface IdempotencyTables {
+  records: TestTable
+  payments: TestTable
+}
+
+/** For a test file: `createTables(prefix)` before its tests (filled in by beforeAll), deleted after them. */
+export function tablesForFile(prefix: string): IdempotencyTables {
+  const tables = {} as IdempotencyTables
+  beforeAll(async () => {
+    Object.assign(tables, await createTables(prefix))
+  })
+  afterAll(async () => {
+    await tables.records.delete()
+    await tables.payments.delete()
+  })
+  return tables
 }
 
 /** dynamoClient() without warm-up, on its own client (so SDK retries and sockets are the test's). */
@@ -81,6 +99,10 @@ export function fakePartner(id: string, partnerDb: Db): MiddlewareObj {
  * Invokes a Middy handler as the Lambda runtime does, with a plain Context: Middy types the handler's
  * context as what its middlewares add, which only exists once they have run.
  */
+/** What the tests' HTTP handlers answer, and such a handler as the Lambda runtime calls it. */
+export type HttpResult = { statusCode: number; headers?: Record<string, string>; body?: string }
+export type HttpHandler = (event: unknown, context: unknown) => Promise<HttpResult>
+
 export function invoke<Result>(
   handler: (event: any, context: any) => Promise<Result>,
   event: unknown,

@@ -2,10 +2,10 @@
 // reconcile hook, the 'reexecute' policy, and fencing of the old owner in every case.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isDynamormError } from '@dynamorm/core'
-import { httpApiEvent, type TestTable } from '@dynamorm/testing'
+import { httpApiEvent } from '@dynamorm/testing'
 import middy from '@middy/core'
 import httpJsonBodyParser from '@middy/http-json-body-parser'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   type IdempotencyOptions,
   type IdempotencyRecord,
@@ -14,28 +14,18 @@ import {
 } from '../src/index.ts'
 import {
   clientMiddleware,
-  createTables,
   gate,
+  type HttpHandler,
+  type HttpResult,
   invoke,
   paymentWrite,
   readPayment,
   readRecord,
   rejection,
+  tablesForFile,
 } from './fixtures.ts'
 
-let records: TestTable
-let payments: TestTable
-
-beforeAll(async () => {
-  ;({ records, payments } = await createTables('lease-'))
-})
-afterAll(async () => {
-  await records.delete()
-  await payments.delete()
-})
-
-type Result = { statusCode: number; headers?: Record<string, string>; body?: string }
-type Handler = (event: unknown, context: unknown) => Promise<Result>
+const tables = tablesForFile('lease-')
 
 const LEASE_MS = 300
 let keySeq = 0
@@ -54,27 +44,27 @@ function payments_(options: IdempotencyOptions = {}) {
   const handler = middy()
     .use(httpJsonBodyParser())
     .use(clientMiddleware())
-    .use(idempotency({ table: records.name, leaseMs: LEASE_MS, ...options }))
+    .use(idempotency({ table: tables.records.name, leaseMs: LEASE_MS, ...options }))
     .handler(async (event: any, context) => {
       const run = runs.push({ takeover: context.idempotency.takeover })
       if (run === 1) await held.promise
       context.db.unitOfWork.add(
-        paymentWrite(payments.name, `${context.idempotency.key}-run${run}`, event.body.amount),
+        paymentWrite(tables.payments.name, `${context.idempotency.key}-run${run}`, event.body.amount),
       )
       return { statusCode: 201, body: `run ${run}` }
-    }) as unknown as Handler
+    }) as unknown as HttpHandler
   return { handler, runs, release: held.open }
 }
 
 /** Starts the first invocation and waits until it holds the lock, then past its lease. */
-async function crashAfterLock(handler: Handler, key: string): Promise<{ first: Promise<Result> }> {
+async function crashAfterLock(handler: HttpHandler, key: string): Promise<{ first: Promise<HttpResult> }> {
   const first = invoke(handler, payment(key))
   let settled = false
   first.then(
     () => (settled = true),
     () => (settled = true),
   )
-  while (!settled && (await readRecord(records.name, recordKeyOf(key))) === undefined);
+  while (!settled && (await readRecord(tables.records.name, recordKeyOf(key))) === undefined);
   if (settled)
     throw new Error(`the first invocation ended before holding the lock: ${JSON.stringify(await first)}`)
   await sleep(LEASE_MS + 100)
@@ -87,14 +77,14 @@ describe("onExpiredLease: 'report' (default)", () => {
     const { handler, runs, release } = payments_()
     const key = newKey()
     const { first } = await crashAfterLock(handler, key)
-    const stuck = await readRecord(records.name, recordKeyOf(key))
+    const stuck = await readRecord(tables.records.name, recordKeyOf(key))
 
     const retry = await invoke(handler, payment(key))
     expect(retry.statusCode).toBe(409)
     expect(retry.headers?.['retry-after']).toBeUndefined()
     expect(JSON.parse(retry.body!).error.name).toBe('IdempotencyOutcomeUnknownError')
     expect(runs).toHaveLength(1)
-    expect(await readRecord(records.name, recordKeyOf(key))).toEqual(stuck)
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toEqual(stuck)
 
     // The stalled first run was never taken over: it may still complete, and then everyone replays it.
     release()
@@ -135,15 +125,15 @@ describe("onExpiredLease: 'report' (default)", () => {
     // The handler learns it took over an attempt whose outcome is unknown.
     expect(runs[1]?.takeover).toMatchObject({ recordKey: recordKeyOf(key), status: 'IN_PROGRESS' })
 
-    const completed = await readRecord(records.name, recordKeyOf(key))
+    const completed = await readRecord(tables.records.name, recordKeyOf(key))
     release()
     const stale = await first
     expect(stale.statusCode).toBe(409)
     expect(JSON.parse(stale.body!).error.name).toBe('IdempotencyLeaseLostError')
     // Fencing: the old owner's payment write and completion did not land, the new record is untouched.
-    expect(await readPayment(payments.name, `${key}-run1`)).toBeUndefined()
-    expect(await readPayment(payments.name, `${key}-run2`)).toMatchObject({ amount: 100 })
-    expect(await readRecord(records.name, recordKeyOf(key))).toEqual(completed)
+    expect(await readPayment(tables.payments.name, `${key}-run1`)).toBeUndefined()
+    expect(await readPayment(tables.payments.name, `${key}-run2`)).toMatchObject({ amount: 100 })
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toEqual(completed)
     expect((await invoke(handler, payment(key))).body).toBe('run 2')
   })
 
@@ -160,28 +150,28 @@ describe("onExpiredLease: 'report' (default)", () => {
       headers: { [REPLAYED_HEADER]: 'true' },
     })
     expect(runs).toHaveLength(1)
-    expect(await readRecord(records.name, recordKeyOf(key))).toMatchObject({ status: 'COMPLETED' })
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toMatchObject({ status: 'COMPLETED' })
     expect((await invoke(handler, payment(key))).body).toBe('settled at provider')
     release()
     expect(JSON.parse((await first).body!).error.name).toBe('IdempotencyLeaseLostError')
-    expect(await readPayment(payments.name, `${key}-run1`)).toBeUndefined()
+    expect(await readPayment(tables.payments.name, `${key}-run1`)).toBeUndefined()
   })
 
   it("reconcile 'report': still unknown, nothing written", async () => {
     const { handler, release } = payments_({ reconcile: async () => 'report' })
     const key = newKey()
     const { first } = await crashAfterLock(handler, key)
-    const stuck = await readRecord(records.name, recordKeyOf(key))
+    const stuck = await readRecord(tables.records.name, recordKeyOf(key))
     expect(JSON.parse((await invoke(handler, payment(key))).body!).error.name).toBe(
       'IdempotencyOutcomeUnknownError',
     )
-    expect(await readRecord(records.name, recordKeyOf(key))).toEqual(stuck)
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toEqual(stuck)
     release()
     await first
   })
 
   it('a reconcile that finds the old owner completed meanwhile replays its outcome', async () => {
-    let firstRun: Promise<Result> | undefined
+    let firstRun: Promise<HttpResult> | undefined
     const { handler, release } = payments_({
       reconcile: async () => {
         // The stalled owner wakes up and completes while the provider is being asked.
@@ -204,9 +194,9 @@ describe("onExpiredLease: 'report' (default)", () => {
     })
     const key = newKey()
     const { first } = await crashAfterLock(handler, key)
-    const stuck = await readRecord(records.name, recordKeyOf(key))
+    const stuck = await readRecord(tables.records.name, recordKeyOf(key))
     expect((await rejection(invoke(handler, payment(key)))).message).toBe('provider unreachable')
-    expect(await readRecord(records.name, recordKeyOf(key))).toEqual(stuck)
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toEqual(stuck)
     release()
     await first
   })
@@ -221,8 +211,8 @@ describe("onExpiredLease: 'reexecute'", () => {
     expect(runs[1]?.takeover).toMatchObject({ status: 'IN_PROGRESS' })
     release()
     expect(JSON.parse((await first).body!).error.name).toBe('IdempotencyLeaseLostError')
-    expect(await readPayment(payments.name, `${key}-run1`)).toBeUndefined()
-    expect(await readPayment(payments.name, `${key}-run2`)).toBeDefined()
+    expect(await readPayment(tables.payments.name, `${key}-run1`)).toBeUndefined()
+    expect(await readPayment(tables.payments.name, `${key}-run2`)).toBeDefined()
   })
 
   it('never takes over for another payload: that is a 422', async () => {
@@ -240,7 +230,7 @@ describe("onExpiredLease: 'reexecute'", () => {
     const handler = middy()
       .use(httpJsonBodyParser())
       .use(clientMiddleware())
-      .use(idempotency({ table: records.name, leaseMs: LEASE_MS, onExpiredLease: 'reexecute' }))
+      .use(idempotency({ table: tables.records.name, leaseMs: LEASE_MS, onExpiredLease: 'reexecute' }))
       .handler(async () => {
         run += 1
         if (run === 1) {
@@ -248,13 +238,13 @@ describe("onExpiredLease: 'reexecute'", () => {
           throw new Error('stale owner fails')
         }
         return { statusCode: 201, body: 'new owner' }
-      }) as unknown as Handler
+      }) as unknown as HttpHandler
     const key = newKey()
     const { first } = await crashAfterLock(handler, key)
     expect(await invoke(handler, payment(key))).toEqual({ statusCode: 201, body: 'new owner' })
-    const completed = await readRecord(records.name, recordKeyOf(key))
+    const completed = await readRecord(tables.records.name, recordKeyOf(key))
     held.open()
     expect((await rejection(first)).message).toBe('stale owner fails')
-    expect(await readRecord(records.name, recordKeyOf(key))).toEqual(completed)
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toEqual(completed)
   })
 })

@@ -2,8 +2,8 @@
 import { randomUUID } from 'node:crypto'
 import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb'
 import { createDb, type DynamormError, isDynamormError, type TransactionCancelledError } from '@dynamorm/core'
-import { localDynamoClient, startDynamoFaultProxy, type TestTable } from '@dynamorm/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { localDynamoClient, startDynamoFaultProxy } from '@dynamorm/testing'
+import { beforeAll, describe, expect, it } from 'vitest'
 import {
   COMPLETION_LABEL,
   completionUpdate,
@@ -17,26 +17,25 @@ import type { RecordTable, StoredRecord } from '../src/record.ts'
 import { encodeResponse } from '../src/stored-response.ts'
 import {
   admin,
-  createTables,
   endpoint,
   paymentWrite,
   putRawRecord,
   readPayment,
   readRecord,
   rejection,
+  tablesForFile,
 } from './fixtures.ts'
 
-let records: TestTable
-let payments: TestTable
+const tables = tablesForFile('lock-')
 let table: RecordTable
 
 beforeAll(async () => {
-  ;({ records, payments } = await createTables('lock-'))
-  table = { tableName: records.name, partitionKey: 'pk', sortKey: undefined, ttlAttribute: 'expiresAt' }
-})
-afterAll(async () => {
-  await records.delete()
-  await payments.delete()
+  table = {
+    tableName: tables.records.name,
+    partitionKey: 'pk',
+    sortKey: undefined,
+    ttlAttribute: 'expiresAt',
+  }
 })
 
 const db = () => createDb({ client: localDynamoClient(endpoint) })
@@ -162,7 +161,7 @@ describe('sendLock against DynamoDB Local', () => {
       previous: undefined,
     })
     expect(local.meter.totals().calls).toBe(1)
-    expect(await readRecord(records.name, request.recordKey)).toMatchObject({
+    expect(await readRecord(tables.records.name, request.recordKey)).toMatchObject({
       status: 'IN_PROGRESS',
       ownerToken: request.ownerToken,
       fingerprint: request.fingerprint,
@@ -173,7 +172,7 @@ describe('sendLock against DynamoDB Local', () => {
   it('gives a duplicate the running record from the failed condition: one call, no read, nothing written', async () => {
     const first = lockRequest()
     await lock(first)
-    const before = await readRecord(records.name, first.recordKey)
+    const before = await readRecord(tables.records.name, first.recordKey)
     const proxy = await startDynamoFaultProxy(endpoint)
     try {
       const viaProxy = createDb({ client: localDynamoClient(proxy.endpoint) })
@@ -189,12 +188,12 @@ describe('sendLock against DynamoDB Local', () => {
     } finally {
       await proxy.close()
     }
-    expect(await readRecord(records.name, first.recordKey)).toEqual(before)
+    expect(await readRecord(tables.records.name, first.recordKey)).toEqual(before)
   })
 
   it('treats a record whose TTL passed as absent (DynamoDB Local never deletes it)', async () => {
     const request = lockRequest()
-    await putRawRecord(records.name, {
+    await putRawRecord(tables.records.name, {
       pk: request.recordKey,
       status: 'COMPLETED',
       ownerToken: 'old',
@@ -204,7 +203,7 @@ describe('sendLock against DynamoDB Local', () => {
       responseEncoding: 'json',
     })
     expect(await lock(request)).toEqual({ kind: 'acquired', previous: undefined })
-    expect(await readRecord(records.name, request.recordKey)).toMatchObject({
+    expect(await readRecord(tables.records.name, request.recordKey)).toMatchObject({
       ownerToken: request.ownerToken,
     })
   })
@@ -215,7 +214,9 @@ describe('sendLock against DynamoDB Local', () => {
     const retry = { ...first, ownerToken: randomUUID(), nowMs: Date.now() }
     const outcome = await lock(retry)
     expect(outcome).toMatchObject({ kind: 'refused', error: { name: 'IdempotencyOutcomeUnknownError' } })
-    expect(await readRecord(records.name, first.recordKey)).toMatchObject({ ownerToken: first.ownerToken })
+    expect(await readRecord(tables.records.name, first.recordKey)).toMatchObject({
+      ownerToken: first.ownerToken,
+    })
   })
 
   it("under 'reexecute', takes an expired lease over (same payload only) and says whose it was", async () => {
@@ -233,7 +234,9 @@ describe('sendLock against DynamoDB Local', () => {
     const outcome = await lock(retry)
     expect(outcome.kind).toBe('acquired')
     expect(outcome.kind === 'acquired' && outcome.previous?.ownerToken).toBe(first.ownerToken)
-    expect(await readRecord(records.name, first.recordKey)).toMatchObject({ ownerToken: retry.ownerToken })
+    expect(await readRecord(tables.records.name, first.recordKey)).toMatchObject({
+      ownerToken: retry.ownerToken,
+    })
   })
 
   it('fences a takeover on the old owner token: of two reconcilers only one wins', async () => {
@@ -266,7 +269,7 @@ describe('sendLock against DynamoDB Local', () => {
 
   it('refuses to treat a foreign item under the key as a record', async () => {
     const request = lockRequest()
-    await putRawRecord(records.name, {
+    await putRawRecord(tables.records.name, {
       pk: request.recordKey,
       note: 'not a record',
       expiresAt: 9_999_999_999,
@@ -286,7 +289,7 @@ describe('completion and release', () => {
     const request = lockRequest()
     await lock(request)
     const local = db()
-    local.unitOfWork.add(paymentWrite(payments.name, request.recordKey, 100))
+    local.unitOfWork.add(paymentWrite(tables.payments.name, request.recordKey, 100))
     local.unitOfWork.add(
       completionWrite(completionUpdate(owned(request), json({ statusCode: 201 }), Date.now(), 60)),
       {
@@ -294,8 +297,8 @@ describe('completion and release', () => {
       },
     )
     expect(await local.unitOfWork.commit('req-1')).toBe(2)
-    expect(await readPayment(payments.name, request.recordKey)).toMatchObject({ amount: 100 })
-    const record = await readRecord(records.name, request.recordKey)
+    expect(await readPayment(tables.payments.name, request.recordKey)).toMatchObject({ amount: 100 })
+    const record = await readRecord(tables.records.name, request.recordKey)
     expect(record).toMatchObject({
       status: 'COMPLETED',
       response: '{"statusCode":201}',
@@ -310,7 +313,7 @@ describe('completion and release', () => {
     const local = db()
     local.unitOfWork.add(completionWrite(completionUpdate(owned(request), json(undefined), Date.now(), 60)))
     await local.unitOfWork.commit()
-    const record = await readRecord(records.name, request.recordKey)
+    const record = await readRecord(tables.records.name, request.recordKey)
     expect(record).toMatchObject({ status: 'COMPLETED', responseEncoding: 'none' })
     expect(record && 'response' in record).toBe(false)
   })
@@ -320,10 +323,10 @@ describe('completion and release', () => {
     await lock(old)
     const taker = { ...old, ownerToken: randomUUID(), nowMs: Date.now(), takeOverExpiredLease: true }
     expect((await lock(taker)).kind).toBe('acquired')
-    const held = await readRecord(records.name, old.recordKey)
+    const held = await readRecord(tables.records.name, old.recordKey)
 
     const local = db()
-    local.unitOfWork.add(paymentWrite(payments.name, old.recordKey, 100), { label: 'payment' })
+    local.unitOfWork.add(paymentWrite(tables.payments.name, old.recordKey, 100), { label: 'payment' })
     local.unitOfWork.add(
       completionWrite(completionUpdate(owned(old), json({ statusCode: 201 }), Date.now(), 60)),
       {
@@ -335,8 +338,8 @@ describe('completion and release', () => {
     const reason = error.reasons.find((entry) => entry.label === COMPLETION_LABEL)
     expect(reason?.code).toBe('ConditionalCheckFailed')
     expect(reason?.item).toMatchObject({ ownerToken: taker.ownerToken })
-    expect(await readPayment(payments.name, old.recordKey)).toBeUndefined()
-    expect(await readRecord(records.name, old.recordKey)).toEqual(held)
+    expect(await readPayment(tables.payments.name, old.recordKey)).toBeUndefined()
+    expect(await readRecord(tables.records.name, old.recordKey)).toEqual(held)
   })
 
   it('fences release: only the owner deletes, and never a completed record', async () => {
@@ -349,7 +352,7 @@ describe('completion and release', () => {
         'ConditionFailedError',
       ),
     ).toBe(true)
-    expect(await readRecord(records.name, request.recordKey)).toBeDefined()
+    expect(await readRecord(tables.records.name, request.recordKey)).toBeDefined()
 
     const local = db()
     local.unitOfWork.add(completionWrite(completionUpdate(owned(request), json('done'), Date.now(), 60)))
@@ -361,7 +364,7 @@ describe('completion and release', () => {
         'ConditionFailedError',
       ),
     ).toBe(true)
-    expect(await readRecord(records.name, request.recordKey)).toMatchObject({ status: 'COMPLETED' })
+    expect(await readRecord(tables.records.name, request.recordKey)).toMatchObject({ status: 'COMPLETED' })
   })
 
   it('sendCompletion: completes directly; a retry that finds its own completion succeeds; another owner is lease lost', async () => {
@@ -369,7 +372,7 @@ describe('completion and release', () => {
     await lock(request)
     const update = completionUpdate(owned(request), json({ statusCode: 201 }), Date.now(), 60)
     await sendCompletion(db(), owned(request), update)
-    expect(await readRecord(records.name, request.recordKey)).toMatchObject({ status: 'COMPLETED' })
+    expect(await readRecord(tables.records.name, request.recordKey)).toMatchObject({ status: 'COMPLETED' })
     // As when the first attempt landed but its answer was lost and the SDK retried.
     await expect(sendCompletion(db(), owned(request), update)).resolves.toBeUndefined()
     const stranger = { ...owned(request), ownerToken: randomUUID() }
@@ -377,7 +380,7 @@ describe('completion and release', () => {
       sendCompletion(db(), stranger, completionUpdate(stranger, json(1), Date.now(), 60)),
     )
     expect(isDynamormError(error, 'IdempotencyLeaseLostError')).toBe(true)
-    expect(await readRecord(records.name, request.recordKey)).toMatchObject({
+    expect(await readRecord(tables.records.name, request.recordKey)).toMatchObject({
       ownerToken: request.ownerToken,
     })
   })
@@ -388,7 +391,7 @@ describe('completion and release', () => {
     const local = db()
     local.unitOfWork.add(releaseWrite(releaseDelete(owned(request))))
     await local.unitOfWork.commit()
-    expect(await readRecord(records.name, request.recordKey)).toBeUndefined()
+    expect(await readRecord(tables.records.name, request.recordKey)).toBeUndefined()
     // And the key is free again.
     expect((await lock({ ...request, ownerToken: randomUUID() })).kind).toBe('acquired')
   })

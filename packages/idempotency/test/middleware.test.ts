@@ -1,20 +1,13 @@
 // idempotency() in a Middy handler wired as in production: httpJsonBodyParser, dynamoClient, the
 // middleware, the handler; against DynamoDB Local.
 import { createDb, isDynamormError } from '@dynamorm/core'
-import {
-  httpApiEvent,
-  lambdaContext,
-  localDynamoClient,
-  restApiEvent,
-  type TestTable,
-} from '@dynamorm/testing'
+import { httpApiEvent, lambdaContext, localDynamoClient, restApiEvent } from '@dynamorm/testing'
 import middy from '@middy/core'
 import httpJsonBodyParser from '@middy/http-json-body-parser'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { type IdempotencyOptions, idempotency, REPLAYED_HEADER } from '../src/index.ts'
 import {
   clientMiddleware,
-  createTables,
   endpoint,
   fakePartner,
   gate,
@@ -23,18 +16,10 @@ import {
   readPayment,
   readRecord,
   rejection,
+  tablesForFile,
 } from './fixtures.ts'
 
-let records: TestTable
-let payments: TestTable
-
-beforeAll(async () => {
-  ;({ records, payments } = await createTables('mw-'))
-})
-afterAll(async () => {
-  await records.delete()
-  await payments.delete()
-})
+const tables = tablesForFile('mw-')
 
 type Result = {
   statusCode: number
@@ -65,12 +50,12 @@ function paymentHandler(options: IdempotencyOptions = {}, answer?: (runs: number
   const handler = middy()
     .use(httpJsonBodyParser())
     .use(clientMiddleware())
-    .use(idempotency({ table: records.name, ...options }))
+    .use(idempotency({ table: tables.records.name, ...options }))
     .handler(async (event: any, context) => {
       runs.count += 1
       if (answer) return answer(runs.count) as Result
       const id = `${context.idempotency.key}`
-      context.db.unitOfWork.add(paymentWrite(payments.name, id, event.body.amount))
+      context.db.unitOfWork.add(paymentWrite(tables.payments.name, id, event.body.amount))
       return {
         statusCode: 201,
         headers: { 'content-type': 'application/json', 'x-payment': id },
@@ -95,8 +80,8 @@ describe('first request and replay', () => {
       body: JSON.stringify({ id: key, run: 1 }),
       isBase64Encoded: false,
     })
-    expect(await readPayment(payments.name, key)).toMatchObject({ amount: 100 })
-    expect(await readRecord(records.name, recordKeyOf(key))).toMatchObject({ status: 'COMPLETED' })
+    expect(await readPayment(tables.payments.name, key)).toMatchObject({ amount: 100 })
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toMatchObject({ status: 'COMPLETED' })
 
     const replay = await invoke(handler, payment(key))
     expect(runs.count).toBe(1)
@@ -118,7 +103,7 @@ describe('first request and replay', () => {
     expect(await invoke(handler, payment(key))).toBeUndefined()
     expect(await invoke(handler, payment(key))).toBeUndefined()
     expect(runs.count).toBe(1)
-    expect(await readRecord(records.name, recordKeyOf(key))).toMatchObject({
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toMatchObject({
       status: 'COMPLETED',
       responseEncoding: 'none',
     })
@@ -154,7 +139,7 @@ describe('first request and replay', () => {
     const { handler, runs } = paymentHandler({}, () => ({ statusCode: 200, body: big }))
     const key = newKey()
     await invoke(handler, payment(key))
-    const record = await readRecord(records.name, recordKeyOf(key))
+    const record = await readRecord(tables.records.name, recordKeyOf(key))
     expect(record).toMatchObject({ responseEncoding: 'br' })
     expect((record!.response as Uint8Array).byteLength).toBeLessThan(big.length / 5)
     expect((await invoke(handler, payment(key))).body).toBe(big)
@@ -170,7 +155,7 @@ describe('first request and replay', () => {
     const key = newKey()
     const error = await rejection(invoke(handler, payment(key)))
     expect(isDynamormError(error, 'IdempotencyResponseNotStorableError')).toBe(true)
-    expect(await readRecord(records.name, recordKeyOf(key))).toBeUndefined()
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toBeUndefined()
     huge = false
     expect((await invoke(handler, payment(key))).body).toBe('small')
     expect(runs.count).toBe(2)
@@ -184,7 +169,7 @@ describe('first request and replay', () => {
     await invoke(handler, event('IDEMPOTENCY-KEY'))
     expect((await invoke(handler, event('idempotency-key'))).headers?.[REPLAYED_HEADER]).toBe('true')
     expect(runs.count).toBe(1)
-    expect(await readRecord(records.name, recordKeyOf(key))).toMatchObject({ status: 'COMPLETED' })
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toMatchObject({ status: 'COMPLETED' })
   })
 })
 
@@ -198,8 +183,8 @@ describe('duplicates and mismatches never touch the original record', () => {
     const key = newKey()
     const first = invoke(handler, payment(key))
     // Wait until the first invocation holds the lock.
-    while ((await readRecord(records.name, recordKeyOf(key))) === undefined);
-    const lock = await readRecord(records.name, recordKeyOf(key))
+    while ((await readRecord(tables.records.name, recordKeyOf(key))) === undefined);
+    const lock = await readRecord(tables.records.name, recordKeyOf(key))
 
     const second = await invoke(handler, payment(key))
     expect(second.statusCode).toBe(409)
@@ -211,7 +196,7 @@ describe('duplicates and mismatches never touch the original record', () => {
     const third = await invoke(handler, payment(key))
     expect(third.statusCode).toBe(409)
     // Bug #5675 in Powertools: the duplicate's onError deleted the running lock. Here nothing moved.
-    expect(await readRecord(records.name, recordKeyOf(key))).toEqual(lock)
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toEqual(lock)
 
     held.open()
     expect(await first).toEqual({ statusCode: 201, body: 'charged' })
@@ -223,11 +208,11 @@ describe('duplicates and mismatches never touch the original record', () => {
     const { handler, runs } = paymentHandler()
     const key = newKey()
     await invoke(handler, payment(key, { amount: 100 }))
-    const completed = await readRecord(records.name, recordKeyOf(key))
+    const completed = await readRecord(tables.records.name, recordKeyOf(key))
     const mismatch = await invoke(handler, payment(key, { amount: 999 }))
     expect(mismatch.statusCode).toBe(422)
     expect(body(mismatch).error.name).toBe('IdempotencyPayloadMismatchError')
-    expect(await readRecord(records.name, recordKeyOf(key))).toEqual(completed)
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toEqual(completed)
     // The retry of the original still replays: the mismatch broke nothing.
     expect((await invoke(handler, payment(key, { amount: 100 }))).headers?.[REPLAYED_HEADER]).toBe('true')
     expect(runs.count).toBe(1)
@@ -241,7 +226,7 @@ describe('duplicates and mismatches never touch the original record', () => {
     })
     const key = newKey()
     const first = invoke(handler, payment(key, { amount: 1 }))
-    while ((await readRecord(records.name, recordKeyOf(key))) === undefined);
+    while ((await readRecord(tables.records.name, recordKeyOf(key))) === undefined);
     expect((await invoke(handler, payment(key, { amount: 2 }))).statusCode).toBe(422)
     held.open()
     expect((await first).statusCode).toBe(201)
@@ -254,7 +239,7 @@ describe('a handler that mutates its event', () => {
     const mutating = middy()
       .use(httpJsonBodyParser())
       .use(clientMiddleware())
-      .use(idempotency({ table: records.name }))
+      .use(idempotency({ table: tables.records.name }))
       .handler(async (event: any) => {
         runs.count += 1
         event.body.amount = 0
@@ -265,7 +250,7 @@ describe('a handler that mutates its event', () => {
       }) as unknown as Handler
     const key = newKey()
     await invoke(mutating, payment(key))
-    expect(await readRecord(records.name, recordKeyOf(key))).toMatchObject({ status: 'COMPLETED' })
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toMatchObject({ status: 'COMPLETED' })
     expect((await invoke(handler, payment(key))).headers?.[REPLAYED_HEADER]).toBe('true')
     expect(runs.count).toBe(1)
   })
@@ -304,7 +289,7 @@ describe('which outcomes are stored', () => {
     const { handler, runs } = paymentHandler({}, () => ({ statusCode, body: String(statusCode) }))
     const key = newKey()
     await invoke(handler, payment(key))
-    const record = await readRecord(records.name, recordKeyOf(key))
+    const record = await readRecord(tables.records.name, recordKeyOf(key))
     if (stored) expect(record).toMatchObject({ status: 'COMPLETED' })
     else expect(record).toBeUndefined()
     const again = await invoke(handler, payment(key))
@@ -320,7 +305,7 @@ describe('which outcomes are stored', () => {
     })
     const key = newKey()
     expect((await rejection(invoke(handler, payment(key)))).message).toBe('card network down')
-    expect(await readRecord(records.name, recordKeyOf(key))).toBeUndefined()
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toBeUndefined()
     fail = false
     expect((await invoke(handler, payment(key))).statusCode).toBe(201)
     expect(runs.count).toBe(2)
@@ -456,7 +441,9 @@ describe('keys', () => {
     await invoke(handler, payment(key, {}, '/v1/payments'))
     expect((await invoke(handler, payment(key, {}, '/v2/payments'))).headers?.[REPLAYED_HEADER]).toBe('true')
     expect(runs.count).toBe(1)
-    expect(await readRecord(records.name, `#create-payment#${key}`)).toMatchObject({ status: 'COMPLETED' })
+    expect(await readRecord(tables.records.name, `#create-payment#${key}`)).toMatchObject({
+      status: 'COMPLETED',
+    })
   })
 
   it('refuses a payload that cannot be fingerprinted with 400', async () => {
@@ -479,13 +466,13 @@ describe('partners', () => {
         .use(httpJsonBodyParser())
         .use(clientMiddleware())
         .use(fakePartner(partnerId, partnerA))
-        .use(idempotency({ table: records.name }))
+        .use(idempotency({ table: tables.records.name }))
         .handler(async (event: any, context: any) => {
           runs.push(partnerId)
           // Written through the partner's Db: the completion must go the same way, or the commit
           // would span two clients and fail.
           context.partner.db.unitOfWork.add(
-            paymentWrite(payments.name, `${partnerId}-${context.idempotency.key}`, event.body.amount),
+            paymentWrite(tables.payments.name, `${partnerId}-${context.idempotency.key}`, event.body.amount),
           )
           return { statusCode: 201, body: partnerId }
         }) as unknown as Handler
@@ -494,10 +481,10 @@ describe('partners', () => {
     expect((await invoke(handlerFor('partner-b'), payment(key))).body).toBe('partner-b')
     expect((await invoke(handlerFor('partner-a'), payment(key))).headers?.[REPLAYED_HEADER]).toBe('true')
     expect(runs).toEqual(['partner-a', 'partner-b'])
-    expect(await readRecord(records.name, `partner-a#POST /payments#${key}`)).toMatchObject({
+    expect(await readRecord(tables.records.name, `partner-a#POST /payments#${key}`)).toMatchObject({
       status: 'COMPLETED',
     })
-    expect(await readRecord(records.name, `partner-b#POST /payments#${key}`)).toMatchObject({
+    expect(await readRecord(tables.records.name, `partner-b#POST /payments#${key}`)).toMatchObject({
       status: 'COMPLETED',
     })
   })
@@ -520,7 +507,7 @@ describe('httpResponses: false', () => {
 describe('configuration', () => {
   it('refuses to run without context.db', async () => {
     const handler = middy()
-      .use(idempotency({ table: records.name }))
+      .use(idempotency({ table: tables.records.name }))
       .handler(async () => ({ statusCode: 200 })) as unknown as Handler
     const error = await rejection(invoke(handler, payment(newKey())))
     expect(isDynamormError(error, 'IdempotencyConfigurationError')).toBe(true)
@@ -540,10 +527,10 @@ describe('configuration', () => {
     const handler = middy()
       .use(httpJsonBodyParser())
       .use(clientMiddleware())
-      .use(idempotency({ table: records.name, leaseMs: 60_000, leaseMarginMs: 1000 }))
+      .use(idempotency({ table: tables.records.name, leaseMs: 60_000, leaseMarginMs: 1000 }))
       .handler(async (_event, context) => {
         // The lock as written, read while it is held: lease end minus lock time.
-        const lock = await readRecord(records.name, context.idempotency.recordKey)
+        const lock = await readRecord(tables.records.name, context.idempotency.recordKey)
         leases.push((lock?.leaseExpiresAt as number) - (lock?.lockedAt as number))
         return { statusCode: 200 }
       }) as unknown as Handler
@@ -560,7 +547,7 @@ describe('configuration', () => {
     const handler = middy()
       .use(httpJsonBodyParser())
       .use(clientMiddleware())
-      .use(idempotency({ table: records.name }))
+      .use(idempotency({ table: tables.records.name }))
       .handler(async (_event, context) => {
         seen = context.idempotency
         return { statusCode: 200 }

@@ -1,30 +1,21 @@
 // Non-HTTP events: SQS and EventBridge with key extractors; refusals are thrown as typed errors.
 import { isDynamormError } from '@dynamorm/core'
-import { lambdaContext, type TestTable } from '@dynamorm/testing'
+import { lambdaContext } from '@dynamorm/testing'
 import middy from '@middy/core'
 import type { EventBridgeEvent, SQSEvent } from 'aws-lambda'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { idempotency } from '../src/index.ts'
 import {
   clientMiddleware,
-  createTables,
   gate,
   invoke,
   paymentWrite,
   readRecord,
   rejection,
+  tablesForFile,
 } from './fixtures.ts'
 
-let records: TestTable
-let payments: TestTable
-
-beforeAll(async () => {
-  ;({ records, payments } = await createTables('events-'))
-})
-afterAll(async () => {
-  await records.delete()
-  await payments.delete()
-})
+const tables = tablesForFile('events-')
 
 function sqsEvent(body: object, receiveCount: number): SQSEvent {
   return {
@@ -57,7 +48,7 @@ describe('SQS', () => {
       .use(clientMiddleware())
       .use(
         idempotency<SQSEvent>({
-          table: records.name,
+          table: tables.records.name,
           // The business key travels in the message; redeliveries differ in receive count and receipt.
           key: (event) => JSON.parse(event.Records[0]?.body ?? '{}').payoutId,
           payload: (event) => JSON.parse(event.Records[0]?.body ?? 'null'),
@@ -68,7 +59,7 @@ describe('SQS', () => {
         const payout = JSON.parse(event.Records[0]!.body)
         runs.push(payout.payoutId)
         await held?.promise
-        context.db.unitOfWork.add(paymentWrite(payments.name, payout.payoutId, payout.amount))
+        context.db.unitOfWork.add(paymentWrite(tables.payments.name, payout.payoutId, payout.amount))
         return { settled: payout.payoutId }
       })
   let handler: ReturnType<typeof payoutHandler>
@@ -82,14 +73,16 @@ describe('SQS', () => {
     // No replay header on non-HTTP results: the stored result comes back exactly.
     expect(await invoke(handler, sqsEvent({ amount: 7, payoutId }, 2))).toEqual({ settled: payoutId })
     expect(runs.filter((id) => id === payoutId)).toHaveLength(1)
-    expect(await readRecord(records.name, `#payout#${payoutId}`)).toMatchObject({ status: 'COMPLETED' })
+    expect(await readRecord(tables.records.name, `#payout#${payoutId}`)).toMatchObject({
+      status: 'COMPLETED',
+    })
   })
 
   it('throws IdempotencyInFlightError (409, retryAfterSeconds) to a redelivery while the first runs', async () => {
     const payoutId = `payout-${Date.now()}-busy`
     held = gate()
     const first = invoke(handler, sqsEvent({ payoutId, amount: 7 }, 1))
-    while ((await readRecord(records.name, `#payout#${payoutId}`)) === undefined);
+    while ((await readRecord(tables.records.name, `#payout#${payoutId}`)) === undefined);
     const error = (await rejection(invoke(handler, sqsEvent({ payoutId, amount: 7 }, 2)))) as Error & {
       retryAfterSeconds: number
       status: number
@@ -140,7 +133,7 @@ describe('which non-HTTP results are stored', () => {
       .use(clientMiddleware())
       .use(
         idempotency<SQSEvent>({
-          table: records.name,
+          table: tables.records.name,
           key: (event) => JSON.parse(event.Records[0]?.body ?? '{}').payoutId,
         }),
       )
@@ -152,7 +145,7 @@ describe('which non-HTTP results are stored', () => {
     expect(await invoke(handler, sqsEvent({ payoutId }, 1))).toEqual(result)
     expect(await invoke(handler, sqsEvent({ payoutId }, 2))).toEqual(result)
     expect(runs).toBe(stored ? 1 : 2)
-    const record = await readRecord(records.name, `#test-function#${payoutId}`)
+    const record = await readRecord(tables.records.name, `#test-function#${payoutId}`)
     if (stored) expect(record).toMatchObject({ status: 'COMPLETED' })
     else expect(record).toBeUndefined()
   })
@@ -176,7 +169,7 @@ describe('EventBridge', () => {
     let runs = 0
     const handler = middy<Settlement, void>()
       .use(clientMiddleware())
-      .use(idempotency<Settlement>({ table: records.name, key: (settlement) => settlement.id }))
+      .use(idempotency<Settlement>({ table: tables.records.name, key: (settlement) => settlement.id }))
       .handler(async () => {
         runs += 1
       })
@@ -185,7 +178,7 @@ describe('EventBridge', () => {
     expect(await invoke(handler, event(id, 'b-1'), context())).toBeUndefined()
     expect(await invoke(handler, event(id, 'b-1'), context())).toBeUndefined()
     expect(runs).toBe(1)
-    expect(await readRecord(records.name, `#settle-batches#${id}`)).toMatchObject({
+    expect(await readRecord(tables.records.name, `#settle-batches#${id}`)).toMatchObject({
       status: 'COMPLETED',
       responseEncoding: 'none',
     })

@@ -1,19 +1,21 @@
 // With the real partnerContext() (loopback STS): records live in each partner's own table, through the
 // partner's client, scoped by partner id; the completion commits with the partner's writes.
 import { partnerContext } from '@dynamorm/partner'
-import { httpApiEvent, type StsServer, startStsServer, type TestTable } from '@dynamorm/testing'
+import { httpApiEvent, type StsServer, startStsServer } from '@dynamorm/testing'
 import middy from '@middy/core'
 import httpJsonBodyParser from '@middy/http-json-body-parser'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { idempotency, REPLAYED_HEADER } from '../src/index.ts'
 import {
   clientMiddleware,
-  createTables,
   endpoint,
+  type HttpHandler,
+  type IdempotencyTables,
   invoke,
   paymentWrite,
   readPayment,
   readRecord,
+  tablesForFile,
 } from './fixtures.ts'
 
 const roles = {
@@ -21,22 +23,17 @@ const roles = {
   globex: { roleArn: 'arn:aws:iam::444455556666:role/dynamorm', externalId: 'globex-y' },
 }
 let sts: StsServer
-const tables: Record<string, { records: TestTable; payments: TestTable }> = {}
+const tables: Record<string, IdempotencyTables> = {
+  acme: tablesForFile('acme-'),
+  globex: tablesForFile('globex-'),
+}
 
 beforeAll(async () => {
   sts = await startStsServer({ roles: Object.values(roles) })
-  tables.acme = await createTables('acme-')
-  tables.globex = await createTables('globex-')
 })
 afterAll(async () => {
-  for (const { records, payments } of Object.values(tables)) {
-    await records.delete()
-    await payments.delete()
-  }
   await sts.close()
 })
-
-type Result = { statusCode: number; headers?: Record<string, string>; body?: string }
 
 it("keeps each partner's records in its own table and scope, committed with its writes", async () => {
   const runs: string[] = []
@@ -69,7 +66,7 @@ it("keeps each partner's records in its own table and scope, committed with its 
         paymentWrite(partner.tableName('payments'), context.idempotency.key, event.body.amount),
       )
       return { statusCode: 201, body: partner.id }
-    }) as unknown as (event: unknown, context: unknown) => Promise<Result>
+    }) as unknown as HttpHandler
 
   const key = `partner-${Date.now()}`
   const request = (partnerId: string) =>

@@ -1,35 +1,24 @@
 // The completion commits in the request's unit of work: the business write and the completion land
 // together or not at all.
 import { isDynamormError } from '@dynamorm/core'
-import { httpApiEvent, type TestTable } from '@dynamorm/testing'
+import { httpApiEvent } from '@dynamorm/testing'
 import middy from '@middy/core'
 import httpJsonBodyParser from '@middy/http-json-body-parser'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { COMPLETION_LABEL, idempotency, REPLAYED_HEADER } from '../src/index.ts'
 import {
   clientMiddleware,
-  createTables,
+  type HttpHandler,
   invoke,
   paymentWrite,
   putRawRecord,
   readPayment,
   readRecord,
   rejection,
+  tablesForFile,
 } from './fixtures.ts'
 
-let records: TestTable
-let payments: TestTable
-
-beforeAll(async () => {
-  ;({ records, payments } = await createTables('uow-'))
-})
-afterAll(async () => {
-  await records.delete()
-  await payments.delete()
-})
-
-type Result = { statusCode: number; headers?: Record<string, string>; body?: string }
-type Handler = (event: unknown, context: unknown) => Promise<Result>
+const tables = tablesForFile('uow-')
 
 const payment = (key: string, paymentId: string) =>
   httpApiEvent({
@@ -44,7 +33,7 @@ const handler = () =>
   middy()
     .use(httpJsonBodyParser())
     .use(clientMiddleware())
-    .use(idempotency({ table: records.name }))
+    .use(idempotency({ table: tables.records.name }))
     .use({
       // Sees what the unit of work holds once idempotency's after has run (afters run in reverse).
       after: (request) => {
@@ -52,15 +41,19 @@ const handler = () =>
       },
     })
     .handler(async (event: any, context) => {
-      context.db.unitOfWork.add(paymentWrite(payments.name, event.body.paymentId, 10), { label: 'payment' })
+      context.db.unitOfWork.add(paymentWrite(tables.payments.name, event.body.paymentId, 10), {
+        label: 'payment',
+      })
       return { statusCode: 201, body: event.body.paymentId }
-    }) as unknown as Handler
+    }) as unknown as HttpHandler
 
 it('commits the payment and the completion in one transaction', async () => {
   const key = `uow-${Date.now()}-1`
   expect((await invoke(handler(), payment(key, `${key}-p`))).statusCode).toBe(201)
-  expect(await readPayment(payments.name, `${key}-p`)).toMatchObject({ amount: 10 })
-  expect(await readRecord(records.name, `#POST /payments#${key}`)).toMatchObject({ status: 'COMPLETED' })
+  expect(await readPayment(tables.payments.name, `${key}-p`)).toMatchObject({ amount: 10 })
+  expect(await readRecord(tables.records.name, `#POST /payments#${key}`)).toMatchObject({
+    status: 'COMPLETED',
+  })
   // Before the completion was queued the handler had queued 1; idempotency's after adds the second.
   expect(queued).toBe(1)
 })
@@ -69,15 +62,15 @@ it('lands neither when the business write fails: the lock is released and the re
   const key = `uow-${Date.now()}-2`
   const paymentId = `${key}-p`
   // The payment exists already: the handler's conditional write will cancel the transaction.
-  await putRawRecord(payments.name, { pk: `PAYMENT#${paymentId}`, sk: 'V1', amount: 99 })
+  await putRawRecord(tables.payments.name, { pk: `PAYMENT#${paymentId}`, sk: 'V1', amount: 99 })
   const error = (await rejection(invoke(handler(), payment(key, paymentId)))) as Error & {
     reasons: Array<{ label?: string; code: string }>
   }
   expect(isDynamormError(error, 'TransactionCancelledError')).toBe(true)
   expect(error.reasons.find((reason) => reason.label === 'payment')?.code).toBe('ConditionalCheckFailed')
   expect(error.reasons.find((reason) => reason.label === COMPLETION_LABEL)?.code).toBe('None')
-  expect(await readPayment(payments.name, paymentId)).toMatchObject({ amount: 99 })
-  expect(await readRecord(records.name, `#POST /payments#${key}`)).toBeUndefined()
+  expect(await readPayment(tables.payments.name, paymentId)).toMatchObject({ amount: 99 })
+  expect(await readRecord(tables.records.name, `#POST /payments#${key}`)).toBeUndefined()
 })
 
 it('lands neither when the completion fails (lease lost): the payment is not written', async () => {
@@ -87,22 +80,24 @@ it('lands neither when the completion fails (lease lost): the payment is not wri
   const stolen = middy()
     .use(httpJsonBodyParser())
     .use(clientMiddleware())
-    .use(idempotency({ table: records.name }))
+    .use(idempotency({ table: tables.records.name }))
     .handler(async (event: any, context) => {
       // Another owner replaces the lock while this handler works (as after a lease takeover).
       await hijack?.()
-      context.db.unitOfWork.add(paymentWrite(payments.name, event.body.paymentId, 10), { label: 'payment' })
+      context.db.unitOfWork.add(paymentWrite(tables.payments.name, event.body.paymentId, 10), {
+        label: 'payment',
+      })
       return { statusCode: 201 }
-    }) as unknown as Handler
+    }) as unknown as HttpHandler
   hijack = async () => {
-    const current = await readRecord(records.name, `#POST /payments#${key}`)
-    await putRawRecord(records.name, { ...current, ownerToken: 'another-owner' })
+    const current = await readRecord(tables.records.name, `#POST /payments#${key}`)
+    await putRawRecord(tables.records.name, { ...current, ownerToken: 'another-owner' })
   }
   const result = await invoke(stolen, payment(key, paymentId))
   expect(result.statusCode).toBe(409)
   expect(JSON.parse(result.body!).error.name).toBe('IdempotencyLeaseLostError')
-  expect(await readPayment(payments.name, paymentId)).toBeUndefined()
-  expect(await readRecord(records.name, `#POST /payments#${key}`)).toMatchObject({
+  expect(await readPayment(tables.payments.name, paymentId)).toBeUndefined()
+  expect(await readRecord(tables.records.name, `#POST /payments#${key}`)).toMatchObject({
     ownerToken: 'another-owner',
     status: 'IN_PROGRESS',
   })
@@ -123,15 +118,17 @@ it('releases through the unit of work when a 5xx answer comes with queued writes
   const failing = middy()
     .use(httpJsonBodyParser())
     .use(clientMiddleware())
-    .use(idempotency({ table: records.name }))
+    .use(idempotency({ table: tables.records.name }))
     .handler(async (event: any, context) => {
       // e.g. a failed-attempt record the handler keeps even though it answers 502
-      context.db.unitOfWork.add(paymentWrite(payments.name, event.body.paymentId, 0), { label: 'attempt' })
+      context.db.unitOfWork.add(paymentWrite(tables.payments.name, event.body.paymentId, 0), {
+        label: 'attempt',
+      })
       return { statusCode: 502 }
-    }) as unknown as Handler
+    }) as unknown as HttpHandler
   expect((await invoke(failing, payment(key, `${key}-attempt`))).statusCode).toBe(502)
-  expect(await readPayment(payments.name, `${key}-attempt`)).toMatchObject({ amount: 0 })
-  expect(await readRecord(records.name, `#POST /payments#${key}`)).toBeUndefined()
+  expect(await readPayment(tables.payments.name, `${key}-attempt`)).toMatchObject({ amount: 0 })
+  expect(await readRecord(tables.records.name, `#POST /payments#${key}`)).toBeUndefined()
 })
 
 describe('a lost lease with nothing else queued (direct completion)', () => {
@@ -140,13 +137,13 @@ describe('a lost lease with nothing else queued (direct completion)', () => {
     const handler = middy()
       .use(httpJsonBodyParser())
       .use(clientMiddleware())
-      .use(idempotency({ table: records.name, httpResponses }))
+      .use(idempotency({ table: tables.records.name, httpResponses }))
       .handler(async (_event, context) => {
         key = context.idempotency.recordKey
-        const current = await readRecord(records.name, key)
-        await putRawRecord(records.name, { ...current, ownerToken: 'another-owner' })
+        const current = await readRecord(tables.records.name, key)
+        await putRawRecord(tables.records.name, { ...current, ownerToken: 'another-owner' })
         return { statusCode: 201 }
-      }) as unknown as Handler
+      }) as unknown as HttpHandler
     return { handler, recordKey: () => key }
   }
 
@@ -155,7 +152,7 @@ describe('a lost lease with nothing else queued (direct completion)', () => {
     const result = await invoke(handler, payment(`uow-${Date.now()}-6`, 'x'))
     expect(result.statusCode).toBe(409)
     expect(JSON.parse(result.body!).error.name).toBe('IdempotencyLeaseLostError')
-    expect(await readRecord(records.name, recordKey())).toMatchObject({
+    expect(await readRecord(tables.records.name, recordKey())).toMatchObject({
       ownerToken: 'another-owner',
       status: 'IN_PROGRESS',
     })
@@ -166,6 +163,6 @@ describe('a lost lease with nothing else queued (direct completion)', () => {
     const error = await rejection(invoke(handler, payment(`uow-${Date.now()}-7`, 'x')))
     expect(isDynamormError(error, 'IdempotencyLeaseLostError')).toBe(true)
     expect(error.status).toBe(409)
-    expect(await readRecord(records.name, recordKey())).toMatchObject({ ownerToken: 'another-owner' })
+    expect(await readRecord(tables.records.name, recordKey())).toMatchObject({ ownerToken: 'another-owner' })
   })
 })
