@@ -1,35 +1,15 @@
 import { randomUUID } from 'node:crypto'
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb'
-import { type CommitOutcome, createDb, Db, isDynamormError, marshallItem } from '@dynamorm/core'
-import {
-  createTestTable,
-  type DynamoFaultProxy,
-  lambdaContext,
-  localDynamoClient,
-  startDynamoFaultProxy,
-  type TestTable,
-} from '@dynamorm/testing'
+import { type CommitOutcome, Db, isDynamormError, marshallItem } from '@dynamorm/core'
+import { lambdaContext, localDynamoClient } from '@dynamorm/testing'
 import middy from '@middy/core'
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { dynamoClient } from '../src/index.ts'
-import { invoke, putPayment, readPayment } from './fixtures.ts'
+import { admin, endpoint, invoke, paymentsTableAndProxyForFile, putPayment, readPayment } from './fixtures.ts'
 
-const endpoint = inject('dynamoEndpoint')
-const admin = createDb({ client: localDynamoClient(endpoint) })
-let table: TestTable
-let proxy: DynamoFaultProxy
+const env = paymentsTableAndProxyForFile('client-payments')
 
-beforeAll(async () => {
-  table = await createTestTable(admin.client, { prefix: 'client-payments' })
-  proxy = await startDynamoFaultProxy(endpoint)
-})
-afterAll(async () => {
-  await table.delete()
-  await proxy.close()
-})
-afterEach(() => proxy.faults.reset())
-
-const viaProxy = () => dynamoClient({ client: localDynamoClient(proxy.endpoint), warmup: false })
+const viaProxy = () => dynamoClient({ client: localDynamoClient(env.proxy.endpoint), warmup: false })
 
 async function expectRejection(promise: Promise<unknown>): Promise<Error & { status?: number }> {
   const error = await promise.then(
@@ -48,7 +28,7 @@ describe('context.db', () => {
       .use(dynamoClient({ client, warmup: false }))
       .handler(async (_event, context) => {
         seen.push(context.db)
-        await readPayment(context.db, table.name, 'none')
+        await readPayment(context.db, env.table.name, 'none')
         return context.db.meter.totals().calls
       })
     expect(await invoke(handler)).toBe(1)
@@ -67,7 +47,7 @@ describe('context.db', () => {
       middy()
         .use(dynamoClient({ client, warmup: false, ...(consumedCapacity ? { consumedCapacity } : {}) }))
         .handler(async (_event, context) => {
-          await readPayment(context.db, table.name, 'none')
+          await readPayment(context.db, env.table.name, 'none')
           const { calls, readCapacityUnits } = context.db.meter.totals()
           return { calls, readCapacityUnits, level: context.db.options.consumedCapacity ?? 'INDEXES' }
         })
@@ -88,34 +68,34 @@ describe('context.db', () => {
     const handler = middy()
       .use(dynamoClient({ client: admin.client, warmup: false }))
       .handler(async (_event, context) => {
-        context.db.unitOfWork.add(putPayment(table.name, 'no-deadline', 5))
+        context.db.unitOfWork.add(putPayment(env.table.name, 'no-deadline', 5))
         return context.db.client === admin.client
       })
     expect(await invoke(handler, { awsRequestId: randomUUID() })).toBe(true)
-    expect(await readPayment(admin, table.name, 'no-deadline')).toMatchObject({ amount: 5 })
+    expect(await readPayment(admin, env.table.name, 'no-deadline')).toMatchObject({ amount: 5 })
   })
 })
 
 describe('unit of work', () => {
   it('commits everything queued as one TransactWriteItems after the handler', async () => {
-    const before = proxy.calls('TransactWriteItems')
+    const before = env.proxy.calls('TransactWriteItems')
     const handler = middy()
       .use(viaProxy())
       .handler(async (_event, context) => {
-        context.db.unitOfWork.add(putPayment(table.name, 'together-1', 100))
-        context.db.unitOfWork.add(putPayment(table.name, 'together-2', 200), { label: 'second' })
+        context.db.unitOfWork.add(putPayment(env.table.name, 'together-1', 100))
+        context.db.unitOfWork.add(putPayment(env.table.name, 'together-2', 200), { label: 'second' })
         // Nothing is sent until after the handler.
-        expect(await readPayment(admin, table.name, 'together-1')).toBeUndefined()
+        expect(await readPayment(admin, env.table.name, 'together-1')).toBeUndefined()
         return 'ok'
       })
     expect(await invoke(handler)).toBe('ok')
-    expect(proxy.calls('TransactWriteItems') - before).toBe(1)
-    expect(await readPayment(admin, table.name, 'together-1')).toMatchObject({ amount: 100 })
-    expect(await readPayment(admin, table.name, 'together-2')).toMatchObject({ amount: 200 })
+    expect(env.proxy.calls('TransactWriteItems') - before).toBe(1)
+    expect(await readPayment(admin, env.table.name, 'together-1')).toMatchObject({ amount: 100 })
+    expect(await readPayment(admin, env.table.name, 'together-2')).toMatchObject({ amount: 200 })
   })
 
   it('sends nothing when nothing was queued, and still settles the unit of work', async () => {
-    const before = proxy.calls()
+    const before = env.proxy.calls()
     const outcomes: CommitOutcome[] = []
     const handler = middy()
       .use(viaProxy())
@@ -124,7 +104,7 @@ describe('unit of work', () => {
         return 'read-only'
       })
     expect(await invoke(handler)).toBe('read-only')
-    expect(proxy.calls()).toBe(before)
+    expect(env.proxy.calls()).toBe(before)
     expect(outcomes).toEqual([{ committed: true, writes: 0 }])
   })
 
@@ -132,7 +112,11 @@ describe('unit of work', () => {
     const outcomes: CommitOutcome[] = []
     const handler = middy()
       .use(
-        dynamoClient({ client: localDynamoClient(proxy.endpoint), warmup: false, minCommitTimeMs: 60_000 }),
+        dynamoClient({
+          client: localDynamoClient(env.proxy.endpoint),
+          warmup: false,
+          minCommitTimeMs: 60_000,
+        }),
       )
       .handler(async (_event, context) => {
         context.db.unitOfWork.onSettled((outcome) => outcomes.push(outcome))
@@ -145,7 +129,7 @@ describe('unit of work', () => {
   it('cancels every write when one condition fails, naming the write by its label', async () => {
     await admin.send(
       new UpdateItemCommand({
-        TableName: table.name,
+        TableName: env.table.name,
         Key: marshallItem({ pk: 'PAYMENT#taken', sk: 'V1' }),
         UpdateExpression: 'SET amount = :a',
         ExpressionAttributeValues: marshallItem({ ':a': 1 }),
@@ -154,8 +138,8 @@ describe('unit of work', () => {
     const handler = middy()
       .use(viaProxy())
       .handler(async (_event, context) => {
-        context.db.unitOfWork.add(putPayment(table.name, 'cancelled-1', 10), { label: 'payment' })
-        context.db.unitOfWork.add(putPayment(table.name, 'taken', 20), { label: 'duplicate' })
+        context.db.unitOfWork.add(putPayment(env.table.name, 'cancelled-1', 10), { label: 'payment' })
+        context.db.unitOfWork.add(putPayment(env.table.name, 'taken', 20), { label: 'duplicate' })
       })
     const error = await expectRejection(invoke(handler))
     expect(isDynamormError(error, 'TransactionCancelledError')).toBe(true)
@@ -165,19 +149,19 @@ describe('unit of work', () => {
       ['None', 'payment'],
       ['ConditionalCheckFailed', 'duplicate'],
     ])
-    expect(await readPayment(admin, table.name, 'cancelled-1')).toBeUndefined()
-    expect(await readPayment(admin, table.name, 'taken')).toMatchObject({ amount: 1 })
+    expect(await readPayment(admin, env.table.name, 'cancelled-1')).toBeUndefined()
+    expect(await readPayment(admin, env.table.name, 'taken')).toMatchObject({ amount: 1 })
   })
 
   it('sends nothing when the handler throws, and rethrows the handler error', async () => {
-    const before = proxy.calls()
+    const before = env.proxy.calls()
     let queued = 0
     const outcomes: CommitOutcome[] = []
     const handler = middy()
       .use(viaProxy())
       .handler(async (_event, context) => {
         context.db.unitOfWork.onSettled((outcome) => outcomes.push(outcome))
-        context.db.unitOfWork.add(putPayment(table.name, 'failed-1', 10))
+        context.db.unitOfWork.add(putPayment(env.table.name, 'failed-1', 10))
         queued = context.db.unitOfWork.size
         throw new Error('card declined')
       })
@@ -185,8 +169,8 @@ describe('unit of work', () => {
     expect(error.message).toBe('card declined')
     expect(queued).toBe(1)
     expect(outcomes).toEqual([{ committed: false, writes: 1 }])
-    expect(proxy.calls()).toBe(before)
-    expect(await readPayment(admin, table.name, 'failed-1')).toBeUndefined()
+    expect(env.proxy.calls()).toBe(before)
+    expect(await readPayment(admin, env.table.name, 'failed-1')).toBeUndefined()
   })
 
   it('discards the unit of work when a later middleware fails in after', async () => {
@@ -200,11 +184,11 @@ describe('unit of work', () => {
       })
       .handler(async (_event, context) => {
         db = context.db
-        context.db.unitOfWork.add(putPayment(table.name, 'after-failed', 10))
+        context.db.unitOfWork.add(putPayment(env.table.name, 'after-failed', 10))
       })
     await expectRejection(invoke(handler))
     expect(db!.unitOfWork.size).toBe(0)
-    expect(await readPayment(admin, table.name, 'after-failed')).toBeUndefined()
+    expect(await readPayment(admin, env.table.name, 'after-failed')).toBeUndefined()
   })
 
   it('tolerates an earlier middleware failing before context.db exists', async () => {
@@ -221,46 +205,46 @@ describe('unit of work', () => {
   })
 
   it('refuses more than 100 writes with a clear error before sending anything', async () => {
-    const before = proxy.calls()
+    const before = env.proxy.calls()
     const handler = middy()
       .use(viaProxy())
       .handler(async (_event, context) => {
-        for (let i = 0; i < 101; i++) context.db.unitOfWork.add(putPayment(table.name, `big-${i}`, i))
+        for (let i = 0; i < 101; i++) context.db.unitOfWork.add(putPayment(env.table.name, `big-${i}`, i))
       })
     const error = await expectRejection(invoke(handler))
     expect(isDynamormError(error, 'TransactionTooLargeError')).toBe(true)
     expect(error.message).toContain('101')
-    expect(proxy.calls()).toBe(before)
-    expect(await readPayment(admin, table.name, 'big-0')).toBeUndefined()
+    expect(env.proxy.calls()).toBe(before)
+    expect(await readPayment(admin, env.table.name, 'big-0')).toBeUndefined()
   })
 
   it('commits exactly 100 writes', async () => {
     const handler = middy()
       .use(viaProxy())
       .handler(async (_event, context) => {
-        for (let i = 0; i < 100; i++) context.db.unitOfWork.add(putPayment(table.name, `hundred-${i}`, i))
+        for (let i = 0; i < 100; i++) context.db.unitOfWork.add(putPayment(env.table.name, `hundred-${i}`, i))
       })
     await invoke(handler)
-    expect(await readPayment(admin, table.name, 'hundred-0')).toMatchObject({ amount: 0 })
-    expect(await readPayment(admin, table.name, 'hundred-99')).toMatchObject({ amount: 99 })
+    expect(await readPayment(admin, env.table.name, 'hundred-0')).toMatchObject({ amount: 0 })
+    expect(await readPayment(admin, env.table.name, 'hundred-99')).toMatchObject({ amount: 99 })
   })
 
   it('sends a commit cancelled by a TransactionConflict again when commit.conflictRetries allows it', async () => {
     const paying = (commit?: { conflictRetries: number; baseDelayMs: number }) =>
       middy()
-        .use(dynamoClient({ client: localDynamoClient(proxy.endpoint), warmup: false, commit }))
+        .use(dynamoClient({ client: localDynamoClient(env.proxy.endpoint), warmup: false, commit }))
         .handler(async (_event, context) => {
-          context.db.unitOfWork.add(putPayment(table.name, `conflict-${commit?.conflictRetries ?? 0}`, 7))
+          context.db.unitOfWork.add(putPayment(env.table.name, `conflict-${commit?.conflictRetries ?? 0}`, 7))
         })
-    proxy.faults.set({ transactionConflict: 1 })
+    env.proxy.faults.set({ transactionConflict: 1 })
     const refused = await invoke(paying()).catch((e: unknown) => e)
     expect(isDynamormError(refused, 'TransactionCancelledError')).toBe(true)
-    expect(await readPayment(admin, table.name, 'conflict-0')).toBeUndefined()
-    proxy.faults.set({ transactionConflict: 1 })
-    const before = proxy.calls('TransactWriteItems')
+    expect(await readPayment(admin, env.table.name, 'conflict-0')).toBeUndefined()
+    env.proxy.faults.set({ transactionConflict: 1 })
+    const before = env.proxy.calls('TransactWriteItems')
     await invoke(paying({ conflictRetries: 2, baseDelayMs: 1 }))
-    expect(proxy.calls('TransactWriteItems') - before).toBe(2)
-    expect(await readPayment(admin, table.name, 'conflict-2')).toMatchObject({ amount: 7 })
+    expect(env.proxy.calls('TransactWriteItems') - before).toBe(2)
+    expect(await readPayment(admin, env.table.name, 'conflict-2')).toMatchObject({ amount: 7 })
   })
 
   it('refuses invalid commit options when the middleware is created', () => {
@@ -278,7 +262,7 @@ describe('unit of work', () => {
       .handler(async (_event, context) => {
         context.db.unitOfWork.add({
           Update: {
-            TableName: table.name,
+            TableName: env.table.name,
             Key: marshallItem({ pk: 'BALANCE#token', sk: 'V1' }),
             UpdateExpression: 'ADD balance :one',
             ExpressionAttributeValues: marshallItem({ ':one': 1 }),
@@ -289,7 +273,7 @@ describe('unit of work', () => {
     await invoke(handler, lambdaContext({ awsRequestId }))
     const item = await admin.send(
       new UpdateItemCommand({
-        TableName: table.name,
+        TableName: env.table.name,
         Key: marshallItem({ pk: 'BALANCE#token', sk: 'V1' }),
         UpdateExpression: 'ADD balance :zero',
         ExpressionAttributeValues: marshallItem({ ':zero': 0 }),

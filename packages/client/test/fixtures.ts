@@ -1,10 +1,41 @@
-// Shared by the client tests: one payments table on the run's DynamoDB Local, and a Middy handler
-// that queues writes in the unit of work.
+// Shared by the client tests: a payments table and a fault proxy on the run's DynamoDB Local, payment
+// writes and reads, and a Middy handler invoked as the Lambda runtime does.
 import { GetItemCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb'
-import { type Db, marshallItem, unmarshallItem } from '@dynamorm/core'
-import { lambdaContext } from '@dynamorm/testing'
+import { createDb, type Db, marshallItem, unmarshallItem } from '@dynamorm/core'
+import {
+  createTestTable,
+  type DynamoFaultProxy,
+  lambdaContext,
+  localDynamoClient,
+  startDynamoFaultProxy,
+  type TestTable,
+} from '@dynamorm/testing'
+import { afterAll, afterEach, beforeAll, inject } from 'vitest'
 
 export const credentials = { accessKeyId: 'local', secretAccessKey: 'local' }
+export const endpoint = inject('dynamoEndpoint')
+export const admin = createDb({ client: localDynamoClient(endpoint) })
+
+export interface PaymentsTableAndProxy {
+  table: TestTable
+  /** A fault proxy in front of DynamoDB Local; its faults are reset after every test. */
+  proxy: DynamoFaultProxy
+}
+
+/** For a test file: a payments table and a fault proxy, made before its tests (filled in by beforeAll), removed after. */
+export function paymentsTableAndProxyForFile(prefix: string): PaymentsTableAndProxy {
+  const env = {} as PaymentsTableAndProxy
+  beforeAll(async () => {
+    env.table = await createTestTable(admin.client, { prefix })
+    env.proxy = await startDynamoFaultProxy(endpoint)
+  })
+  afterAll(async () => {
+    await env.table.delete()
+    await env.proxy.close()
+  })
+  afterEach(() => env.proxy.faults.reset())
+  return env
+}
 
 export function putPayment(table: string, id: string, amount: number): TransactWriteItem {
   return {

@@ -1,32 +1,12 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb'
 import { createDb, isDynamormError } from '@dynamorm/core'
-import {
-  createTestTable,
-  type DynamoFaultProxy,
-  lambdaContext,
-  localDynamoClient,
-  startDynamoFaultProxy,
-  type TestTable,
-} from '@dynamorm/testing'
+import { lambdaContext, localDynamoClient } from '@dynamorm/testing'
 import middy from '@middy/core'
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { boundToRequest, dynamoClient } from '../src/index.ts'
-import { invoke, putPayment, readPayment } from './fixtures.ts'
+import { admin, invoke, paymentsTableAndProxyForFile, putPayment, readPayment } from './fixtures.ts'
 
-const endpoint = inject('dynamoEndpoint')
-const admin = createDb({ client: localDynamoClient(endpoint) })
-let table: TestTable
-let proxy: DynamoFaultProxy
-
-beforeAll(async () => {
-  table = await createTestTable(admin.client, { prefix: 'deadline-payments' })
-  proxy = await startDynamoFaultProxy(endpoint)
-})
-afterAll(async () => {
-  await table.delete()
-  await proxy.close()
-})
-afterEach(() => proxy.faults.reset())
+const env = paymentsTableAndProxyForFile('deadline-payments')
 
 async function rejectionOf(promise: Promise<unknown>) {
   const error = await promise.then(
@@ -38,14 +18,16 @@ async function rejectionOf(promise: Promise<unknown>) {
 
 describe('the Lambda deadline', () => {
   it("keeps the caller's own abort signal beside the deadline: the caller's abort stays its own error", async () => {
-    proxy.faults.set({ latencyMs: 5000, operation: 'GetItem' })
+    env.proxy.faults.set({ latencyMs: 5000, operation: 'GetItem' })
     const controller = new AbortController()
     const handler = middy()
-      .use(dynamoClient({ client: localDynamoClient(proxy.endpoint), warmup: false, deadlineMarginMs: 500 }))
+      .use(
+        dynamoClient({ client: localDynamoClient(env.proxy.endpoint), warmup: false, deadlineMarginMs: 500 }),
+      )
       .handler(async (_event, context) => {
         setTimeout(() => controller.abort(new Error('client went away')), 100)
         return context.db.send(
-          new GetItemCommand({ TableName: table.name, Key: { pk: { S: 'x' }, sk: { S: 'y' } } }),
+          new GetItemCommand({ TableName: env.table.name, Key: { pk: { S: 'x' }, sk: { S: 'y' } } }),
           { abortSignal: controller.signal },
         )
       })
@@ -58,12 +40,14 @@ describe('the Lambda deadline', () => {
   })
 
   it('still cuts a call short at the deadline when the caller passed a signal that never fires', async () => {
-    proxy.faults.set({ latencyMs: 5000, operation: 'GetItem' })
+    env.proxy.faults.set({ latencyMs: 5000, operation: 'GetItem' })
     const handler = middy()
-      .use(dynamoClient({ client: localDynamoClient(proxy.endpoint), warmup: false, deadlineMarginMs: 500 }))
+      .use(
+        dynamoClient({ client: localDynamoClient(env.proxy.endpoint), warmup: false, deadlineMarginMs: 500 }),
+      )
       .handler(async (_event, context) =>
         context.db.send(
-          new GetItemCommand({ TableName: table.name, Key: { pk: { S: 'x' }, sk: { S: 'y' } } }),
+          new GetItemCommand({ TableName: env.table.name, Key: { pk: { S: 'x' }, sk: { S: 'y' } } }),
           {
             abortSignal: new AbortController().signal,
           },
@@ -75,23 +59,27 @@ describe('the Lambda deadline', () => {
   })
 
   it('refuses to start a call inside the margin, with a typed 503 and nothing sent', async () => {
-    const before = proxy.calls()
+    const before = env.proxy.calls()
     const handler = middy()
-      .use(dynamoClient({ client: localDynamoClient(proxy.endpoint), warmup: false, deadlineMarginMs: 500 }))
-      .handler(async (_event, context) => readPayment(context.db, table.name, 'late'))
+      .use(
+        dynamoClient({ client: localDynamoClient(env.proxy.endpoint), warmup: false, deadlineMarginMs: 500 }),
+      )
+      .handler(async (_event, context) => readPayment(context.db, env.table.name, 'late'))
     const error = await rejectionOf(invoke(handler, lambdaContext({ timeoutMs: 300 })))
     expect(isDynamormError(error, 'DeadlineExceededError')).toBe(true)
     expect(error.status).toBe(503)
     expect(error.message).toMatch(/DynamoDB call not started: \d+ ms left before the Lambda deadline/)
-    expect(proxy.calls()).toBe(before)
+    expect(env.proxy.calls()).toBe(before)
   })
 
   it('cuts a slow call short before the deadline instead of letting Lambda kill it', async () => {
-    proxy.faults.set({ latencyMs: 5000, operation: 'GetItem' })
-    const before = proxy.calls('GetItem')
+    env.proxy.faults.set({ latencyMs: 5000, operation: 'GetItem' })
+    const before = env.proxy.calls('GetItem')
     const handler = middy()
-      .use(dynamoClient({ client: localDynamoClient(proxy.endpoint), warmup: false, deadlineMarginMs: 500 }))
-      .handler(async (_event, context) => readPayment(context.db, table.name, 'slow'))
+      .use(
+        dynamoClient({ client: localDynamoClient(env.proxy.endpoint), warmup: false, deadlineMarginMs: 500 }),
+      )
+      .handler(async (_event, context) => readPayment(context.db, env.table.name, 'slow'))
     const context = lambdaContext({ timeoutMs: 1500 })
     const error = await rejectionOf(invoke(handler, context))
     expect(isDynamormError(error, 'DeadlineExceededError')).toBe(true)
@@ -99,44 +87,44 @@ describe('the Lambda deadline', () => {
     expect(error.cause).toBeDefined()
     // It gave up with the margin still in hand: the request can still answer.
     expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0)
-    expect(proxy.calls('GetItem') - before).toBe(1)
+    expect(env.proxy.calls('GetItem') - before).toBe(1)
   })
 
   it('does not commit the unit of work when too little time is left, and sends nothing', async () => {
-    const before = proxy.calls()
+    const before = env.proxy.calls()
     const handler = middy()
       .use(
         dynamoClient({
-          client: localDynamoClient(proxy.endpoint),
+          client: localDynamoClient(env.proxy.endpoint),
           warmup: false,
           deadlineMarginMs: 500,
           minCommitTimeMs: 5000,
         }),
       )
       .handler(async (_event, context) => {
-        context.db.unitOfWork.add(putPayment(table.name, 'no-time', 1))
+        context.db.unitOfWork.add(putPayment(env.table.name, 'no-time', 1))
       })
     const error = await rejectionOf(invoke(handler, lambdaContext({ timeoutMs: 2000 })))
     expect(isDynamormError(error, 'DeadlineExceededError')).toBe(true)
     expect(error.message).toContain('Unit of work not committed')
     expect(error.details.neededMs).toBe(5000)
-    expect(proxy.calls()).toBe(before)
-    expect(await readPayment(admin, table.name, 'no-time')).toBeUndefined()
+    expect(env.proxy.calls()).toBe(before)
+    expect(await readPayment(admin, env.table.name, 'no-time')).toBeUndefined()
   })
 
   it('commits when enough time is left', async () => {
     const handler = middy()
-      .use(dynamoClient({ client: localDynamoClient(proxy.endpoint), warmup: false }))
+      .use(dynamoClient({ client: localDynamoClient(env.proxy.endpoint), warmup: false }))
       .handler(async (_event, context) => {
-        context.db.unitOfWork.add(putPayment(table.name, 'in-time', 1))
+        context.db.unitOfWork.add(putPayment(env.table.name, 'in-time', 1))
       })
     await invoke(handler, lambdaContext({ timeoutMs: 10_000 }))
-    expect(await readPayment(admin, table.name, 'in-time')).toMatchObject({ amount: 1 })
+    expect(await readPayment(admin, env.table.name, 'in-time')).toMatchObject({ amount: 1 })
   })
 
   it('passes errors other than the deadline through unchanged', async () => {
     const handler = middy()
-      .use(dynamoClient({ client: localDynamoClient(proxy.endpoint), warmup: false }))
+      .use(dynamoClient({ client: localDynamoClient(env.proxy.endpoint), warmup: false }))
       .handler(async (_event, context) => readPayment(context.db, 'no-such-table-for-deadline', 'x'))
     const error = await rejectionOf(invoke(handler))
     expect(isDynamormError(error, 'TableNotFoundError')).toBe(true)
@@ -145,8 +133,8 @@ describe('the Lambda deadline', () => {
 
 describe('boundToRequest', () => {
   it("bounds another client (a partner's) by the same request deadline", async () => {
-    const partnerClient = localDynamoClient(proxy.endpoint)
-    const before = proxy.calls()
+    const partnerClient = localDynamoClient(env.proxy.endpoint)
+    const before = env.proxy.calls()
     const handler = middy()
       .use(dynamoClient({ client: admin.client, warmup: false, deadlineMarginMs: 500 }))
       .handler(async (_event, context) => {
@@ -155,15 +143,15 @@ describe('boundToRequest', () => {
         expect(bound.config).toBe(partnerClient.config)
         // Scoped Dbs of the request (a partner's) carry the same deadline.
         expect(boundToRequest(partnerClient, context.db.scoped({ client: bound }))).not.toBe(partnerClient)
-        return readPayment(createDb({ client: bound }), table.name, 'bound')
+        return readPayment(createDb({ client: bound }), env.table.name, 'bound')
       })
     const error = await rejectionOf(invoke(handler, lambdaContext({ timeoutMs: 200 })))
     expect(isDynamormError(error, 'DeadlineExceededError')).toBe(true)
-    expect(proxy.calls()).toBe(before)
+    expect(env.proxy.calls()).toBe(before)
   })
 
   it('returns the client itself when the request has no deadline', () => {
-    const client = localDynamoClient(proxy.endpoint)
+    const client = localDynamoClient(env.proxy.endpoint)
     expect(boundToRequest(client, createDb({ client: admin.client }))).toBe(client)
   })
 
@@ -172,7 +160,10 @@ describe('boundToRequest', () => {
       .use(dynamoClient({ client: admin.client, warmup: false }))
       .handler(async (_event, context) => {
         const { GetItemCommand } = await import('@aws-sdk/client-dynamodb')
-        const command = new GetItemCommand({ TableName: table.name, Key: { pk: { S: 'x' }, sk: { S: 'y' } } })
+        const command = new GetItemCommand({
+          TableName: env.table.name,
+          Key: { pk: { S: 'x' }, sk: { S: 'y' } },
+        })
         return new Promise((resolve, reject) => {
           ;(context.db.client.send as (c: unknown, cb: (e: unknown, d: unknown) => void) => void)(
             command,
