@@ -1,63 +1,40 @@
 import { QueryCommand } from '@aws-sdk/client-dynamodb'
-import type { KMSClient } from '@aws-sdk/client-kms'
 import { type AttributeMap, createDb, defineModel, isDynamormError, string } from '@dynamorm/core'
-import type { KmsServer } from '@dynamorm/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { createBeaconKey, type FieldEncryption, fieldEncryption } from '../src/index.ts'
-import {
-  contextFor,
-  getRaw,
-  KEY_A,
-  keyOf,
-  kmsClient,
-  putRaw,
-  startKms,
-  type TestDb,
-  testDb,
-} from './fixtures.ts'
+import { contextFor, getRaw, KEY_A, keyOf, kmsAndTableForFile, putRaw } from './fixtures.ts'
 
-let kms: KmsServer
-let client: KMSClient
-let env: TestDb
+const setup = kmsAndTableForFile({
+  globalIndexes: [
+    { name: 'byCard', partitionKey: { name: 'cardNumberBeacon', type: 'B' } },
+    { name: 'byIban', partitionKey: { name: 'ibanHash', type: 'B' } },
+  ],
+})
 let beaconKey: string
 let encryption: FieldEncryption
 
 const attributes = ['cardNumber', 'iban']
 
 beforeAll(async () => {
-  kms = await startKms()
-  client = kmsClient(kms)
-  env = await testDb({
-    globalIndexes: [
-      { name: 'byCard', partitionKey: { name: 'cardNumberBeacon', type: 'B' } },
-      { name: 'byIban', partitionKey: { name: 'ibanHash', type: 'B' } },
-    ],
-  })
-  beaconKey = await createBeaconKey(client, KEY_A)
+  beaconKey = await createBeaconKey(setup.kmsClient, KEY_A)
   encryption = fieldEncryption({
     keyId: KEY_A,
-    kms: client,
+    kms: setup.kmsClient,
     beacons: { key: beaconKey, attributes: { cardNumber: {}, iban: { name: 'ibanHash', bits: 128 } } },
   })
 })
 
-afterAll(async () => {
-  await env.table.delete()
-  client.destroy()
-  await kms.close()
-})
-
 async function store(pk: string, card: string, iban: string): Promise<AttributeMap> {
   const item = { ...keyOf(pk), cardNumber: { S: card }, iban: { S: iban } }
-  const sealed = await encryption.beforeWrite(item, contextFor(env.table.name, keyOf(pk), attributes))
-  await putRaw(env.db, env.table.name, sealed)
+  const sealed = await encryption.beforeWrite(item, contextFor(setup.table.name, keyOf(pk), attributes))
+  await putRaw(setup.db, setup.table.name, sealed)
   return sealed
 }
 
 async function findBy(index: string, attribute: string, beacon: Uint8Array): Promise<string[]> {
-  const output = await env.db.send(
+  const output = await setup.db.send(
     new QueryCommand({
-      TableName: env.table.name,
+      TableName: setup.table.name,
       IndexName: index,
       KeyConditionExpression: '#b = :b',
       ExpressionAttributeNames: { '#b': attribute },
@@ -88,7 +65,7 @@ describe('beacons', () => {
       'pay-2',
     ])
     // The beacon key was decrypted once, at first use.
-    expect(kms.calls('Decrypt')).toBe(1)
+    expect(setup.kms.calls('Decrypt')).toBe(1)
   })
 
   it('is bound to its attribute and is stripped from items read back', async () => {
@@ -96,7 +73,10 @@ describe('beacons', () => {
     expect(Buffer.from(sealed.cardNumberBeacon!.B!).subarray(0, 8)).not.toEqual(
       Buffer.from(sealed.ibanHash!.B!).subarray(0, 8),
     )
-    const opened = await encryption.afterRead(sealed, contextFor(env.table.name, keyOf('pay-4'), attributes))
+    const opened = await encryption.afterRead(
+      sealed,
+      contextFor(setup.table.name, keyOf('pay-4'), attributes),
+    )
     expect(opened).toEqual({ ...keyOf('pay-4'), cardNumber: { S: 'SAME' }, iban: { S: 'SAME' } })
     expect(encryption.storedAttributes.beacons).toEqual({ cardNumber: 'cardNumberBeacon', iban: 'ibanHash' })
   })
@@ -113,8 +93,8 @@ describe('beacons', () => {
   it('differs with another beacon key', async () => {
     const other = fieldEncryption({
       keyId: KEY_A,
-      kms: client,
-      beacons: { key: await createBeaconKey(client, KEY_A), attributes: { cardNumber: {} } },
+      kms: setup.kmsClient,
+      beacons: { key: await createBeaconKey(setup.kmsClient, KEY_A), attributes: { cardNumber: {} } },
     })
     expect(await other.beacon('cardNumber', '4111111111111111')).not.toEqual(
       await encryption.beacon('cardNumber', '4111111111111111'),
@@ -124,31 +104,31 @@ describe('beacons', () => {
   it('fails with typed errors: no beacon configured, KMS down at first use (then recovers)', async () => {
     const noBeacon = await encryption.beacon('status', 'x').catch((error) => error)
     expect(isDynamormError(noBeacon, 'EncryptionConfigError')).toBe(true)
-    const plain = fieldEncryption({ keyId: KEY_A, kms: client })
+    const plain = fieldEncryption({ keyId: KEY_A, kms: setup.kmsClient })
     expect(
       isDynamormError(await plain.beacon('cardNumber', 'x').catch((e) => e), 'EncryptionConfigError'),
     ).toBe(true)
     const fresh = fieldEncryption({
       keyId: KEY_A,
-      kms: client,
+      kms: setup.kmsClient,
       beacons: { key: beaconKey, attributes: { cardNumber: {} } },
     })
-    kms.faults.set({ serverError: 10, operation: 'Decrypt' })
+    setup.kms.faults.set({ serverError: 10, operation: 'Decrypt' })
     const down = await fresh
       .beforeWrite(
         { ...keyOf('x'), cardNumber: { S: 'x' } },
-        contextFor(env.table.name, keyOf('x'), attributes),
+        contextFor(setup.table.name, keyOf('x'), attributes),
       )
       .catch((error) => error)
     expect(isDynamormError(down, 'KmsUnavailableError')).toBe(true)
-    kms.faults.reset()
+    setup.kms.faults.reset()
     expect(await fresh.beacon('cardNumber', '4111111111111111')).toEqual(
       await encryption.beacon('cardNumber', '4111111111111111'),
     )
     // A beacon key that is not a KMS ciphertext of ours is refused as a decryption failure.
     const forged = fieldEncryption({
       keyId: KEY_A,
-      kms: client,
+      kms: setup.kmsClient,
       beacons: { key: Buffer.alloc(64, 1), attributes: { cardNumber: {} } },
     })
     expect(isDynamormError(await forged.beacon('cardNumber', 'x').catch((e) => e), 'DecryptionError')).toBe(
@@ -159,13 +139,13 @@ describe('beacons', () => {
   })
 
   it('reports a KMS failure while creating a beacon key', async () => {
-    kms.faults.set({ serverError: 10, operation: 'GenerateDataKeyWithoutPlaintext' })
-    const error = await createBeaconKey(client, KEY_A).catch((e) => e)
-    kms.faults.reset()
+    setup.kms.faults.set({ serverError: 10, operation: 'GenerateDataKeyWithoutPlaintext' })
+    const error = await createBeaconKey(setup.kmsClient, KEY_A).catch((e) => e)
+    setup.kms.faults.reset()
     expect(isDynamormError(error, 'KmsUnavailableError')).toBe(true)
-    expect(isDynamormError(await createBeaconKey(client, 'alias/none').catch((e) => e), 'KmsKeyError')).toBe(
-      true,
-    )
+    expect(
+      isDynamormError(await createBeaconKey(setup.kmsClient, 'alias/none').catch((e) => e), 'KmsKeyError'),
+    ).toBe(true)
   })
 })
 
@@ -178,11 +158,15 @@ const Payment = defineModel({
 
 describe('beacons through core updates', () => {
   it('are removed with their field, and come back when the field is set again', async () => {
-    const db = createDb({ client: env.db.client, tableName: () => env.table.name, transformer: encryption })
+    const db = createDb({
+      client: setup.db.client,
+      tableName: () => setup.table.name,
+      transformer: encryption,
+    })
     const payments = db.model(Payment)
     await payments.create({ id: 'rm-1', cardNumber: '4111111111111111', note: 'kept' })
     const key = { pk: { S: 'BPAY#rm-1' }, sk: { S: 'V1' } }
-    const raw = async () => (await getRaw(env.db, env.table.name, key))!
+    const raw = async () => (await getRaw(setup.db, setup.table.name, key))!
     const card = await encryption.beacon('cardNumber', '4111111111111111')
     expect((await raw()).cardNumberBeacon).toBeDefined()
     expect(await findBy('byCard', 'cardNumberBeacon', card)).toContain('BPAY#rm-1')

@@ -1,38 +1,21 @@
 import { inspect } from 'node:util'
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
-import type { KMSClient } from '@aws-sdk/client-kms'
 import { type AttributeMap, isDynamormError } from '@dynamorm/core'
-import type { KmsServer } from '@dynamorm/testing'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { defaults, fieldEncryption } from '../src/index.ts'
 import {
   contextFor,
   getRaw,
   KEY_A,
   keyOf,
+  kmsAndTableForFile,
   kmsClient,
   leaks,
   putRaw,
   startKms,
-  type TestDb,
-  testDb,
 } from './fixtures.ts'
 
-let kms: KmsServer
-let client: KMSClient
-let env: TestDb
-
-beforeAll(async () => {
-  kms = await startKms()
-  client = kmsClient(kms)
-  env = await testDb()
-})
-
-afterAll(async () => {
-  await env.table.delete()
-  client.destroy()
-  await kms.close()
-})
+const setup = kmsAndTableForFile()
 
 const every: Record<string, AttributeValue> = {
   text: { S: '4111 1111 1111 1111' },
@@ -63,9 +46,9 @@ async function caught(promise: Promise<unknown>): Promise<unknown> {
 
 describe('fieldEncryption round trips through DynamoDB Local', () => {
   it('encrypts every attribute type into Binary and reads each back exactly', async () => {
-    const encryption = fieldEncryption({ keyId: KEY_A, kms: client })
+    const encryption = fieldEncryption({ keyId: KEY_A, kms: setup.kmsClient })
     const key = keyOf('rt-1')
-    const context = contextFor(env.table.name, key, allAttributes)
+    const context = contextFor(setup.table.name, key, allAttributes)
     const sealed = await encryption.beforeWrite(newItem('rt-1'), context)
     for (const attribute of allAttributes) {
       expect(Object.keys(sealed[attribute]!)).toEqual(['B'])
@@ -73,8 +56,8 @@ describe('fieldEncryption round trips through DynamoDB Local', () => {
     }
     expect(sealed.status).toEqual({ S: 'AUTHORIZED' })
     expect(Object.keys(sealed.__dk!.M!)).toHaveLength(1)
-    await putRaw(env.db, env.table.name, sealed)
-    const stored = (await getRaw(env.db, env.table.name, key))!
+    await putRaw(setup.db, setup.table.name, sealed)
+    const stored = (await getRaw(setup.db, setup.table.name, key))!
     expect(leaks(JSON.stringify(stored), '4111 1111')).toBe(false)
     const opened = await encryption.afterRead(stored, context)
     expect(opened).toEqual(newItem('rt-1'))
@@ -82,8 +65,8 @@ describe('fieldEncryption round trips through DynamoDB Local', () => {
   })
 
   it('leaves items without encrypted values alone and drops a stray data-key attribute', async () => {
-    const encryption = fieldEncryption({ keyId: KEY_A, kms: client })
-    const context = contextFor(env.table.name, keyOf('none'), ['text'])
+    const encryption = fieldEncryption({ keyId: KEY_A, kms: setup.kmsClient })
+    const context = contextFor(setup.table.name, keyOf('none'), ['text'])
     const item = { ...keyOf('none'), status: { S: 'X' }, __dk: { M: {} } }
     expect(await encryption.beforeWrite(item, context)).toEqual({ ...keyOf('none'), status: { S: 'X' } })
     expect(await encryption.afterRead({ ...keyOf('none'), status: { S: 'X' } }, context)).toEqual({
@@ -97,7 +80,7 @@ describe('fieldEncryption round trips through DynamoDB Local', () => {
     const encryption = fieldEncryption({ keyId: KEY_A, kms: kmsClient(server) })
     for (let index = 0; index < 20; index++) {
       const key = keyOf(`reuse-${index}`)
-      const context = contextFor(env.table.name, key, ['text', 'map', 'amount'])
+      const context = contextFor(setup.table.name, key, ['text', 'map', 'amount'])
       const sealed = await encryption.beforeWrite(newItem(`reuse-${index}`), context)
       expect(await encryption.afterRead(sealed, context)).toEqual(newItem(`reuse-${index}`))
     }
@@ -111,7 +94,7 @@ describe('fieldEncryption round trips through DynamoDB Local', () => {
     const server = await startKms()
     const writer = fieldEncryption({ keyId: KEY_A, kms: kmsClient(server) })
     const contexts = Array.from({ length: 10 }, (_, index) =>
-      contextFor(env.table.name, keyOf(`concurrent-${index}`), ['text']),
+      contextFor(setup.table.name, keyOf(`concurrent-${index}`), ['text']),
     )
     const sealed = await Promise.all(
       contexts.map((context, index) => writer.beforeWrite(newItem(`concurrent-${index}`), context)),
@@ -135,7 +118,7 @@ describe('fieldEncryption round trips through DynamoDB Local', () => {
       now: () => now,
     })
     const write = (pk: string, attributes: string[]) =>
-      encryption.beforeWrite(newItem(pk), contextFor(env.table.name, keyOf(pk), attributes))
+      encryption.beforeWrite(newItem(pk), contextFor(setup.table.name, keyOf(pk), attributes))
     const first = await write('budget-1', ['text', 'amount']) // 2 of 4
     const second = await write('budget-2', ['text', 'amount']) // 4 of 4
     expect(second.__dk).toEqual(first.__dk)
@@ -151,7 +134,7 @@ describe('fieldEncryption round trips through DynamoDB Local', () => {
     // The decrypt cache is bounded by the same age: old keys are asked of KMS again.
     const opened = await encryption.afterRead(
       first,
-      contextFor(env.table.name, keyOf('budget-1'), ['text', 'amount']),
+      contextFor(setup.table.name, keyOf('budget-1'), ['text', 'amount']),
     )
     expect(opened.text).toEqual(every.text)
     expect(server.calls('Decrypt')).toBe(1)
@@ -183,15 +166,15 @@ describe('binding: moved or altered ciphertexts never decrypt', () => {
   let rowA: AttributeMap
   let rowB: AttributeMap
   const attributes = ['text', 'map']
-  const contextA = () => contextFor(env.table.name, keyOf('bind-a'), attributes)
-  const contextB = () => contextFor(env.table.name, keyOf('bind-b'), attributes)
+  const contextA = () => contextFor(setup.table.name, keyOf('bind-a'), attributes)
+  const contextB = () => contextFor(setup.table.name, keyOf('bind-b'), attributes)
 
   beforeAll(async () => {
-    encryption = fieldEncryption({ keyId: KEY_A, kms: client })
+    encryption = fieldEncryption({ keyId: KEY_A, kms: setup.kmsClient })
     rowA = await encryption.beforeWrite(newItem('bind-a'), contextA())
     rowB = await encryption.beforeWrite(newItem('bind-b', { text: { S: 'other card' } }), contextB())
-    await putRaw(env.db, env.table.name, rowA)
-    await putRaw(env.db, env.table.name, rowB)
+    await putRaw(setup.db, setup.table.name, rowA)
+    await putRaw(setup.db, setup.table.name, rowB)
   })
 
   const expectDecryptionError = async (item: AttributeMap, context = contextA()) => {
@@ -204,9 +187,9 @@ describe('binding: moved or altered ciphertexts never decrypt', () => {
   it('refuses a field copied from another row (same data key, other key values)', async () => {
     // Both rows share one data key, so only the AAD's key binding stops this.
     expect(rowA.__dk).toEqual(rowB.__dk)
-    const swapped = { ...(await getRaw(env.db, env.table.name, keyOf('bind-a')))!, text: rowB.text! }
-    await putRaw(env.db, env.table.name, swapped)
-    const error = await expectDecryptionError((await getRaw(env.db, env.table.name, keyOf('bind-a')))!)
+    const swapped = { ...(await getRaw(setup.db, setup.table.name, keyOf('bind-a')))!, text: rowB.text! }
+    await putRaw(setup.db, setup.table.name, swapped)
+    const error = await expectDecryptionError((await getRaw(setup.db, setup.table.name, keyOf('bind-a')))!)
     expect(error.message).toContain('text')
     expect(leaks(inspect(error, { depth: 10, showHidden: true }), 'other card')).toBe(false)
   })
@@ -254,14 +237,14 @@ describe('binding: moved or altered ciphertexts never decrypt', () => {
     await expectDecryptionError({ ...rowA, __dk: undefined as never })
     const { __dk: _removed, ...withoutKey } = rowA
     await expectDecryptionError(withoutKey)
-    const otherEncryption = fieldEncryption({ keyId: KEY_A, kms: client })
+    const otherEncryption = fieldEncryption({ keyId: KEY_A, kms: setup.kmsClient })
     const foreign = await otherEncryption.beforeWrite(newItem('bind-a'), contextA())
     await expectDecryptionError({ ...rowA, __dk: foreign.__dk! })
     // A tampered encrypted data key under the right id: KMS refuses it, still a DecryptionError.
     const [id, stored] = Object.entries(rowA.__dk!.M!)[0]!
     const tampered = Uint8Array.from(stored.B!)
     tampered[tampered.length - 1]! ^= 1
-    const fresh = fieldEncryption({ keyId: KEY_A, kms: client })
+    const fresh = fieldEncryption({ keyId: KEY_A, kms: setup.kmsClient })
     const error = await caught(
       fresh.afterRead({ ...rowA, __dk: { M: { [id]: { B: tampered } } } }, contextA()),
     )
@@ -272,12 +255,12 @@ describe('binding: moved or altered ciphertexts never decrypt', () => {
     const key = keyOf('bad')
     for (const attributes of [['pk'], ['__dk']]) {
       const error = await caught(
-        encryption.beforeWrite(newItem('bad'), contextFor(env.table.name, key, attributes)),
+        encryption.beforeWrite(newItem('bad'), contextFor(setup.table.name, key, attributes)),
       )
       expect(isDynamormError(error, 'ValidationError')).toBe(true)
     }
     const error = await caught(
-      encryption.beforeWrite(newItem('bad'), contextFor(env.table.name, {}, ['text'])),
+      encryption.beforeWrite(newItem('bad'), contextFor(setup.table.name, {}, ['text'])),
     )
     expect(isDynamormError(error, 'ValidationError')).toBe(true)
   })
@@ -285,17 +268,17 @@ describe('binding: moved or altered ciphertexts never decrypt', () => {
 
 describe('partial writes (UpdateItem SET values)', () => {
   it('seals each field with its own data key and leaves the item data key alone', async () => {
-    const encryption = fieldEncryption({ keyId: KEY_A, kms: client })
+    const encryption = fieldEncryption({ keyId: KEY_A, kms: setup.kmsClient })
     const key = keyOf('partial-1')
-    const context = contextFor(env.table.name, key, ['text', 'map'])
-    await putRaw(env.db, env.table.name, await encryption.beforeWrite(newItem('partial-1'), context))
+    const context = contextFor(setup.table.name, key, ['text', 'map'])
+    await putRaw(setup.db, setup.table.name, await encryption.beforeWrite(newItem('partial-1'), context))
     // What core's update hands over: only the values being set, no key attributes.
     const set = await encryption.beforeWrite({ text: { S: 'new card' } }, context)
     expect(Object.keys(set)).toEqual(['text'])
     expect(set.text!.B![1]).toBe(0x02)
-    const stored = (await getRaw(env.db, env.table.name, key))!
-    await putRaw(env.db, env.table.name, { ...stored, text: set.text! })
-    const opened = await encryption.afterRead((await getRaw(env.db, env.table.name, key))!, context)
+    const stored = (await getRaw(setup.db, setup.table.name, key))!
+    await putRaw(setup.db, setup.table.name, { ...stored, text: set.text! })
+    const opened = await encryption.afterRead((await getRaw(setup.db, setup.table.name, key))!, context)
     expect(opened.text).toEqual({ S: 'new card' })
     expect(opened.map).toEqual(every.map)
     // An explicit flag wins over the guess.
@@ -312,25 +295,25 @@ describe('KMS failures fail closed', () => {
     const encryption = fieldEncryption({ keyId: KEY_A, kms: kmsClient(server) })
     server.faults.set({ serverError: 10 })
     const key = keyOf('down-1')
-    const context = contextFor(env.table.name, key, ['text'])
+    const context = contextFor(setup.table.name, key, ['text'])
     const write = async () =>
-      putRaw(env.db, env.table.name, await encryption.beforeWrite(newItem('down-1'), context))
+      putRaw(setup.db, setup.table.name, await encryption.beforeWrite(newItem('down-1'), context))
     const error = await caught(write())
     expect(isDynamormError(error, 'KmsUnavailableError')).toBe(true)
     expect((error as { status: number }).status).toBe(503)
-    expect(await getRaw(env.db, env.table.name, key)).toBeUndefined()
+    expect(await getRaw(setup.db, setup.table.name, key)).toBeUndefined()
     server.faults.reset()
     await server.close()
     // Closed server: a network failure is also unavailability.
     const closed = await caught(write())
     expect(isDynamormError(closed, 'KmsUnavailableError')).toBe(true)
-    expect(await getRaw(env.db, env.table.name, key)).toBeUndefined()
+    expect(await getRaw(setup.db, setup.table.name, key)).toBeUndefined()
   })
 
   it('maps throttling to KmsUnavailableError and a disabled key to KmsKeyError (502)', async () => {
     const server = await startKms()
     const encryption = fieldEncryption({ keyId: KEY_A, kms: kmsClient(server) })
-    const context = contextFor(env.table.name, keyOf('throttle'), ['text'])
+    const context = contextFor(setup.table.name, keyOf('throttle'), ['text'])
     server.faults.set({ throttle: 10 })
     expect(
       isDynamormError(
@@ -356,9 +339,9 @@ describe('KMS failures fail closed', () => {
   })
 
   it('rejects an unknown key id as KmsKeyError before anything is stored', async () => {
-    const encryption = fieldEncryption({ keyId: 'alias/no-such-key', kms: client })
+    const encryption = fieldEncryption({ keyId: 'alias/no-such-key', kms: setup.kmsClient })
     const error = await caught(
-      encryption.beforeWrite(newItem('nokey'), contextFor(env.table.name, keyOf('nokey'), ['text'])),
+      encryption.beforeWrite(newItem('nokey'), contextFor(setup.table.name, keyOf('nokey'), ['text'])),
     )
     expect(isDynamormError(error, 'KmsKeyError')).toBe(true)
   })
@@ -377,7 +360,7 @@ describe('no plaintext in errors or logs', () => {
     )
     const errors: unknown[] = []
     const key = keyOf('secret')
-    const context = contextFor(env.table.name, key, ['text', 'amount'])
+    const context = contextFor(setup.table.name, key, ['text', 'amount'])
     const item = newItem('secret', { text: { S: secret }, amount: { N: 'not-a-number' } })
     errors.push(await caught(encryption.beforeWrite(item, context)))
     server.faults.set({ serverError: 10 })

@@ -10,7 +10,7 @@ import {
   type TestTable,
   type TestTableDefinition,
 } from '@dynamorm/testing'
-import { inject } from 'vitest'
+import { afterAll, beforeAll, inject } from 'vitest'
 
 export const KEY_A = '11111111-1111-1111-1111-111111111111'
 export const KEY_B = '22222222-2222-2222-2222-222222222222'
@@ -43,6 +43,28 @@ export async function testDb(definition: TestTableDefinition = {}): Promise<Test
   const client = localDynamoClient(inject('dynamoEndpoint'))
   const table = await createTestTable(client, { prefix: 'enc', ...definition })
   return { db: createDb({ client }), table }
+}
+
+export interface KmsAndTable extends TestDb {
+  kms: KmsServer
+  /** A KMS client on the loopback KMS (KEY_A and KEY_B exist there). */
+  kmsClient: KMSClient
+}
+
+/** For a test file: the loopback KMS, a client on it and a table, made before its tests (filled in by beforeAll), removed after. */
+export function kmsAndTableForFile(definition: TestTableDefinition = {}): KmsAndTable {
+  const local = {} as KmsAndTable
+  beforeAll(async () => {
+    local.kms = await startKms()
+    local.kmsClient = kmsClient(local.kms)
+    Object.assign(local, await testDb(definition))
+  })
+  afterAll(async () => {
+    await local.table.delete()
+    local.kmsClient.destroy()
+    await local.kms.close()
+  })
+  return local
 }
 
 export async function putRaw(db: Db, table: string, item: AttributeMap): Promise<void> {

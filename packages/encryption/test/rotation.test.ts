@@ -1,37 +1,10 @@
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb'
-import type { KMSClient } from '@aws-sdk/client-kms'
 import { type AttributeMap, createDb, type Db } from '@dynamorm/core'
-import type { KmsServer } from '@dynamorm/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createBeaconKey, type FieldEncryption, fieldEncryption, reencryptTable } from '../src/index.ts'
-import {
-  contextFor,
-  getRaw,
-  KEY_A,
-  KEY_B,
-  keyOf,
-  kmsClient,
-  putRaw,
-  startKms,
-  type TestDb,
-  testDb,
-} from './fixtures.ts'
+import { contextFor, getRaw, KEY_A, KEY_B, keyOf, kmsAndTableForFile, putRaw, testDb } from './fixtures.ts'
 
-let kms: KmsServer
-let client: KMSClient
-let env: TestDb
-
-beforeAll(async () => {
-  kms = await startKms()
-  client = kmsClient(kms)
-  env = await testDb()
-})
-
-afterAll(async () => {
-  await env.table.delete()
-  client.destroy()
-  await kms.close()
-})
+const setup = kmsAndTableForFile()
 
 const attributes = ['card', 'iban']
 const plainItem = (pk: string): AttributeMap => ({
@@ -43,51 +16,51 @@ const plainItem = (pk: string): AttributeMap => ({
 
 async function writeItems(encryption: FieldEncryption, pks: string[]): Promise<void> {
   for (const pk of pks) {
-    const context = contextFor(env.table.name, keyOf(pk), attributes)
-    await putRaw(env.db, env.table.name, await encryption.beforeWrite(plainItem(pk), context))
+    const context = contextFor(setup.table.name, keyOf(pk), attributes)
+    await putRaw(setup.db, setup.table.name, await encryption.beforeWrite(plainItem(pk), context))
   }
 }
 
 const read = async (encryption: FieldEncryption, pk: string) =>
   encryption.afterRead(
-    (await getRaw(env.db, env.table.name, keyOf(pk)))!,
-    contextFor(env.table.name, keyOf(pk), attributes),
+    (await getRaw(setup.db, setup.table.name, keyOf(pk)))!,
+    contextFor(setup.table.name, keyOf(pk), attributes),
   )
 
 describe('key rotation', () => {
   it('writes new items under the new key, still reads old ones, and moves old ones with reencryptTable', async () => {
-    const before = fieldEncryption({ keyId: 'alias/payments-a', kms: client })
+    const before = fieldEncryption({ keyId: 'alias/payments-a', kms: setup.kmsClient })
     await writeItems(before, ['rot-1', 'rot-2', 'rot-3'])
-    const after = fieldEncryption({ keyId: KEY_B, kms: client })
+    const after = fieldEncryption({ keyId: KEY_B, kms: setup.kmsClient })
     await writeItems(after, ['rot-4'])
     // Old items decrypt under the rotated configuration: the data key names its KMS key.
     expect(await read(after, 'rot-1')).toEqual(plainItem('rot-1'))
     // Once KEY_A is disabled, its items no longer open, which is how we prove the move below.
-    const stale = (await getRaw(env.db, env.table.name, keyOf('rot-2')))!
+    const stale = (await getRaw(setup.db, setup.table.name, keyOf('rot-2')))!
     const result = await reencryptTable({
-      db: env.db,
-      table: env.table.name,
+      db: setup.db,
+      table: setup.table.name,
       encryption: after,
       encryptedAttributes: attributes,
     })
     expect(result).toEqual({ scanned: 4, reencrypted: 3, conflicts: 0 })
-    kms.disableKey(KEY_A)
+    setup.kms.disableKey(KEY_A)
     try {
-      const fresh = fieldEncryption({ keyId: KEY_B, kms: client })
+      const fresh = fieldEncryption({ keyId: KEY_B, kms: setup.kmsClient })
       for (const pk of ['rot-1', 'rot-2', 'rot-3', 'rot-4'])
         expect(await read(fresh, pk)).toEqual(plainItem(pk))
       const error = await fresh
-        .afterRead(stale, contextFor(env.table.name, keyOf('rot-2'), attributes))
+        .afterRead(stale, contextFor(setup.table.name, keyOf('rot-2'), attributes))
         .catch((e) => e)
       expect(error.name).toBe('KmsKeyError')
     } finally {
-      kms.enableKey(KEY_A)
+      setup.kms.enableKey(KEY_A)
     }
     // A second run finds nothing left to move.
     expect(
       await reencryptTable({
-        db: env.db,
-        table: env.table.name,
+        db: setup.db,
+        table: setup.table.name,
         encryption: after,
         encryptedAttributes: attributes,
       }),
@@ -97,7 +70,7 @@ describe('key rotation', () => {
   it('rewrites every item with all: true, pages through the table, and keeps other attributes', async () => {
     const local = await testDb()
     try {
-      const encryption = fieldEncryption({ keyId: KEY_A, kms: client })
+      const encryption = fieldEncryption({ keyId: KEY_A, kms: setup.kmsClient })
       const pks = Array.from({ length: 7 }, (_, index) => `page-${index}`)
       for (const pk of pks) {
         const context = contextFor(local.table.name, keyOf(pk), attributes)
@@ -111,8 +84,8 @@ describe('key rotation', () => {
       // The rewrite also backfills beacons configured after the items were written.
       const withBeacons = fieldEncryption({
         keyId: KEY_A,
-        kms: client,
-        beacons: { key: await createBeaconKey(client, KEY_A), attributes: { card: {} } },
+        kms: setup.kmsClient,
+        beacons: { key: await createBeaconKey(setup.kmsClient, KEY_A), attributes: { card: {} } },
       })
       const result = await reencryptTable({
         db,
@@ -144,10 +117,10 @@ describe('key rotation', () => {
   it('leaves an item another writer changed meanwhile, and counts it as a conflict', async () => {
     const local = await testDb()
     try {
-      const old = fieldEncryption({ keyId: KEY_A, kms: client })
+      const old = fieldEncryption({ keyId: KEY_A, kms: setup.kmsClient })
       const context = contextFor(local.table.name, keyOf('race'), attributes)
       await putRaw(local.db, local.table.name, await old.beforeWrite(plainItem('race'), context))
-      const current = fieldEncryption({ keyId: KEY_B, kms: client })
+      const current = fieldEncryption({ keyId: KEY_B, kms: setup.kmsClient })
       // The concurrent writer lands between the scan and the conditional rewrite.
       const racingDb = racingWriter(local.db, local.table.name, async () => {
         const newer = await current.beforeWrite({ ...plainItem('race'), card: { S: 'newer card' } }, context)
@@ -168,9 +141,9 @@ describe('key rotation', () => {
   })
 
   it('reports other failures of the rewrite', async () => {
-    const encryption = fieldEncryption({ keyId: KEY_B, kms: client })
+    const encryption = fieldEncryption({ keyId: KEY_B, kms: setup.kmsClient })
     const missing = reencryptTable({
-      db: env.db,
+      db: setup.db,
       table: 'no-such-table',
       encryption,
       encryptedAttributes: attributes,
