@@ -6,7 +6,7 @@ import type { Db } from '@dynamorm/core'
 import { createTestTable, localDynamoClient, type TestTable } from '@dynamorm/testing'
 import middy, { type MiddlewareObj } from '@middy/core'
 import type { Context } from 'aws-lambda'
-import { inject } from 'vitest'
+import { afterAll, beforeAll, inject } from 'vitest'
 import {
   type AuditTrailContext,
   type AuditTrailOptions,
@@ -51,6 +51,30 @@ export function partnerFromClaims(region = 'us-east-1'): MiddlewareObj<unknown, 
 }
 
 export type AuditedContext = Context & AuditTrailContext & { db: Db; partner: { id: string; db: Db } }
+
+export interface AuditAndPaymentTables {
+  audit: TestTable
+  payments: TestTable
+}
+
+/** For a test file: an audit table and a payments table, made before its tests (filled in by beforeAll), deleted after. */
+export function auditAndPaymentTablesForFile(
+  client: DynamoDBClient,
+  auditPrefix: string,
+  paymentsPrefix: string,
+): AuditAndPaymentTables {
+  const tables = {} as AuditAndPaymentTables
+  beforeAll(async () => {
+    ;[tables.audit, tables.payments] = await Promise.all([
+      createAuditTable(client, auditPrefix),
+      createTestTable(client, { prefix: paymentsPrefix }),
+    ])
+  })
+  afterAll(async () => {
+    await Promise.all([tables.audit.delete(), tables.payments.delete()])
+  })
+  return tables
+}
 
 export function auditedHandler(
   client: DynamoDBClient,

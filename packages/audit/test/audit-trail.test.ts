@@ -1,44 +1,20 @@
-import {
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb'
+import { GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb'
 import { createDb, isDynamormError, marshallItem } from '@dynamorm/core'
-import {
-  createTestTable,
-  httpApiEvent,
-  lambdaContext,
-  localDynamoClient,
-  startDynamoFaultProxy,
-  type TestTable,
-} from '@dynamorm/testing'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { httpApiEvent, lambdaContext, localDynamoClient, startDynamoFaultProxy } from '@dynamorm/testing'
+import { describe, expect, inject, it } from 'vitest'
 import { auditTrail, entityHistory, REDACTED, verifyAuditChain } from '../src/index.ts'
 import { shardPartitionKey } from '../src/table-layout.ts'
 import {
   type AuditedContext,
+  auditAndPaymentTablesForFile,
   auditedHandler,
   captureLogger,
-  createAuditTable,
   scanAll,
   testClient,
 } from './audit-fixture.ts'
 
-let client: DynamoDBClient
-let auditTable: TestTable
-let payments: TestTable
-
-beforeAll(async () => {
-  client = testClient()
-  ;[auditTable, payments] = await Promise.all([
-    createAuditTable(client),
-    createTestTable(client, { prefix: 'payments' }),
-  ])
-})
-afterAll(async () => {
-  await Promise.all([auditTable.delete(), payments.delete()])
-})
+const client = testClient()
+const tables = auditAndPaymentTablesForFile(client, 'audit', 'payments')
 
 const event = (partner: string, body: Record<string, unknown> = {}, sub = 'user-7') =>
   httpApiEvent({
@@ -54,7 +30,7 @@ function capture(context: AuditedContext, paymentId: string, extra: Record<strin
   const after = { pk: paymentId, sk: 'payment', status: 'captured', amount: 1250, ...extra }
   context.partner.db.unitOfWork.add({
     Put: {
-      TableName: payments.name,
+      TableName: tables.payments.name,
       Item: marshallItem(after),
       ConditionExpression: 'attribute_not_exists(pk)',
     },
@@ -66,7 +42,7 @@ function capture(context: AuditedContext, paymentId: string, extra: Record<strin
 async function payment(paymentId: string) {
   const { Item } = await client.send(
     new GetItemCommand({
-      TableName: payments.name,
+      TableName: tables.payments.name,
       Key: { pk: { S: paymentId }, sk: { S: 'payment' } },
       ConsistentRead: true,
     }),
@@ -79,7 +55,7 @@ describe('auditTrail() on success', () => {
     const { lines, logger } = captureLogger()
     const handler = auditedHandler(
       client,
-      { table: auditTable.name, logger, region: 'us-east-1' },
+      { table: tables.audit.name, logger, region: 'us-east-1' },
       async (_e, context) => capture(context, 'pay-1'),
     )
     const context = lambdaContext({ awsRequestId: 'req-success-1' })
@@ -87,7 +63,7 @@ describe('auditTrail() on success', () => {
     expect(await payment('pay-1')).toBeDefined()
     const [entry] = await entityHistory({
       db: createDb({ client }),
-      table: auditTable.name,
+      table: tables.audit.name,
       partnerId: 'p-success',
       entity: 'Payment',
       key: { paymentId: 'pay-1' },
@@ -142,7 +118,7 @@ describe('auditTrail() on success', () => {
   })
 
   it('chains entries of consecutive requests and keeps the head in memory (no read per request)', async () => {
-    const audit = auditTrail({ table: auditTable.name, logger: () => {} })
+    const audit = auditTrail({ table: tables.audit.name, logger: () => {} })
     const handler = auditedHandler(
       client,
       {},
@@ -159,7 +135,7 @@ describe('auditTrail() on success', () => {
     expect(calls).toEqual([2, 1, 1])
     const report = await verifyAuditChain({
       db: createDb({ client }),
-      table: auditTable.name,
+      table: tables.audit.name,
       partnerId: 'p-seq',
     })
     expect(report).toEqual({ valid: true, entries: 3, shards: 1, problems: [] })
@@ -167,14 +143,14 @@ describe('auditTrail() on success', () => {
 
   it('logs a request that recorded nothing, and writes no entry for it', async () => {
     const { lines, logger } = captureLogger()
-    const handler = auditedHandler(client, { table: auditTable.name, logger }, async () => ({
+    const handler = auditedHandler(client, { table: tables.audit.name, logger }, async () => ({
       statusCode: 200,
     }))
     await handler(event('p-quiet'), lambdaContext())
     expect(lines[0]).toMatchObject({ outcome: 'success', audit_entries: 0, pending_writes: 0 })
     const report = await verifyAuditChain({
       db: createDb({ client }),
-      table: auditTable.name,
+      table: tables.audit.name,
       partnerId: 'p-quiet',
     })
     expect(report.entries).toBe(0)
@@ -186,7 +162,7 @@ describe('auditTrail() redaction', () => {
     const handler = auditedHandler(
       client,
       {
-        table: auditTable.name,
+        table: tables.audit.name,
         redact: ['card.number', 'bank.*.iban'],
         sensitiveAttributes: ['cvv'],
         logger: () => {},
@@ -217,7 +193,7 @@ describe('auditTrail() redaction', () => {
       },
     )
     await handler(event('p-redact'), lambdaContext())
-    const stored = JSON.stringify(await scanAll(client, auditTable.name))
+    const stored = JSON.stringify(await scanAll(client, tables.audit.name))
     for (const secret of [
       '4111111111111111',
       '5500000000000004',
@@ -235,7 +211,7 @@ describe('auditTrail() redaction', () => {
     }
     const [entry] = await entityHistory({
       db: createDb({ client }),
-      table: auditTable.name,
+      table: tables.audit.name,
       partnerId: 'p-redact',
       entity: 'Payout',
       key: { payoutId: 'po-1' },
@@ -254,7 +230,7 @@ describe('auditTrail() redaction', () => {
 describe('auditTrail() on failure', () => {
   it('writes a failure entry with the error name only, and the business write does not land', async () => {
     const { lines, logger } = captureLogger()
-    const handler = auditedHandler(client, { table: auditTable.name, logger }, async (_e, context) => {
+    const handler = auditedHandler(client, { table: tables.audit.name, logger }, async (_e, context) => {
       capture(context, 'pay-fail-1')
       const error = new Error('card 4111111111111111 declined')
       error.name = 'CardDeclinedError'
@@ -266,7 +242,7 @@ describe('auditTrail() on failure', () => {
     expect(await payment('pay-fail-1')).toBeUndefined()
     const [entry] = await entityHistory({
       db: createDb({ client }),
-      table: auditTable.name,
+      table: tables.audit.name,
       partnerId: 'p-fail',
       entity: 'Payment',
       key: { paymentId: 'pay-fail-1' },
@@ -276,7 +252,7 @@ describe('auditTrail() on failure', () => {
       requestId: 'req-fail-1',
       action: 'capture',
     })
-    expect(JSON.stringify(await scanAll(client, auditTable.name))).not.toContain('declined')
+    expect(JSON.stringify(await scanAll(client, tables.audit.name))).not.toContain('declined')
     expect(lines[0]).toMatchObject({
       level: 'ERROR',
       outcome: { failure: 'CardDeclinedError' },
@@ -284,14 +260,14 @@ describe('auditTrail() on failure', () => {
     })
     const report = await verifyAuditChain({
       db: createDb({ client }),
-      table: auditTable.name,
+      table: tables.audit.name,
       partnerId: 'p-fail',
     })
     expect(report.valid).toBe(true)
   })
 
   it('records the route when a request fails before recording anything, and names odd errors "Error"', async () => {
-    const handler = auditedHandler(client, { table: auditTable.name, logger: () => {} }, async () => {
+    const handler = auditedHandler(client, { table: tables.audit.name, logger: () => {} }, async () => {
       throw 'a string, not an Error'
     })
     await expect(handler(event('p-route'), lambdaContext({ awsRequestId: 'req-route' }))).rejects.toBe(
@@ -299,7 +275,7 @@ describe('auditTrail() on failure', () => {
     )
     const [entry] = await entityHistory({
       db: createDb({ client }),
-      table: auditTable.name,
+      table: tables.audit.name,
       partnerId: 'p-route',
       entity: 'request',
       key: { requestId: 'req-route' },
@@ -310,13 +286,13 @@ describe('auditTrail() on failure', () => {
   it('lands neither business write nor success entry when the commit is cancelled, and records the failure', async () => {
     await client.send(
       new PutItemCommand({
-        TableName: payments.name,
+        TableName: tables.payments.name,
         Item: marshallItem({ pk: 'pay-dup', sk: 'payment', status: 'old' }),
       }),
     )
     const handler = auditedHandler(
       client,
-      { table: auditTable.name, logger: () => {} },
+      { table: tables.audit.name, logger: () => {} },
       async (_e, context) => capture(context, 'pay-dup', { status: 'new' }),
     )
     const error = await handler(event('p-cancel'), lambdaContext()).catch((e: unknown) => e)
@@ -324,7 +300,7 @@ describe('auditTrail() on failure', () => {
     expect((await payment('pay-dup'))?.status).toEqual({ S: 'old' })
     const entries = await entityHistory({
       db: createDb({ client }),
-      table: auditTable.name,
+      table: tables.audit.name,
       partnerId: 'p-cancel',
       entity: 'Payment',
       key: { paymentId: 'pay-dup' },
@@ -332,14 +308,14 @@ describe('auditTrail() on failure', () => {
     expect(entries.map((entry) => entry.outcome)).toEqual([{ failure: 'TransactionCancelledError' }])
     const report = await verifyAuditChain({
       db: createDb({ client }),
-      table: auditTable.name,
+      table: tables.audit.name,
       partnerId: 'p-cancel',
     })
     expect(report).toMatchObject({ valid: true, entries: 1 })
   })
 
   it('turns a lost shard lease into a retryable AuditChainConflictError; nothing of the request lands', async () => {
-    const audit = auditTrail({ table: auditTable.name, shards: 2, logger: () => {} })
+    const audit = auditTrail({ table: tables.audit.name, shards: 2, logger: () => {} })
     const handler = auditedHandler(
       client,
       {},
@@ -352,7 +328,7 @@ describe('auditTrail() on failure', () => {
       [0, 1].map((shard) =>
         client.send(
           new GetItemCommand({
-            TableName: auditTable.name,
+            TableName: tables.audit.name,
             Key: { pk: { S: shardPartitionKey('p-steal', shard) }, sk: { S: 'HEAD' } },
           }),
         ),
@@ -361,7 +337,7 @@ describe('auditTrail() on failure', () => {
     const shard = heads.findIndex((head) => head.Item !== undefined)
     await client.send(
       new UpdateItemCommand({
-        TableName: auditTable.name,
+        TableName: tables.audit.name,
         Key: { pk: { S: shardPartitionKey('p-steal', shard) }, sk: { S: 'HEAD' } },
         UpdateExpression: 'SET #owner = :other, leaseUntil = :later',
         ExpressionAttributeNames: { '#owner': 'owner' },
@@ -382,14 +358,14 @@ describe('auditTrail() on failure', () => {
     expect(await payment('pay-steal-3')).toBeDefined()
     const report = await verifyAuditChain({
       db: createDb({ client }),
-      table: auditTable.name,
+      table: tables.audit.name,
       partnerId: 'p-steal',
       shards: 2,
     })
     expect(report).toMatchObject({ valid: true, entries: 3, shards: 2 })
     const history = await entityHistory({
       db: createDb({ client }),
-      table: auditTable.name,
+      table: tables.audit.name,
       partnerId: 'p-steal',
       entity: 'Payment',
       key: { paymentId: 'pay-steal-2' },
@@ -399,7 +375,7 @@ describe('auditTrail() on failure', () => {
 
   it('audits a request that failed before the audit ran (unknown partner) under the unresolved partner', async () => {
     const { lines, logger } = captureLogger()
-    const handler = auditedHandler(client, { table: auditTable.name, logger }, async () => ({}))
+    const handler = auditedHandler(client, { table: tables.audit.name, logger }, async () => ({}))
     const noPartner = httpApiEvent({ method: 'POST', path: '/payments', jwtClaims: { sub: 'intruder' } })
     const error = await handler(noPartner, lambdaContext({ awsRequestId: 'req-nopartner' })).catch(
       (e: unknown) => e,
@@ -407,7 +383,7 @@ describe('auditTrail() on failure', () => {
     expect((error as Error).name).toBe('PartnerUnknownError')
     const [entry] = await entityHistory({
       db: createDb({ client }),
-      table: auditTable.name,
+      table: tables.audit.name,
       partnerId: 'unresolved',
       entity: 'request',
       key: { requestId: 'req-nopartner' },
@@ -423,7 +399,7 @@ describe('auditTrail() on failure', () => {
   it('keeps oversized changes out of the entry so they cannot cancel the business write', async () => {
     const handler = auditedHandler(
       client,
-      { table: auditTable.name, logger: () => {} },
+      { table: tables.audit.name, logger: () => {} },
       async (_e, context) => {
         context.audit.record({
           action: 'import',
@@ -447,7 +423,7 @@ describe('auditTrail() on failure', () => {
     const db = createDb({ client })
     const [one] = await entityHistory({
       db,
-      table: auditTable.name,
+      table: tables.audit.name,
       partnerId: 'p-big',
       entity: 'Batch',
       key: { id: 'b1' },
@@ -455,7 +431,7 @@ describe('auditTrail() on failure', () => {
     expect(one!.changes).toEqual({ rows: { after: '[TOO LARGE]' }, note: { after: '[TOO LARGE]' } })
     const [two] = await entityHistory({
       db,
-      table: auditTable.name,
+      table: tables.audit.name,
       partnerId: 'p-big',
       entity: 'Batch',
       key: { id: 'b2' },
@@ -468,7 +444,7 @@ describe('auditTrail() on failure', () => {
     try {
       const flaky = localDynamoClient(proxy.endpoint, { maxAttempts: 1 })
       const { lines, logger } = captureLogger()
-      const audit = auditTrail({ table: auditTable.name, shards: 1, logger })
+      const audit = auditTrail({ table: tables.audit.name, shards: 1, logger })
       const handler = auditedHandler(
         flaky,
         {},
@@ -498,7 +474,7 @@ describe('auditTrail() on failure', () => {
       expect(await payment('pay-flaky-4')).toBeDefined()
       const report = await verifyAuditChain({
         db: createDb({ client }),
-        table: auditTable.name,
+        table: tables.audit.name,
         partnerId: 'p-flaky',
         shards: 1,
       })
@@ -512,7 +488,7 @@ describe('auditTrail() on failure', () => {
     const { lines, logger } = captureLogger()
     await client.send(
       new PutItemCommand({
-        TableName: auditTable.name,
+        TableName: tables.audit.name,
         Item: marshallItem({
           pk: shardPartitionKey('p-full', 0),
           sk: 'HEAD',
@@ -525,7 +501,7 @@ describe('auditTrail() on failure', () => {
     )
     const handler = auditedHandler(
       client,
-      { table: auditTable.name, shards: 1, logger },
+      { table: tables.audit.name, shards: 1, logger },
       async (_e, context) => capture(context, 'pay-full'),
     )
     const error = await handler(event('p-full'), lambdaContext()).catch((e: unknown) => e)

@@ -1,30 +1,18 @@
-import { type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb'
+import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb'
 import { createDb, marshallItem } from '@dynamorm/core'
-import { createTestTable, httpApiEvent, lambdaContext, type TestTable } from '@dynamorm/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { httpApiEvent, lambdaContext } from '@dynamorm/testing'
+import { describe, expect, it } from 'vitest'
 import { auditTrail, entityHistory, verifyAuditChain } from '../src/index.ts'
 import {
   type AuditedContext,
+  auditAndPaymentTablesForFile,
   auditedHandler,
   captureLogger,
-  createAuditTable,
   testClient,
 } from './audit-fixture.ts'
 
-let client: DynamoDBClient
-let auditTable: TestTable
-let payments: TestTable
-
-beforeAll(async () => {
-  client = testClient()
-  ;[auditTable, payments] = await Promise.all([
-    createAuditTable(client, 'cost'),
-    createTestTable(client, { prefix: 'paycost' }),
-  ])
-})
-afterAll(async () => {
-  await Promise.all([auditTable.delete(), payments.delete()])
-})
+const client = testClient()
+const tables = auditAndPaymentTablesForFile(client, 'cost', 'paycost')
 
 const prices = {
   'eu-central-1': {
@@ -39,7 +27,10 @@ describe('cost attribution', () => {
   it("equals DynamoDB's reported consumed capacity times the configured price", async () => {
     const big = 'x'.repeat(5_000) // 2 KB+ items: more than one unit per call, so units are really summed
     await client.send(
-      new PutItemCommand({ TableName: payments.name, Item: marshallItem({ pk: 'big', sk: 'payment', big }) }),
+      new PutItemCommand({
+        TableName: tables.payments.name,
+        Item: marshallItem({ pk: 'big', sk: 'payment', big }),
+      }),
     )
     const seen = { read: 0, write: 0 }
     // Every response's ConsumedCapacity as the SDK returns it, the lease claim and the final commit
@@ -63,12 +54,12 @@ describe('cost attribution', () => {
     const { lines, logger } = captureLogger()
     const handler = auditedHandler(
       counted,
-      { table: auditTable.name, priceTable: prices, region: 'eu-central-1', logger },
+      { table: tables.audit.name, priceTable: prices, region: 'eu-central-1', logger },
       async (_e, context) => {
         // Capacity as the SDK reports it in each response, summed here independently of the meter.
         const got = await context.partner.db.send(
           new GetItemCommand({
-            TableName: payments.name,
+            TableName: tables.payments.name,
             Key: marshallItem({ pk: 'big', sk: 'payment' }),
             ConsistentRead: true,
           }),
@@ -76,7 +67,7 @@ describe('cost attribution', () => {
         seen.read += got.ConsumedCapacity!.CapacityUnits!
         const queried = await context.db.send(
           new QueryCommand({
-            TableName: payments.name,
+            TableName: tables.payments.name,
             KeyConditionExpression: 'pk = :pk',
             ExpressionAttributeValues: { ':pk': { S: 'big' } },
           }),
@@ -84,7 +75,7 @@ describe('cost attribution', () => {
         seen.read += queried.ConsumedCapacity!.CapacityUnits!
         const put = await context.partner.db.send(
           new PutItemCommand({
-            TableName: payments.name,
+            TableName: tables.payments.name,
             Item: marshallItem({ pk: 'cost-1', sk: 'payment', big }),
           }),
         )
@@ -103,7 +94,7 @@ describe('cost attribution', () => {
     expect(seen.write).toBeGreaterThan(1)
     const [entry] = await entityHistory({
       db: createDb({ client }),
-      table: auditTable.name,
+      table: tables.audit.name,
       partnerId: 'p-cost',
       entity: 'Payment',
       key: { paymentId: 'cost-1' },
@@ -136,7 +127,7 @@ describe('cost attribution', () => {
     const handler = auditedHandler(
       client,
       {
-        table: auditTable.name,
+        table: tables.audit.name,
         priceTable: prices,
         region: 'eu-central-1',
         capacityMode: 'provisioned',
@@ -144,7 +135,10 @@ describe('cost attribution', () => {
       },
       async (_e, context) => {
         await context.db.send(
-          new GetItemCommand({ TableName: payments.name, Key: marshallItem({ pk: 'none', sk: 'payment' }) }),
+          new GetItemCommand({
+            TableName: tables.payments.name,
+            Key: marshallItem({ pk: 'none', sk: 'payment' }),
+          }),
         )
         return {}
       },
@@ -154,7 +148,7 @@ describe('cost attribution', () => {
     const unpriced = captureLogger()
     const noPrice = auditedHandler(
       client,
-      { table: auditTable.name, priceTable: prices, logger: unpriced.logger },
+      { table: tables.audit.name, priceTable: prices, logger: unpriced.logger },
       async (_e, context) => {
         context.audit.record({ action: 'a', entity: 'E', key: { id: 1 } })
         return {}
@@ -165,7 +159,7 @@ describe('cost attribution', () => {
     expect(unpriced.lines[1]).toMatchObject({ EstimatedCostUSD: 0 })
     const [entry] = await entityHistory({
       db: createDb({ client }),
-      table: auditTable.name,
+      table: tables.audit.name,
       partnerId: 'p-noprice',
       entity: 'E',
       key: { id: 1 },
@@ -178,7 +172,7 @@ describe('concurrent writers of one partner', () => {
   const record = async (_e: unknown, context: AuditedContext) => {
     const id = context.awsRequestId
     context.partner.db.unitOfWork.add({
-      Put: { TableName: payments.name, Item: marshallItem({ pk: id, sk: 'payment' }) },
+      Put: { TableName: tables.payments.name, Item: marshallItem({ pk: id, sk: 'payment' }) },
     })
     context.audit.record({ action: 'capture', entity: 'Payment', key: { id }, after: { id } })
     context.audit.record({ action: 'notify', entity: 'Payment', key: { id } })
@@ -187,7 +181,12 @@ describe('concurrent writers of one partner', () => {
 
   it('keeps a valid chain when several containers write at once (one lease each, no conflicts)', async () => {
     const containers = Array.from({ length: 6 }, () =>
-      auditedHandler(client, {}, record, auditTrail({ table: auditTable.name, shards: 8, logger: () => {} })),
+      auditedHandler(
+        client,
+        {},
+        record,
+        auditTrail({ table: tables.audit.name, shards: 8, logger: () => {} }),
+      ),
     )
     const perContainer = 8
     await Promise.all(
@@ -202,7 +201,7 @@ describe('concurrent writers of one partner', () => {
     )
     const report = await verifyAuditChain({
       db: createDb({ client }),
-      table: auditTable.name,
+      table: tables.audit.name,
       partnerId: 'p-many',
       shards: 8,
     })
@@ -210,7 +209,7 @@ describe('concurrent writers of one partner', () => {
   })
 
   it('keeps a valid chain when one process serves concurrent requests (a lease per in-flight request)', async () => {
-    const audit = auditTrail({ table: auditTable.name, shards: 16, logger: () => {} })
+    const audit = auditTrail({ table: tables.audit.name, shards: 16, logger: () => {} })
     const handler = auditedHandler(client, {}, record, audit)
     const results = await Promise.allSettled(
       Array.from({ length: 24 }, (_, i) =>
@@ -232,7 +231,7 @@ describe('concurrent writers of one partner', () => {
     )
     const report = await verifyAuditChain({
       db: createDb({ client }),
-      table: auditTable.name,
+      table: tables.audit.name,
       partnerId: 'p-inproc',
       shards: 16,
     })
@@ -241,8 +240,8 @@ describe('concurrent writers of one partner', () => {
   })
 
   it('re-reads the head after its lease ran out and another container wrote to the shard', async () => {
-    const first = auditTrail({ table: auditTable.name, shards: 1, leaseMs: 1, logger: () => {} })
-    const second = auditTrail({ table: auditTable.name, shards: 1, leaseMs: 1, logger: () => {} })
+    const first = auditTrail({ table: tables.audit.name, shards: 1, leaseMs: 1, logger: () => {} })
+    const second = auditTrail({ table: tables.audit.name, shards: 1, leaseMs: 1, logger: () => {} })
     const a = auditedHandler(client, {}, record, first)
     const b = auditedHandler(client, {}, record, second)
     const run = (handler: typeof a, id: string) =>
@@ -257,7 +256,7 @@ describe('concurrent writers of one partner', () => {
     await run(a, 'x3')
     const report = await verifyAuditChain({
       db: createDb({ client }),
-      table: auditTable.name,
+      table: tables.audit.name,
       partnerId: 'p-expiry',
       shards: 1,
     })
