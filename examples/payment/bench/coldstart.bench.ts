@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { CreateTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb'
-import { httpApiEvent } from '@dynamorm/testing'
+import { httpApiEvent, median, ratioInterval } from '@dynamorm/testing'
 import { bundleComposition } from '../scripts/bundle-composition.ts'
 import { bundleHandler } from '../scripts/bundle-handler.ts'
 import { startLocalStack } from '../src/local-stack.ts'
@@ -18,11 +18,6 @@ import { startLocalStack } from '../src/local-stack.ts'
 const run = promisify(execFile)
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 const samples = Number(process.env.BENCH_SAMPLES ?? 41)
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
-}
 const bench = (name: string, value: number, unit: string, digits = 2) =>
   console.log(`BENCH ${name} ${value.toFixed(digits)} ${unit}`)
 
@@ -121,8 +116,15 @@ try {
   }
   const init = (name: string) => median(results[name]!.initMs)
   const first = (name: string) => median(results[name]!.firstMs)
-  bench('coldstart-init-vs-bare', init('ours') / init('bare'), 'x')
-  bench('coldstart-init-vs-powertools', init('ours') / init('powertools'), 'x')
+  // Each ratio with its 95% bootstrap interval over the same samples (resampled by round, since the
+  // variants of one round ran back to back): a figure whose interval holds 1 is parity, not a gap.
+  for (const baseline of ['bare', 'powertools']) {
+    const name = `coldstart-init-vs-${baseline}`
+    const interval = ratioInterval(results.ours!.initMs, results[baseline]!.initMs)
+    bench(name, interval.ratio, 'x')
+    bench(`${name}-ci95-low`, interval.low, 'x')
+    bench(`${name}-ci95-high`, interval.high, 'x')
+  }
   bench('coldstart-rss-mb', median(results.ours!.rssMb), 'MB', 1)
   bench('stack-bundle-kb', stackBundle.bytes / 1024, 'KB', 1)
   // Where the stack's bytes come from (`pnpm composition` lists the largest files too).

@@ -2,6 +2,8 @@
 // that makes one sample last a few milliseconds, then sampled in rotating order so drift on a shared
 // machine (other jobs, GC, frequency changes) falls on all contenders alike.
 
+import { median } from '@dynamorm/testing'
+
 export interface Contender {
   name: string
   /** One operation; `round` varies the input. Its result is kept so the work cannot be optimised away. */
@@ -40,12 +42,6 @@ function batchSize(contender: Contender, sampleMs: number, warmupMs: number): nu
     if (elapsedNs < sampleMs * 1e6) operations *= 2
     else if (performance.now() >= warmupEnd) return operations
   }
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
 /** Median nanoseconds per operation of each contender, by name. */

@@ -13,6 +13,8 @@ import {
   httpApiEvent,
   lambdaContext,
   localDynamoClient,
+  median,
+  ratioInterval,
   startDynamoDbLocal,
   startDynamoFaultProxy,
 } from '@dynamorm/testing'
@@ -52,12 +54,6 @@ const paymentEvent = (key: string) =>
     body: { amount: 100, currency: 'EUR', partnerReference: 'ref-42' },
     headers: { 'idempotency-key': key },
   })
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = sorted.length >> 1
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
-}
 
 /**
  * Wired as in production: body parser, dynamoClient, idempotency. `consumedCapacity: 'NONE'` is the
@@ -132,12 +128,22 @@ async function compare(sides: Record<Side, Invoke>, iterations = ITERATIONS) {
       }
     }
   }
+  const totals = (side: Side) => samples[side].first.map((first, i) => first + samples[side].replay[i]!)
   const summary = (side: Side) => ({
     first: median(samples[side].first),
     replay: median(samples[side].replay),
-    total: median(samples[side].first.map((first, i) => first + samples[side].replay[i]!)),
+    total: median(totals(side)),
   })
-  return { ours: summary('ours'), powertools: summary('powertools') }
+  // Powertools time / ours per first + replay pair, with how far it moves when the rounds are resampled.
+  const speedup = ratioInterval(totals('powertools'), totals('ours'))
+  return { ours: summary('ours'), powertools: summary('powertools'), speedup }
+}
+
+/** The speedup line and its 95% bootstrap interval (the same rounds resampled): noise vs. a real gap. */
+function printSpeedup(name: string, speedup: { ratio: number; low: number; high: number }) {
+  console.log(`BENCH ${name} ${speedup.ratio.toFixed(2)} x`)
+  console.log(`BENCH ${name}-ci95-low ${speedup.low.toFixed(2)} x`)
+  console.log(`BENCH ${name}-ci95-high ${speedup.high.toFixed(2)} x`)
 }
 
 /** DynamoDB calls of a first request and of its replay, by operation, counted by the fault proxy. */
@@ -172,6 +178,29 @@ async function bundleKb(entry: string): Promise<number> {
     logLevel: 'silent',
   })
   return result.outputFiles[0]!.contents.byteLength / 1024
+}
+
+/** Median extra ms per PutItem when DynamoDB Local is asked for consumed capacity; interleaved pairs. */
+async function localCapacityCostMs(client: DynamoDBClient, table: string): Promise<number> {
+  const put = async (index: number, capacity: 'INDEXES' | undefined) => {
+    const started = performance.now()
+    await client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { pk: { S: `capacity-cost-${index}-${capacity ?? 'none'}` }, status: { S: 'IN_PROGRESS' } },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnConsumedCapacity: capacity,
+      }),
+    )
+    return performance.now() - started
+  }
+  const extra: number[] = []
+  for (let index = 0; index < WARMUP + ITERATIONS; index++) {
+    const without = await put(index, undefined)
+    const withCapacity = await put(index, 'INDEXES')
+    if (index >= WARMUP) extra.push(withCapacity - without)
+  }
+  return median(extra)
 }
 
 const local = await startDynamoDbLocal()
@@ -209,9 +238,7 @@ try {
   console.log(`BENCH idempotency-replay-ms ${tiny.ours.replay.toFixed(3)} ms`)
   console.log(`BENCH idempotency-powertools-first-ms ${tiny.powertools.first.toFixed(3)} ms`)
   console.log(`BENCH idempotency-powertools-replay-ms ${tiny.powertools.replay.toFixed(3)} ms`)
-  console.log(
-    `BENCH idempotency-speedup-vs-powertools ${(tiny.powertools.total / tiny.ours.total).toFixed(2)} x`,
-  )
+  printSpeedup('idempotency-speedup-vs-powertools', tiny.speedup)
   console.log(
     `BENCH idempotency-replay-speedup-vs-powertools ${(tiny.powertools.replay / tiny.ours.replay).toFixed(2)} x`,
   )
@@ -222,9 +249,7 @@ try {
     ours: ours(ourTable.name, local.endpoint, undefined, 'NONE'),
     powertools: powertools(theirTable.name, local.endpoint),
   })
-  console.log(
-    `BENCH idempotency-speedup-vs-powertools-no-capacity ${(equalWork.powertools.total / equalWork.ours.total).toFixed(2)} x`,
-  )
+  printSpeedup('idempotency-speedup-vs-powertools-no-capacity', equalWork.speedup)
 
   // A handler that writes one payment: ours commits it with the completion (2 calls in all),
   // Powertools needs lock + write + completion (3 calls).
@@ -234,9 +259,7 @@ try {
   })
   console.log(`BENCH idempotency-payment-first-ms ${paying.ours.first.toFixed(3)} ms`)
   console.log(`BENCH idempotency-powertools-payment-first-ms ${paying.powertools.first.toFixed(3)} ms`)
-  console.log(
-    `BENCH idempotency-payment-speedup-vs-powertools ${(paying.powertools.total / paying.ours.total).toFixed(2)} x`,
-  )
+  printSpeedup('idempotency-payment-speedup-vs-powertools', paying.speedup)
 
   // Lambda to DynamoDB is a few milliseconds per call, not DynamoDB Local's loopback: both sides again,
   // every call delayed 5 ms by the fault proxy, so round trips weigh what they weigh in production.
@@ -250,9 +273,7 @@ try {
       },
       LATENCY_ITERATIONS,
     )
-    console.log(
-      `BENCH idempotency-speedup-vs-powertools-${LATENCY_MS}ms-rtt ${(slowTiny.powertools.total / slowTiny.ours.total).toFixed(2)} x`,
-    )
+    printSpeedup(`idempotency-speedup-vs-powertools-${LATENCY_MS}ms-rtt`, slowTiny.speedup)
     const slowPaying = await compare(
       {
         ours: ours(ourTable.name, delayed.endpoint, paymentsTable.name),
@@ -266,12 +287,15 @@ try {
     console.log(
       `BENCH idempotency-powertools-payment-first-ms-${LATENCY_MS}ms-rtt ${slowPaying.powertools.first.toFixed(3)} ms`,
     )
-    console.log(
-      `BENCH idempotency-payment-speedup-vs-powertools-${LATENCY_MS}ms-rtt ${(slowPaying.powertools.total / slowPaying.ours.total).toFixed(2)} x`,
-    )
+    printSpeedup(`idempotency-payment-speedup-vs-powertools-${LATENCY_MS}ms-rtt`, slowPaying.speedup)
   } finally {
     await delayed.close()
   }
+
+  // What DynamoDB Local charges for answering with consumed capacity (our default, Powertools asks for
+  // none): the same conditional PutItem on a bare SDK client, with and without ReturnConsumedCapacity.
+  const capacityCost = await localCapacityCostMs(admin, ourTable.name)
+  console.log(`BENCH dynamodb-local-consumed-capacity-ms-per-write ${capacityCost.toFixed(3)} ms`)
 
   console.log(`BENCH idempotency-bundle-kb ${(await bundleKb('dynamorm-handler.ts')).toFixed(1)} KB`)
   console.log(

@@ -1,5 +1,7 @@
 import './vitest-provided-context.ts'
 
+export type { RatioInterval, RatioIntervalOptions } from './bench-statistics.ts'
+export { median, ratioInterval } from './bench-statistics.ts'
 export type { DynamoDbLocal, StartDynamoDbLocalOptions } from './dynamo-db-local.ts'
 export { startDynamoDbLocal } from './dynamo-db-local.ts'
 export { DynamoDbLocalStartError } from './dynamo-db-local-start-error.ts'
