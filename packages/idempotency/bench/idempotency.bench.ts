@@ -180,29 +180,6 @@ async function bundleKb(entry: string): Promise<number> {
   return result.outputFiles[0]!.contents.byteLength / 1024
 }
 
-/** Median extra ms per PutItem when DynamoDB Local is asked for consumed capacity; interleaved pairs. */
-async function localCapacityCostMs(client: DynamoDBClient, table: string): Promise<number> {
-  const put = async (index: number, capacity: 'INDEXES' | undefined) => {
-    const started = performance.now()
-    await client.send(
-      new PutItemCommand({
-        TableName: table,
-        Item: { pk: { S: `capacity-cost-${index}-${capacity ?? 'none'}` }, status: { S: 'IN_PROGRESS' } },
-        ConditionExpression: 'attribute_not_exists(pk)',
-        ReturnConsumedCapacity: capacity,
-      }),
-    )
-    return performance.now() - started
-  }
-  const extra: number[] = []
-  for (let index = 0; index < WARMUP + ITERATIONS; index++) {
-    const without = await put(index, undefined)
-    const withCapacity = await put(index, 'INDEXES')
-    if (index >= WARMUP) extra.push(withCapacity - without)
-  }
-  return median(extra)
-}
-
 const local = await startDynamoDbLocal()
 try {
   const admin = localDynamoClient(local.endpoint)
@@ -291,11 +268,6 @@ try {
   } finally {
     await delayed.close()
   }
-
-  // What DynamoDB Local charges for answering with consumed capacity (our default, Powertools asks for
-  // none): the same conditional PutItem on a bare SDK client, with and without ReturnConsumedCapacity.
-  const capacityCost = await localCapacityCostMs(admin, ourTable.name)
-  console.log(`BENCH dynamodb-local-consumed-capacity-ms-per-write ${capacityCost.toFixed(3)} ms`)
 
   console.log(`BENCH idempotency-bundle-kb ${(await bundleKb('dynamorm-handler.ts')).toFixed(1)} KB`)
   console.log(
