@@ -16,7 +16,7 @@ import {
 import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
 import { deadlineExceededError } from './client-error.ts'
-import { type WarmupLogger, warmUpConnection } from './connection-warmup.ts'
+import { type WarmupLogger, type WarmupPolicy, warmsUp, warmUpConnection } from './connection-warmup.ts'
 import { deadlineBoundClient, requestDeadline } from './request-deadline.ts'
 import { createWarmDynamoClient, type WarmDynamoClientOptions } from './warm-dynamo-client.ts'
 
@@ -40,8 +40,13 @@ export interface DynamoClientOptions extends WarmDynamoClientOptions {
    * (default: not retried; the request then fails with TransactionCancelledError, 409).
    */
   commit?: ConflictRetryOptions
-  /** Open the connection when the factory runs, so the first request skips the handshake (default true). */
-  warmup?: boolean
+  /**
+   * Open the connection when the factory runs (one DescribeEndpoints call), so the first request skips
+   * the handshake and the SDK's first-call setup: `true`, `false`, or (default) `'provisioned-concurrency'`:
+   * only where Lambda initialises ahead of traffic. On an on-demand cold start the request is already
+   * waiting, and a warm-up would add its own round trip to it.
+   */
+  warmup?: WarmupPolicy
   /**
    * Milliseconds kept back from the Lambda's remaining time: no DynamoDB call of the request starts,
    * or keeps running, within this margin of the deadline (default 500).
@@ -60,7 +65,7 @@ export interface DynamoClientContext {
 }
 
 export const dynamoClientDefaults = {
-  warmup: true,
+  warmup: 'provisioned-concurrency' as WarmupPolicy,
   deadlineMarginMs: 500,
   minCommitTimeMs: 250,
   logger: console as WarmupLogger,
@@ -83,7 +88,7 @@ export function dynamoClient(
     transformer: settings.transformer,
     consumedCapacity: settings.consumedCapacity,
   })
-  let warming: Promise<void> | undefined = settings.warmup
+  let warming: Promise<void> | undefined = warmsUp(settings.warmup)
     ? warmUpConnection(client, settings.logger).finally(() => {
         warming = undefined
       })

@@ -1,5 +1,5 @@
 export { deadlineExceededError } from './client-error.ts'
-export type { WarmupLogger } from './connection-warmup.ts'
+export type { WarmupLogger, WarmupPolicy } from './connection-warmup.ts'
 export type { DynamoClientContext, DynamoClientOptions } from './dynamo-client.ts'
 export { dynamoClient, dynamoClientDefaults } from './dynamo-client.ts'
 export { boundToRequest } from './request-deadline.ts'

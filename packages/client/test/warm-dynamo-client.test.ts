@@ -3,7 +3,7 @@ import { ListTablesCommand } from '@aws-sdk/client-dynamodb'
 import { createDb, isDynamormError } from '@dynamorm/core'
 import { type DynamoFaultProxy, lambdaContext, startDynamoFaultProxy } from '@dynamorm/testing'
 import middy from '@middy/core'
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { createWarmDynamoClient, dynamoClient, warmDynamoClientDefaults } from '../src/index.ts'
 import { credentials, invoke } from './fixtures.ts'
 
@@ -137,9 +137,13 @@ describe('createWarmDynamoClient', () => {
 })
 
 describe('dynamoClient warm-up', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs()
+  })
+
   it('opens the connection when the factory runs, once, and the first request waits for it', async () => {
     const before = proxy.calls('DescribeEndpoints')
-    const middleware = dynamoClient({ clientConfig: local(proxy.endpoint) })
+    const middleware = dynamoClient({ clientConfig: local(proxy.endpoint), warmup: true })
     expect(proxy.calls('DescribeEndpoints') - before).toBeLessThanOrEqual(1)
     const handler = middy()
       .use(middleware)
@@ -159,6 +163,33 @@ describe('dynamoClient warm-up', () => {
     expect(proxy.calls()).toBe(before)
   })
 
+  it('by default warms up only where Lambda initialises for provisioned concurrency, ahead of traffic', async () => {
+    const warmUps = async () => {
+      const before = proxy.calls('DescribeEndpoints')
+      const handler = middy()
+        .use(dynamoClient({ clientConfig: local(proxy.endpoint) }))
+        .handler(async () => 'served')
+      expect(await invoke(handler)).toBe('served')
+      return proxy.calls('DescribeEndpoints') - before
+    }
+    // Outside Lambda, and on an on-demand cold start (the event is already waiting): no extra call.
+    vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', undefined)
+    expect(await warmUps()).toBe(0)
+    vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'on-demand')
+    expect(await warmUps()).toBe(0)
+    // SnapStart restores a snapshot: a socket opened before it would be dead after.
+    vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'snap-start')
+    expect(await warmUps()).toBe(0)
+    vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'provisioned-concurrency')
+    expect(await warmUps()).toBe(1)
+  })
+
+  it('refuses a warmup setting it does not know, at init', () => {
+    expect(() => dynamoClient({ clientConfig: local(proxy.endpoint), warmup: 'always' as never })).toThrow(
+      expect.objectContaining({ name: 'ValidationError', message: expect.stringMatching(/warmup must be/) }),
+    )
+  })
+
   it('counts any HTTP answer (even an error) as a warm connection, without logging', async () => {
     const lines: string[] = []
     proxy.faults.set({ serverError: 10, operation: 'DescribeEndpoints' })
@@ -166,6 +197,7 @@ describe('dynamoClient warm-up', () => {
       .use(
         dynamoClient({
           clientConfig: local(proxy.endpoint),
+          warmup: true,
           maxAttempts: 1,
           logger: { warn: (line) => lines.push(line) },
         }),
@@ -181,6 +213,7 @@ describe('dynamoClient warm-up', () => {
     const port = await closedPort()
     const middleware = dynamoClient({
       clientConfig: { region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials: secret },
+      warmup: true,
       maxAttempts: 1,
       logger: { warn: (line) => lines.push(line) },
     })
