@@ -74,7 +74,7 @@ export class UnitOfWork {
   discard(): void {
     const dropped = this.#writes.length
     this.#writes = []
-    this.#settle({ committed: false, writes: dropped })
+    this.#settle(this.#takeListeners(), { committed: false, writes: dropped })
   }
 
   /**
@@ -84,6 +84,9 @@ export class UnitOfWork {
    * (with a token) sends it again, same token, when it was cancelled only by a TransactionConflict.
    */
   async commit(clientRequestToken?: string, options: ConflictRetryOptions = {}): Promise<number> {
+    // The attempt owns what was queued when it started: writes and listeners added while it is in
+    // flight wait for the next commit, so none is dropped, sent twice, or told an outcome not its own.
+    const listeners = this.#takeListeners()
     const queued = this.#writes.length
     let sent: number
     try {
@@ -92,10 +95,10 @@ export class UnitOfWork {
         conflictRetryPlan(options, clientRequestToken !== undefined),
       )
     } catch (error) {
-      this.#settle({ committed: false, writes: queued, error })
+      this.#settle(listeners, { committed: false, writes: queued, error })
       throw error
     }
-    this.#settle({ committed: true, writes: sent })
+    this.#settle(listeners, { committed: true, writes: sent })
     return sent
   }
 
@@ -105,6 +108,7 @@ export class UnitOfWork {
     if (writes.length > MAX_TRANSACTION_ITEMS) throw new TransactionTooLargeError(writes.length)
     const owner = writes[0]!.db
     if (writes.some((write) => write.db.client !== owner.client)) throw new CrossAccountTransactionError()
+    this.#writes = []
     const input = {
       TransactItems: writes.map((write) => write.item),
       ClientRequestToken:
@@ -118,17 +122,19 @@ export class UnitOfWork {
         for (const reason of reasons) reason.label = writes[reason.index]?.label
       }
       throw error
-    } finally {
-      this.#writes = []
     }
     return writes.length
   }
 
-  // Listeners are taken off before they run (one call each; a listener may register the next), and one
-  // that throws or rejects neither changes the commit's result nor keeps the others from running.
-  #settle(outcome: CommitOutcome): void {
+  // Listeners are taken off before they run (one call each; a listener may register the next).
+  #takeListeners(): CommitListener[] {
     const listeners = this.#listeners
     this.#listeners = []
+    return listeners
+  }
+
+  // One that throws or rejects neither changes the commit's result nor keeps the others from running.
+  #settle(listeners: CommitListener[], outcome: CommitOutcome): void {
     for (const listener of listeners) {
       try {
         const result: unknown = listener({ ...outcome })

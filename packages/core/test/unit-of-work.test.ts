@@ -132,3 +132,57 @@ describe('unit of work onSettled', () => {
     }
   })
 })
+
+describe('unit of work commits in flight', () => {
+  // A raw write that adds 10 to a counter: applied twice, it shows as 20.
+  const credit = (pk: string) => ({
+    Update: {
+      TableName: env.table.name,
+      Key: { pk: { S: pk }, sk: { S: 'COUNTER' } },
+      UpdateExpression: 'ADD #n :ten',
+      ExpressionAttributeNames: { '#n': 'credited' },
+      ExpressionAttributeValues: { ':ten': { N: '10' } },
+    },
+  })
+  const credited = async (pk: string) => {
+    const { GetItemCommand } = await import('@aws-sdk/client-dynamodb')
+    const { Item } = await env.db.send(
+      new GetItemCommand({
+        TableName: env.table.name,
+        Key: { pk: { S: pk }, sk: { S: 'COUNTER' } },
+        ConsistentRead: true,
+      }),
+    )
+    return Item?.credited?.N
+  }
+
+  it('sends queued writes once when two commits overlap', async () => {
+    const pk = uniqueId('overlap')
+    const request = env.db.forRequest()
+    request.unitOfWork.add(credit(pk))
+    const sent = await Promise.all([request.unitOfWork.commit(), request.unitOfWork.commit()])
+    expect(sent.sort()).toEqual([0, 1])
+    expect(await credited(pk)).toBe('10')
+  })
+
+  it('keeps a write queued while a commit is in flight for the next commit, and its listener too', async () => {
+    const pk = uniqueId('late')
+    const request = env.db.forRequest()
+    const first = recorder()
+    request.unitOfWork.onSettled(first.listener)
+    request.unitOfWork.add(credit(`${pk}-first`))
+    const inFlight = request.unitOfWork.commit()
+    const late = recorder()
+    request.unitOfWork.add(credit(pk))
+    request.unitOfWork.onSettled(late.listener)
+    expect(await inFlight).toBe(1)
+    expect(first.outcomes).toEqual([{ committed: true, writes: 1 }])
+    // Not sent by the commit that was already in flight, so neither reported nor dropped by it.
+    expect(late.outcomes).toEqual([])
+    expect(await credited(pk)).toBeUndefined()
+    expect(request.unitOfWork.size).toBe(1)
+    expect(await request.unitOfWork.commit()).toBe(1)
+    expect(late.outcomes).toEqual([{ committed: true, writes: 1 }])
+    expect(await credited(pk)).toBe('10')
+  })
+})
