@@ -201,6 +201,9 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
     const { owned, db, http } = state
     state.owned = undefined
     const lost = leaseLostError(request.error)
+    // Middy's early timeout leaves the handler running: it may still charge, so the lock stays until
+    // its lease (never past the deadline) ends and a retry meets outcome unknown, not a second run.
+    if (lost === undefined && (request.error as Error | undefined)?.name === 'TimeoutError') return
     if (lost === undefined) return releaseQuietly(db, owned)
     request.error = lost
     if (http && config.httpResponses) request.earlyResponse = httpErrorResult(lost) as TResult

@@ -2,7 +2,7 @@
 // reconcile hook, the 'reexecute' policy, and fencing of the old owner in every case.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isDynamormError } from '@dynamorm/core'
-import { httpApiEvent } from '@dynamorm/testing'
+import { httpApiEvent, lambdaContext } from '@dynamorm/testing'
 import middy from '@middy/core'
 import httpJsonBodyParser from '@middy/http-json-body-parser'
 import { describe, expect, it } from 'vitest'
@@ -246,5 +246,31 @@ describe("onExpiredLease: 'reexecute'", () => {
     held.open()
     expect((await rejection(first)).message).toBe('stale owner fails')
     expect(await readRecord(tables.records.name, recordKeyOf(key))).toEqual(completed)
+  })
+})
+
+describe("a handler cut short by Middy's early timeout", () => {
+  it('keeps the lock: the handler may still be acting, so the retry gets 409, not a second run', async () => {
+    const held = gate()
+    let runs = 0
+    // Middy throws TimeoutError this long before the deadline, with the handler still running; time
+    // enough for DynamoDB calls to start (dynamoClient refuses them within 500 ms of the deadline).
+    const handler = middy({ timeoutEarlyInMillis: 1_000 })
+      .use(httpJsonBodyParser())
+      .use(clientMiddleware())
+      .use(idempotency({ table: tables.records.name }))
+      .handler(async () => {
+        runs += 1
+        await held.promise
+        return { statusCode: 201, body: 'charged' }
+      }) as unknown as HttpHandler
+    const key = newKey()
+    const error = await rejection(invoke(handler, payment(key), lambdaContext({ timeoutMs: 2_000 })))
+    expect(error.name).toBe('TimeoutError')
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toMatchObject({ status: 'IN_PROGRESS' })
+    const retry = await invoke(handler, payment(key))
+    expect(retry.statusCode).toBe(409)
+    expect(runs).toBe(1)
+    held.open()
   })
 })
