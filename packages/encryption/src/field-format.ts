@@ -46,6 +46,8 @@ export function parseField(bytes: Uint8Array): ParsedField {
   if (!inline && field[1] !== KEY_IN_ITEM) throw malformed(`unknown key reference kind ${field[1]}`)
   const start = inline ? 4 : 2
   const headerLength = start + (inline ? field.readUInt16BE(2) : 8)
+  // No KMS ciphertext is empty: sent on, KMS would refuse it as a request error, not a bad field.
+  if (headerLength === start) throw malformed('empty data key')
   const end = field.length - TAG_BYTES
   if (end < headerLength + IV_BYTES) throw malformed('too short')
   return {

@@ -228,6 +228,15 @@ describe('binding: moved or altered ciphertexts never decrypt', () => {
     await expectDecryptionError({ ...rowA, text: { B: Uint8Array.from([1, 9, ...field.subarray(2)]) } })
   })
 
+  it('refuses a field naming an empty inline data key without asking KMS', async () => {
+    // Kind 0x02 with a zero length: no KMS ciphertext is empty, and KMS would answer ValidationException.
+    const decrypts = setup.kms.calls('Decrypt')
+    const field = Buffer.concat([Buffer.of(1, 2, 0, 0), rowA.text!.B!.subarray(-28)])
+    const error = await expectDecryptionError({ ...rowA, text: { B: field } })
+    expect(error.message).toContain('malformed')
+    expect(setup.kms.calls('Decrypt')).toBe(decrypts)
+  })
+
   it('refuses a plaintext value where a field should be encrypted', async () => {
     const error = await expectDecryptionError({ ...rowA, text: { S: '4111 1111 1111 1111' } })
     expect(error.message).not.toContain('4111')
