@@ -9,6 +9,8 @@ import { lazyKmsApi, loadKmsModule } from './kms-client.ts'
 /** What encryption needs of @dynamorm/partner's `context.partner`. */
 export interface EncryptingPartner {
   id: string
+  /** The partner's AWS account: a key id or alias names another key in another account. */
+  accountId?: string
   region?: string
   kmsKeyId?: string
   /** The assumed role's credentials (provider or identity). */
@@ -92,7 +94,8 @@ export function partnerFieldEncryption(options: PartnerFieldEncryptionOptions): 
     if (keyId === undefined) {
       throw new EncryptionConfigError(`Partner ${partner.id} has no KMS key for field encryption`)
     }
-    const id = `${partner.id}\u0000${partner.region ?? ''}\u0000${keyId}`
+    // Everything that picks the KMS key: a partner moved to another account gets no key of the old one.
+    const id = [partner.id, partner.accountId ?? '', partner.region ?? '', keyId].join('\u0000')
     let entry = partners.get(id)
     if (entry === undefined) {
       // The partner's first write or read will need KMS: start loading the SDK module now (a failure

@@ -152,6 +152,26 @@ describe('partnerFieldEncryption', () => {
     expect(() => strict(keyless)).toThrow(expect.objectContaining({ name: 'EncryptionConfigError' }))
   })
 
+  it('never seals a partner that moved to another account with a data key of its old account', async () => {
+    // Key ids and aliases are per account: the same 'alias/payments-a' in account 2222 is another key.
+    const forPartner = partnerFieldEncryption({ kmsConfig: kmsConfig() })
+    const context = contextFor('t', keyOf('moved'), ['card'])
+    const before = { ...partnerA(), id: 'moved', accountId: '111111111111', kmsKeyId: 'alias/payments-a' }
+    const inOldAccount = await forPartner(before).beforeWrite(
+      { ...keyOf('moved'), card: { S: 'x' } },
+      context,
+    )
+    const moved = { ...before, accountId: '222222222222', credentials: assumedRole(ROLE_B, 'ext-b') }
+    const generated = kms.calls('GenerateDataKey')
+    const signedBefore = signedWith.length
+    const inNewAccount = await forPartner(moved).beforeWrite({ ...keyOf('moved'), card: { S: 'y' } }, context)
+    expect(kms.calls('GenerateDataKey')).toBe(generated + 1)
+    expect(inNewAccount.__dk).not.toEqual(inOldAccount.__dk)
+    expect(signedWith.slice(signedBefore)).toEqual([sts.sessions.at(-1)!.accessKeyId])
+    expect(sts.sessions.at(-1)!.roleArn).toBe(ROLE_B)
+    forPartner.dispose()
+  })
+
   it("fails closed when the partner's role cannot be assumed", async () => {
     const forPartner = partnerFieldEncryption({ kmsConfig: kmsConfig() })
     const denied = { ...partnerA(), id: 'denied', credentials: assumedRole(ROLE_A, 'wrong-external-id') }
