@@ -10,12 +10,17 @@ export type RequestDeadline = () => number
 
 const deadlines = new WeakMap<object, RequestDeadline>()
 
-/** The request deadline of a Lambda context, or undefined outside Lambda (no getRemainingTimeInMillis). */
+/**
+ * The request deadline of a Lambda context, or undefined outside Lambda (no getRemainingTimeInMillis,
+ * or one that does not return a finite number).
+ */
 export function requestDeadline(context: unknown, marginMs: number): RequestDeadline | undefined {
   const remaining = (context as { getRemainingTimeInMillis?: () => number } | undefined)
     ?.getRemainingTimeInMillis
-  if (typeof remaining !== 'function') return undefined
-  return () => remaining.call(context) - marginMs
+  // A clock that gives no number (a hand-made context) is no deadline, as outside Lambda; fractions are
+  // dropped because AbortSignal.timeout takes whole milliseconds (and throws a RangeError otherwise).
+  if (typeof remaining !== 'function' || !Number.isFinite(remaining.call(context))) return undefined
+  return () => Math.floor(remaining.call(context) - marginMs)
 }
 
 type Send = (command: unknown, options?: unknown) => Promise<unknown>

@@ -122,6 +122,37 @@ describe('the Lambda deadline', () => {
     expect(await readPayment(admin, env.table.name, 'in-time')).toMatchObject({ amount: 1 })
   })
 
+  it('treats a context whose clock gives no number as one without a deadline: calls and commit go through', async () => {
+    // Middy's own early timeout would end the handler at once on such a clock; it can be turned off.
+    const handler = middy({ timeoutEarlyInMillis: 0 })
+      .use(dynamoClient({ client: localDynamoClient(env.proxy.endpoint), warmup: false }))
+      .handler(async (_event, context) => {
+        context.db.unitOfWork.add(putPayment(env.table.name, 'clock-nan', 1))
+        return readPayment(context.db, env.table.name, 'clock-nan')
+      })
+    const context = { ...lambdaContext(), getRemainingTimeInMillis: () => Number.NaN }
+    expect(await invoke(handler, context)).toBeUndefined()
+    expect(await readPayment(admin, env.table.name, 'clock-nan')).toMatchObject({ amount: 1 })
+  })
+
+  it('bounds calls by a clock that counts in fractions of a millisecond', async () => {
+    env.proxy.faults.set({ latencyMs: 5000, operation: 'GetItem' })
+    const handler = middy()
+      .use(
+        dynamoClient({ client: localDynamoClient(env.proxy.endpoint), warmup: false, deadlineMarginMs: 500 }),
+      )
+      .handler(async (_event, context) => {
+        context.db.unitOfWork.add(putPayment(env.table.name, 'clock-fraction', 1))
+        return readPayment(context.db, env.table.name, 'clock-fraction')
+      })
+    const start = performance.now()
+    const context = { ...lambdaContext(), getRemainingTimeInMillis: () => start + 1000.5 - performance.now() }
+    const error = await rejectionOf(invoke(handler, context))
+    expect(isDynamormError(error, 'DeadlineExceededError')).toBe(true)
+    expect(error.message).toContain('DynamoDB call cut short')
+    expect(await readPayment(admin, env.table.name, 'clock-fraction')).toBeUndefined()
+  })
+
   it('passes errors other than the deadline through unchanged', async () => {
     const handler = middy()
       .use(dynamoClient({ client: localDynamoClient(env.proxy.endpoint), warmup: false }))
