@@ -48,7 +48,11 @@ function lockPut(
       fingerprint: lock.fingerprint,
       lockedAt: lock.nowMs,
       leaseExpiresAt: lock.nowMs + lock.leaseMs,
-      [lock.table.ttlAttribute]: seconds(lock.nowMs) + lock.ttlSeconds,
+      // Never before the lease ends: an expired record counts as free, and its owner may still be working.
+      [lock.table.ttlAttribute]: Math.max(
+        seconds(lock.nowMs) + lock.ttlSeconds,
+        Math.ceil((lock.nowMs + lock.leaseMs) / 1000),
+      ),
       requestId: lock.requestId,
     }),
     ConditionExpression: condition,

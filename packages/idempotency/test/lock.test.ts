@@ -208,6 +208,20 @@ describe('sendLock against DynamoDB Local', () => {
     })
   })
 
+  it('keeps a record alive while its lease runs, even when ttlSeconds is shorter than the lease', async () => {
+    // Taken 3 s ago with a 1 s TTL and a 60 s lease: the holder is still running.
+    const first = lockRequest({ ttlSeconds: 1, leaseMs: 60_000, nowMs: Date.now() - 3000 })
+    await lock(first)
+    const duplicate = { ...first, ownerToken: randomUUID(), nowMs: Date.now() }
+    expect(await lock(duplicate)).toMatchObject({
+      kind: 'refused',
+      error: { name: 'IdempotencyInFlightError' },
+    })
+    expect(await readRecord(tables.records.name, first.recordKey)).toMatchObject({
+      ownerToken: first.ownerToken,
+    })
+  })
+
   it("under 'report', leaves an expired lease alone and reports it", async () => {
     const first = lockRequest({ leaseMs: 1, nowMs: Date.now() - 1000 })
     await lock(first)
