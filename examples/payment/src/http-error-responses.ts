@@ -6,7 +6,10 @@ import type { MiddlewareObj } from '@middy/core'
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda'
 
 export interface HttpErrorResponsesOptions {
-  /** Receives one JSON line per failed request: error name and status only (default: none). */
+  /**
+   * Receives one JSON line per failed request: the answer's name and status, and for a 500 what the
+   * operator needs to find the fault (default: none). See `faultOf` for what it leaves out.
+   */
   logger?: (line: string) => void
 }
 
@@ -50,6 +53,32 @@ export function errorAnswer(error: unknown): ErrorAnswer {
   return { status: 500, name: 'InternalError', message: 'Internal error' }
 }
 
+const STACK_FRAMES = 8
+
+/**
+ * What the log line says about the fault behind a 500: the error's name, the message only of our typed
+ * errors (written never to carry request data), and where it was thrown. Any other error's message may
+ * quote data (a card number in a thrown string, Middy's parser error keeps the raw body in its cause), so
+ * neither it nor the cause is logged: only the stack's frames.
+ */
+export function faultOf(error: unknown): Record<string, unknown> {
+  const stack = (error as { stack?: unknown } | null)?.stack
+  const at =
+    typeof stack === 'string'
+      ? stack
+          .split('\n')
+          .filter((line) => /^\s+at /.test(line))
+          .slice(0, STACK_FRAMES)
+          .map((line) => line.trim())
+      : []
+  const name = (error as { name?: unknown } | null)?.name
+  return {
+    name: typeof name === 'string' ? name : typeof error,
+    ...(isDynamormError(error) ? { message: error.message } : {}),
+    at,
+  }
+}
+
 /** A commit cancelled because the payment's version condition failed: someone else wrote it first. */
 function changedUnderneath(error: unknown): boolean {
   const reasons = (error as { reasons?: Array<{ code?: string; label?: string }> }).reasons ?? []
@@ -80,7 +109,15 @@ export function httpErrorResponses(
     // An inner middleware already answered (idempotency's lease-lost result): keep its answer.
     if (request.response !== undefined) return
     const answer = errorAnswer(request.error)
-    settings.logger?.(JSON.stringify({ level: 'ERROR', error: answer.name, status: answer.status }))
+    settings.logger?.(
+      JSON.stringify({
+        level: 'ERROR',
+        error: answer.name,
+        status: answer.status,
+        // Our own fault: the caller was told only "Internal error", so the operator gets the rest.
+        ...(answer.status === 500 ? { fault: faultOf(request.error) } : {}),
+      }),
+    )
     request.response = errorResult(answer)
   }
 

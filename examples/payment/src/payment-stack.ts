@@ -86,7 +86,7 @@ export function createPaymentStack(options: PaymentApiOptions): PaymentStack {
   }
   const derived = (purpose: string) => createHmac('sha256', settings.secret).update(purpose).digest()
 
-  const errors = httpErrorResponses()
+  const errors = httpErrorResponses({ logger: settings.logger })
   const bodyParser = httpJsonBodyParser({ disableContentTypeError: true })
   const client = dynamoClient({
     clientConfig: settings.dynamoClientConfig,

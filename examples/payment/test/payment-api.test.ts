@@ -1,4 +1,4 @@
-import { GetItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb'
+import { DeleteTableCommand, GetItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb'
 import { REDACTED, verifyAuditChain } from '@dynamorm/audit'
 import { unmarshallItem } from '@dynamorm/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -448,6 +448,21 @@ describe('audit', () => {
 })
 
 describe('failures leave nothing half-written', () => {
+  it('a fault of ours (the partner has no payments table): 500 to the caller, what failed to the log', async () => {
+    const partner = partnerName('no-table')
+    await stack.registerPartner(partner)
+    await stack.client.send(new DeleteTableCommand({ TableName: `${partner}-payments` }))
+    const failed = await create('no-table-1', order(), partner)
+    expectError(failed, 500, 'InternalError')
+    expect(failed.body.error.message).toBe('Internal error')
+    const fault = logLines
+      .map((line) => JSON.parse(line))
+      .find((line) => line.error === 'InternalError' && line.fault?.name === 'TableNotFoundError')
+    expect(fault.fault.message).toMatch(/DynamoDB table not found/)
+    expect(fault.fault.at.length).toBeGreaterThan(0)
+    expect(logLines.join('\n')).not.toContain(CARD.number)
+  })
+
   it('KMS down: 503, no payment, the key is free for the retry', async () => {
     const partner = partnerName('kms-down')
     await stack.registerPartner(partner)

@@ -110,14 +110,29 @@ describe('error answers', () => {
       'retry-after': '1',
     })
   })
-  it('logs the name and status only, and keeps an answer an inner middleware gave', () => {
+  it('logs where a 500 came from without the message of an error that may quote data, and keeps an answer an inner middleware gave', () => {
     const lines: string[] = []
     const onError = httpErrorResponses({ logger: (line) => lines.push(line) }).onError as unknown as (
       r: object,
     ) => void
-    const request = { error: new Error('card 4111111111111111'), response: undefined as unknown }
+    const request = { error: new TypeError('card 4111111111111111'), response: undefined as unknown }
     onError(request)
-    expect(lines).toEqual(['{"level":"ERROR","error":"InternalError","status":500}'])
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).not.toContain('4111111111111111')
+    const line = JSON.parse(lines[0]!)
+    expect(line).toMatchObject({ level: 'ERROR', error: 'InternalError', status: 500 })
+    expect(line.fault.name).toBe('TypeError')
+    expect(line.fault.message).toBeUndefined()
+    expect(line.fault.at[0]).toMatch(/pure-parts\.test\.ts/)
+    // Our typed errors' messages carry no request data: a 500 of ours says what failed.
+    onError({ error: new DynamormError('TableNotFoundError', 500, 'DynamoDB table not found: payments') })
+    expect(JSON.parse(lines[1]!).fault).toMatchObject({
+      name: 'TableNotFoundError',
+      message: 'DynamoDB table not found: payments',
+    })
+    // A refusal the caller was told about in full is logged by name and status only.
+    onError({ error: new DynamormError('ValidationError', 400, 'amount must be positive') })
+    expect(JSON.parse(lines[2]!)).toEqual({ level: 'ERROR', error: 'ValidationError', status: 400 })
     const answered = { error: new Error('x'), response: { statusCode: 409 } }
     onError(answered)
     expect(answered.response).toEqual({ statusCode: 409 })
