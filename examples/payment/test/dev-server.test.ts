@@ -41,6 +41,15 @@ describe('pnpm dev server', () => {
     expect(((await listed.json()) as { items: unknown[] }).items).toHaveLength(1)
   })
 
+  it('passes a repeated query parameter as API Gateway does, its values joined by commas', async () => {
+    // In AWS, ?status=x&status=authorized reaches the handler as status "x,authorized": a 400 there,
+    // so it must be one here too, not the last value alone.
+    const repeated = await fetch(`${server.url}/payments?status=x&status=authorized`, {
+      headers: { authorization: `Bearer ${partner}` },
+    })
+    expect(repeated.status).toBe(400)
+  })
+
   it('refuses what the API refuses: no partner 401, malformed JSON 400, oversized body 413', async () => {
     const anonymous = await fetch(`${server.url}/payments?status=authorized`)
     expect(anonymous.status).toBe(401)

@@ -17,6 +17,13 @@ export interface DevServer {
 /** Largest body accepted (API Gateway's own limit is 10 MB; payments are small). */
 const MAX_BODY_BYTES = 1024 * 1024
 
+/** As API Gateway's HTTP API (payload 2.0) gives them: a parameter given twice has its values joined by commas. */
+function queryStringParameters(search: URLSearchParams): Record<string, string> {
+  const parameters: Record<string, string> = {}
+  for (const name of new Set(search.keys())) parameters[name] = search.getAll(name).join(',')
+  return parameters
+}
+
 export async function serveLocally(handler: LambdaHandler, port = 0): Promise<DevServer> {
   let requests = 0
   const server: Server = createServer((incoming, outgoing) => {
@@ -34,7 +41,7 @@ export async function serveLocally(handler: LambdaHandler, port = 0): Promise<De
           path: url.pathname,
           headers,
           ...(body.length > 0 ? { body: body.toString('utf8') } : {}),
-          ...(url.search === '' ? {} : { queryStringParameters: Object.fromEntries(url.searchParams) }),
+          ...(url.search === '' ? {} : { queryStringParameters: queryStringParameters(url.searchParams) }),
           ...(partnerId === undefined
             ? {}
             : { jwtClaims: { sub: `dev-${partnerId}`, partner_id: partnerId } }),
