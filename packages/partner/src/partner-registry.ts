@@ -43,7 +43,12 @@ export interface CheckedEntry extends PartnerEntry {
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/
 
 // The optional fields, and what they must be when set (entries may come from a table or from JS).
-const OPTIONAL_FIELD_TYPES = { externalId: 'string', tablePrefix: 'string', tableName: 'function' }
+const OPTIONAL_FIELD_TYPES = {
+  externalId: 'string',
+  tablePrefix: 'string',
+  tableName: 'function',
+  kmsKeyId: 'string',
+}
 
 export function checkEntry(partnerId: string, entry: PartnerEntry): CheckedEntry {
   const invalid = (why: string) =>

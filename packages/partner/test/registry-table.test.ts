@@ -167,6 +167,16 @@ describe('tableRegistry', () => {
     expect(error.message).toContain('partner-bad')
   })
 
+  it('answers 500 for an item whose kmsKeyId is not a string, before any request uses it', async () => {
+    // A number here would reach KMS as a KeyId; every other optional field is checked the same way.
+    await register('partner-bad-key', { ...item, kmsKeyId: 42 })
+    const { call } = setup()
+    const error = await rejectionOf(call('partner-bad-key'))
+    expect(isDynamormError(error, 'PartnerConfigError')).toBe(true)
+    expect(error.status).toBe(500)
+    expect(error.message).toContain('kmsKeyId')
+  })
+
   it('uses a custom key and the request Db table prefix', async () => {
     const db = createDb({ client: admin })
     await db.send(
