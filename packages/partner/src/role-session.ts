@@ -36,10 +36,14 @@ const RETRYABLE = new Set([
 ])
 
 // RoleSessionName: 2-64 of [\w+=,.@-]. It shows in the partner's CloudTrail, so it names the
-// platform, the partner and the request that caused the call.
+// platform, the partner and the request that caused the call. Both may hold other characters (a
+// custom idPattern), which STS would refuse, so they are dropped.
+const NOT_IN_SESSION_NAME = /[^\w+=,.@-]/g
+
 export function roleSessionName(partnerId: string, requestId: string | undefined): string {
-  const request = (requestId ?? 'refresh').replace(/[^\w+=,.@-]/g, '').slice(0, 8) || 'refresh'
-  return `dynamorm-${partnerId.slice(0, 64 - 'dynamorm-'.length - 1 - request.length)}-${request}`
+  const request = (requestId ?? 'refresh').replace(NOT_IN_SESSION_NAME, '').slice(0, 8) || 'refresh'
+  const partner = partnerId.replace(NOT_IN_SESSION_NAME, '')
+  return `dynamorm-${partner.slice(0, 64 - 'dynamorm-'.length - 1 - request.length)}-${request}`
 }
 
 export async function assumePartnerRole(

@@ -91,6 +91,20 @@ describe('AssumeRole', () => {
     })
   })
 
+  it('assumes the role of a partner whose id (allowed by a custom pattern) has characters STS refuses in a session name', async () => {
+    const partnerId = 'org:acme/eu'
+    const handler = keyHandler(
+      options({ partners: { [partnerId]: entryOf(first) }, idPattern: /^[a-z]+:[a-z]+\/[a-z]+$/ }),
+    )
+    const accessKeyId = await invoke(
+      handler,
+      eventFor(partnerId),
+      lambdaContext({ awsRequestId: 'c0ffee12-aaaa-bbbb' }),
+    )
+    const session = sts.sessions.find((s) => s.accessKeyId === accessKeyId)
+    expect(session?.roleSessionName).toBe('dynamorm-orgacmeeu-c0ffee12')
+  })
+
   it('keeps session names within STS rules for long ids and odd request ids', () => {
     const longId = `p${'x'.repeat(62)}`
     const name = roleSessionName(longId, '0123456789abcdef')
