@@ -152,6 +152,11 @@ export function verifyShard(
       problem('inserted', slot, content.chain.seq, 'entry of another partner or shard copied into this chain')
       continue
     }
+    // Chains start at seq 1: an entry claiming less would never be reached by the walk below.
+    if (selfOk && content.chain.seq < 1) {
+      problem('inserted', slot, content.chain.seq, 'entry claims a seq before the chain starts')
+      continue
+    }
     // A content that fails its hash cannot be trusted about its own seq: it is judged in its slot.
     const claimed = selfOk ? content.chain.seq : slot
     const entry: CheckedEntry = {

@@ -190,6 +190,27 @@ describe('verifyAuditChain()', () => {
     expect(summary((await verify(partner)).problems)).toEqual([{ kind: 'inserted', position: 4, seq: 4 }])
   })
 
+  it('finds an inserted entry that claims a seq before the chain starts (0 or negative)', async () => {
+    const partner = await chainOf(2)
+    const first = await read(partner, 1)
+    for (const [slot, seq] of [
+      [3, 0],
+      [4, -1],
+    ] as const) {
+      const forged = JSON.parse(first.content!.S!) as Record<string, JsonValue> & {
+        chain: Record<string, JsonValue>
+      }
+      forged.chain = { ...forged.chain, seq }
+      forged.action = 'refund'
+      const text = canonicalJson(forged)
+      await write(partner, slot, { ...first, content: { S: text }, hash: { S: chainHash(text) } })
+    }
+    expect(summary((await verify(partner)).problems)).toEqual([
+      { kind: 'inserted', position: 3, seq: 0 },
+      { kind: 'inserted', position: 4, seq: -1 },
+    ])
+  })
+
   it('finds an entry inserted in the middle with the later entries shifted up', async () => {
     const partner = await chainOf(5)
     for (let slot = 5; slot >= 3; slot--) await write(partner, slot + 1, await read(partner, slot))
