@@ -30,7 +30,7 @@ describe('batchWrite progress and statistics', () => {
     proxy.faults.set({ throttle: 2, operation: 'BatchWriteItem' })
     const result = await payments.batchWrite(
       { put: [payment(), payment()] },
-      { baseDelayMs: 1, onProgress: (progress) => seen.push(progress) },
+      { baseDelayMs: 1, overwrite: true, onProgress: (progress) => seen.push(progress) },
     )
     proxy.faults.reset()
     expect(result).toEqual({ written: 2, calls: 3, retries: 2, throttled: 2 })
@@ -46,7 +46,7 @@ describe('batchWrite progress and statistics', () => {
     const puts = Array.from({ length: 60 }, () => payment())
     const result = await payments.batchWrite(
       { put: puts },
-      { concurrency: 1, onProgress: ({ written, total }) => seen.push(written / total) },
+      { concurrency: 1, overwrite: true, onProgress: ({ written, total }) => seen.push(written / total) },
     )
     expect(result).toEqual({ written: 60, calls: 3, retries: 0, throttled: 0 })
     expect(seen).toEqual([25 / 60, 50 / 60, 1])
@@ -59,7 +59,10 @@ describe('batchWrite progress and statistics', () => {
     const seen: BatchWriteProgress[] = []
     proxy.faults.set({ throttle: 100, operation: 'BatchWriteItem' })
     const error = await payments
-      .batchWrite({ put: [payment()] }, { maxAttempts: 3, baseDelayMs: 1, onProgress: (p) => seen.push(p) })
+      .batchWrite(
+        { put: [payment()] },
+        { maxAttempts: 3, baseDelayMs: 1, overwrite: true, onProgress: (p) => seen.push(p) },
+      )
       .catch((e: unknown) => e)
     proxy.faults.reset()
     expect(isDynamormError(error, 'UnprocessedItemsError')).toBe(true)
@@ -79,6 +82,7 @@ describe('batchWrite progress and statistics', () => {
       const result = await payments.batchWrite(
         { put: [payment()] },
         {
+          overwrite: true,
           onProgress: () => {
             throw new Error('progress bar broke')
           },
@@ -95,7 +99,7 @@ describe('batchWrite progress and statistics', () => {
     }
     const calls = proxy.calls('BatchWriteItem')
     const error = await payments
-      .batchWrite({ put: [payment()] }, { onProgress: 'yes' as never })
+      .batchWrite({ put: [payment()] }, { overwrite: true, onProgress: 'yes' as never })
       .catch((e: unknown) => e)
     expect(isDynamormError(error, 'ValidationError')).toBe(true)
     expect(proxy.calls('BatchWriteItem')).toBe(calls)
@@ -105,7 +109,7 @@ describe('batchWrite progress and statistics', () => {
 describe('batchGet progress', () => {
   it('reports keys read, retries and throttling, including in the UnprocessedItemsError', async () => {
     const puts = [payment(), payment(), payment()]
-    await payments.batchWrite({ put: puts })
+    await payments.batchWrite({ put: puts }, { overwrite: true })
     const keys = puts.map(({ id }) => ({ partnerId, id }))
     const seen: BatchGetProgress[] = []
     proxy.faults.set({ throttle: 1, operation: 'BatchGetItem' })

@@ -2,7 +2,7 @@ import { localDynamoClient, startDynamoFaultProxy } from '@dynamorm/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { batchGetParams, batchWriteParams, createDb, type Db, isDynamormError } from '../src/index.ts'
 import { backoffDelay } from '../src/operations/retry.ts'
-import { Payment, paymentsDb, type TestDb } from './fixtures.ts'
+import { Payment, paymentsDb, Refund, type TestDb } from './fixtures.ts'
 
 let env: TestDb
 let db: Db
@@ -22,11 +22,11 @@ const payment = (partnerId: string, n: number) => ({
 describe('batch write and get', () => {
   it('chunks to 25 writes and 100 keys and returns items aligned with the keys', async () => {
     const inputs = Array.from({ length: 130 }, (_, n) => payment('batch', n))
-    expect(batchWriteParams(Payment, { put: inputs })).toHaveLength(6)
+    expect(batchWriteParams(Payment, { put: inputs }, { overwrite: true })).toHaveLength(6)
     expect(batchGetParams(Payment, inputs)).toHaveLength(2)
     const requestDb = db.forRequest()
     const payments = requestDb.model(Payment)
-    expect(await payments.batchWrite({ put: inputs }, { concurrency: 3 })).toEqual({
+    expect(await payments.batchWrite({ put: inputs }, { concurrency: 3, overwrite: true })).toEqual({
       written: 130,
       calls: 6,
       retries: 0,
@@ -52,9 +52,34 @@ describe('batch write and get', () => {
   it('rejects a batch naming a key twice before sending', async () => {
     const error = await db
       .model(Payment)
-      .batchWrite({ put: [payment('dup', 1)], delete: [{ partnerId: 'dup', id: 'b1' }] })
+      .batchWrite({ put: [payment('dup', 1)], delete: [{ partnerId: 'dup', id: 'b1' }] }, { overwrite: true })
       .catch((e: unknown) => e)
     expect(isDynamormError(error, 'ValidationError')).toBe(true)
+  })
+
+  it("refuses a versioned model's batch put unless told it may overwrite, before anything is sent", async () => {
+    const payments = db.model(Payment)
+    await payments.create(payment('locked', 1))
+    const current = await payments.update(
+      { partnerId: 'locked', id: 'b1' },
+      { set: { amount: 7 } },
+      { expectedVersion: 1 },
+    )
+    expect(current.version).toBe(2)
+    // Unchecked, this put would reset the item to version 1: a stale writer holding version 1 would pass.
+    const refused = await payments.batchWrite({ put: [payment('locked', 1)] }).catch((e: unknown) => e)
+    expect(isDynamormError(refused, 'ValidationError')).toBe(true)
+    expect((refused as Error).message).toMatch(/Payment is versioned.*overwrite: true/)
+    expect(() => batchWriteParams(Payment, { put: [payment('locked', 1)] })).toThrow(/versioned/)
+    expect(await payments.get({ partnerId: 'locked', id: 'b1' })).toMatchObject({ amount: 7, version: 2 })
+    // Deletes carry no version in a single delete either; an unversioned model's puts overwrite as ever.
+    expect(batchWriteParams(Payment, { delete: [{ partnerId: 'locked', id: 'b1' }] })).toHaveLength(1)
+    expect(
+      batchWriteParams(Refund, { put: [{ partnerId: 'locked', id: 'r1', paymentId: 'b1', amount: 1 }] }),
+    ).toHaveLength(1)
+    // Told so, it replaces what is stored, version included.
+    await payments.batchWrite({ put: [payment('locked', 1)] }, { overwrite: true })
+    expect((await payments.get({ partnerId: 'locked', id: 'b1' }))?.version).toBe(1)
   })
 
   it('retries throttled chunks with backoff, then lists what is still unprocessed', async () => {
@@ -64,14 +89,17 @@ describe('batch write and get', () => {
       const client = localDynamoClient(proxy.endpoint, { maxAttempts: 1 })
       const throttled = createDb({ client, tableName: db.options.tableName }).model(Payment)
       proxy.faults.set({ throttle: 2, operation: 'BatchWriteItem' })
-      await throttled.batchWrite({ put: [payment('retry', 1), payment('retry', 2)] }, { baseDelayMs: 1 })
+      await throttled.batchWrite(
+        { put: [payment('retry', 1), payment('retry', 2)] },
+        { baseDelayMs: 1, overwrite: true },
+      )
       expect(proxy.calls('BatchWriteItem')).toBe(3)
       proxy.faults.set({ throttle: 2, operation: 'BatchGetItem' })
       const items = await throttled.batchGet([{ partnerId: 'retry', id: 'b1' }], { baseDelayMs: 1 })
       expect(items[0]?.amount).toBe(1)
       proxy.faults.set({ throttle: 100, operation: 'BatchWriteItem' })
       const error = await throttled
-        .batchWrite({ put: [payment('retry', 3)] }, { maxAttempts: 3, baseDelayMs: 1 })
+        .batchWrite({ put: [payment('retry', 3)] }, { maxAttempts: 3, baseDelayMs: 1, overwrite: true })
         .catch((e: unknown) => e)
       expect(isDynamormError(error, 'UnprocessedItemsError')).toBe(true)
       expect((error as { status: number }).status).toBe(503)
@@ -87,7 +115,9 @@ describe('batch write and get', () => {
       expect(isDynamormError(throttledGet, 'ThrottledError')).toBe(true)
       expect((throttledGet as { status: number }).status).toBe(429)
       proxy.faults.set({ serverError: 1, operation: 'BatchWriteItem' })
-      const unavailable = await throttled.batchWrite({ put: [payment('retry', 4)] }).catch((e: unknown) => e)
+      const unavailable = await throttled
+        .batchWrite({ put: [payment('retry', 4)] }, { overwrite: true })
+        .catch((e: unknown) => e)
       expect(isDynamormError(unavailable, 'ServiceUnavailableError')).toBe(true)
     } finally {
       proxy.faults.reset()

@@ -90,7 +90,7 @@ describe('item transformer seam', () => {
     })
 
     const batched = newPayment({ cardNumber: '4444' })
-    await payments.batchWrite({ put: [batched] })
+    await payments.batchWrite({ put: [batched] }, { overwrite: true })
     expect(codec.writes.at(-1)?.partial).toBe(false)
     expect((await stored(batched.id))?.cardNumberBeacon).toBe(beaconOf('4444'))
     expect((await payments.get({ partnerId: 'p1', id: batched.id }))?.cardNumber).toBe('4444')

@@ -75,7 +75,10 @@ it('runs the README batch, transaction and capacity examples', async () => {
     status: 'PENDING' as const,
   }))
   const keys = inputs.map(({ partnerId, id }) => ({ partnerId, id }))
-  await payments.batchWrite({ put: inputs }, { concurrency: 4, maxAttempts: 8, baseDelayMs: 50 })
+  await payments.batchWrite(
+    { put: inputs },
+    { concurrency: 4, maxAttempts: 8, baseDelayMs: 50, overwrite: true },
+  )
   expect((await payments.batchGet(keys, { consistent: true })).map((item) => item?.amount)).toEqual([1, 2, 3])
 
   const request = db.forRequest()
