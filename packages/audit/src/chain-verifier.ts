@@ -176,23 +176,25 @@ export function verifyShard(
   const modified = new Set<CheckedEntry>()
   let linkTo: Set<string | undefined> | null = new Set([genesisHash(partnerId, shard)])
   let previous: CheckedEntry | undefined
+  const claimedSeqs = [...byClaim.keys()].sort((a, b) => a - b)
+  let nextClaimed = 0
   for (let seq = 1; seq <= lastSeq; seq++) {
     const candidates = byClaim.get(seq) ?? []
     if (candidates.length === 0) {
-      const last = problems.at(-1)
-      if (last?.kind === 'deleted' && last.position + (last.count ?? 1) === seq)
-        last.count = (last.count ?? 1) + 1
-      else
-        problems.push({
-          kind: 'deleted',
-          shard,
-          position: seq,
-          seq,
-          count: 1,
-          detail: 'entry missing from the chain',
-        })
+      // A gap is one problem, crossed in one step: a forged slot far past the head costs nothing.
+      while ((claimedSeqs[nextClaimed] ?? lastSeq + 1) < seq) nextClaimed++
+      const count = (claimedSeqs[nextClaimed] ?? lastSeq + 1) - seq
+      problems.push({
+        kind: 'deleted',
+        shard,
+        position: seq,
+        seq,
+        count,
+        detail: 'entry missing from the chain',
+      })
       linkTo = null // the link across a gap cannot be checked
       previous = undefined
+      seq += count - 1
       continue
     }
     const genuine = pickGenuine(candidates, byClaim.get(seq + 1) ?? [], linkTo, seq)

@@ -259,6 +259,17 @@ describe('verifyAuditChain()', () => {
     expect(summary((await verify(odd)).problems)).toEqual([{ kind: 'inserted', position: 0, seq: 0 }])
   })
 
+  it('reports a forged slot far past the head at once, without stepping through every missing seq', async () => {
+    const partner = await chainOf(2)
+    const far = 999_999_999_999
+    await write(partner, far, { ...(await read(partner, 2)), content: { S: 'forged' } })
+    expect(summary((await verify(partner)).problems)).toEqual([
+      { kind: 'deleted', position: 3, seq: 3, count: far - 3 },
+      { kind: 'modified', position: far, seq: far },
+      { kind: 'inserted', position: far, seq: far },
+    ])
+  })
+
   it('treats unparseable content as modified in its slot', () => {
     const problems = verifyShard('p', 0, [{ sortKey: entrySortKey(1), content: 'not json', hash: 'x' }], {
       seq: 1,
