@@ -18,6 +18,16 @@ export function isHttpEvent(event: unknown): boolean {
   return typeof shape.requestContext?.http?.method === 'string' || typeof shape.httpMethod === 'string'
 }
 
+/**
+ * The status API Gateway answers a result without a `statusCode` with: 200 (the value as a JSON body) on
+ * HTTP APIs with payload format 2.0; 502 on REST APIs and payload format 1.0, which require a statusCode.
+ * Undefined for other events.
+ */
+export function bareResultStatus(event: unknown): number | undefined {
+  if (typeof (event as HttpEventShape).requestContext?.http?.method === 'string') return 200
+  return isHttpEvent(event) ? 502 : undefined
+}
+
 /** A header's value, matching its name case-insensitively (REST APIs keep the client's spelling). */
 export function headerValue(event: unknown, name: string): string | undefined {
   const wanted = name.toLowerCase()

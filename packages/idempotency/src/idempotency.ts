@@ -20,7 +20,7 @@ import type { IdempotencyContext, OptionalIdempotencyContext } from './context.t
 import { keyMissing, leaseLost, misconfigured } from './errors.ts'
 import { defaultPayload } from './event-payload.ts'
 import { fingerprint } from './fingerprint.ts'
-import { headerValue, httpErrorResult, httpOperation, isHttpEvent } from './http-event.ts'
+import { bareResultStatus, headerValue, httpErrorResult, httpOperation, isHttpEvent } from './http-event.ts'
 import type { LockRequest } from './lock.ts'
 import type { IdempotencyOptions } from './options.ts'
 import { storesOutcome } from './outcome-rule.ts'
@@ -56,6 +56,8 @@ interface DbContext {
 interface RequestState {
   db: Db
   http: boolean
+  /** What API Gateway answers a result without a statusCode with (undefined for non-HTTP events). */
+  bareStatus: number | undefined
   /** The lock while this invocation holds it. */
   owned: OwnedRecord | undefined
 }
@@ -162,7 +164,7 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
       takeover: acquired && outcome.previous ? publicRecord(outcome.previous, lock.table) : undefined,
     }
     // The lock itself is what completion and release are fenced on.
-    if (acquired) states.set(request, { db, http, owned: lock })
+    if (acquired) states.set(request, { db, http, bareStatus: bareResultStatus(event), owned: lock })
     else {
       const { responseEncoding, response } = outcome.record
       request.earlyResponse = replayResponse(decodeResponse(responseEncoding, response), http) as TResult
@@ -176,7 +178,7 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
     const response = request.response
     const stores = config.storeResponse
       ? config.storeResponse(response as TResult)
-      : storesOutcome(response, state.http)
+      : storesOutcome(response, state.bareStatus)
     // A response that cannot be stored throws here, and onError releases the lock.
     const write = stores
       ? completionWrite(completionUpdate(owned, encode(response), Date.now(), config.ttlSeconds))

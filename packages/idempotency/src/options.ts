@@ -56,8 +56,9 @@ export interface IdempotencyOptions<TEvent = unknown, TResult = unknown> {
   reconcile?: (record: IdempotencyRecord, event: TEvent, context: Context) => Promise<Reconciliation<TResult>>
   /**
    * Whether a response is stored as the outcome. Default: results without a `statusCode` (non-HTTP
-   * handlers, bare values) and HTTP 2xx, 3xx and 4xx except 408, 409, 425 and 429; released: those four,
-   * 5xx, 1xx and non-status values. A response not stored releases the lock; a thrown error always does.
+   * handlers, bare values an HTTP API answers as 200) and HTTP 2xx, 3xx and 4xx except 408, 409, 425 and
+   * 429; released: those four, 5xx, 1xx, non-status values and bare values of REST API events (answered
+   * 502). A response not stored releases the lock; a thrown error does too (Middy's early timeout aside).
    */
   storeResponse?: (response: TResult) => boolean
   /** Responses larger than this are stored brotli-compressed (default 4096 bytes). */

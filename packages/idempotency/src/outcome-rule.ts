@@ -7,12 +7,13 @@ import { responseStatus } from './replay.ts'
 const RETRY_STATUSES = new Set([408, 409, 425, 429])
 
 /**
- * The default `storeResponse`: results without a status (non-HTTP handlers, bare HTTP values) and
- * HTTP 2xx, 3xx and 4xx are stored, except 408, 409, 425 and 429. Released: those four, 5xx, 1xx
- * (not a final answer) and anything that is not a status code (API Gateway answers those with 502).
+ * The default `storeResponse`: results without a status (non-HTTP handlers, bare values an HTTP API
+ * answers as 200) and HTTP 2xx, 3xx and 4xx are stored, except 408, 409, 425 and 429. Released: those
+ * four, 5xx, 1xx (not a final answer), anything that is not a status code and bare values of REST API
+ * events (API Gateway answers those with 502).
  */
-export function storesOutcome(response: unknown, http: boolean): boolean {
-  const status = responseStatus(response, http)
+export function storesOutcome(response: unknown, bareStatus: number | undefined): boolean {
+  const status = responseStatus(response, bareStatus)
   if (status === undefined) return true
   return Number.isInteger(status) && status >= 200 && status < 500 && !RETRY_STATUSES.has(status)
 }

@@ -21,8 +21,10 @@ export function replayResponse(stored: unknown, http: boolean): unknown {
   }
 }
 
-/** The status an outcome answered with: a result's statusCode, 200 for a bare HTTP value, else undefined. */
-export function responseStatus(response: unknown, http: boolean): number | undefined {
-  if (isHttpResult(response)) return response.statusCode
-  return http ? 200 : undefined
+/**
+ * The status an outcome answered with: a result's statusCode, else `bareStatus`, what API Gateway makes of
+ * a bare value (see bareResultStatus; undefined for non-HTTP events).
+ */
+export function responseStatus(response: unknown, bareStatus: number | undefined): number | undefined {
+  return isHttpResult(response) ? response.statusCode : bareStatus
 }

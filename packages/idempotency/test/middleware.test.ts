@@ -121,6 +121,22 @@ describe('first request and replay', () => {
     expect(runs.count).toBe(1)
   })
 
+  it('releases a bare value answered to a REST API event: API Gateway sends the caller a 502 for it', async () => {
+    const { handler, runs } = paymentHandler({}, () => ({ id: 'p-1', amount: 100 }))
+    const key = newKey()
+    const event = () =>
+      restApiEvent({
+        method: 'POST',
+        path: '/payments',
+        body: { amount: 1 },
+        headers: { 'Idempotency-Key': key },
+      })
+    expect(await invoke(handler, event())).toEqual({ id: 'p-1', amount: 100 })
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toBeUndefined()
+    expect(await invoke(handler, event())).toEqual({ id: 'p-1', amount: 100 })
+    expect(runs.count).toBe(2)
+  })
+
   it('replays base64 bodies and cookies as stored', async () => {
     const stored = {
       statusCode: 200,
