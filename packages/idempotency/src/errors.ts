@@ -7,7 +7,10 @@ import type { IdempotencyRecord } from './record.ts'
 /** The request needs an idempotency key and has none (400). */
 export const keyMissing = (message: string) => new DynamormError('IdempotencyKeyMissingError', 400, message)
 
-/** The idempotency key is empty, longer than 255 characters or holds non-printable characters (400). */
+/**
+ * The idempotency key is empty, longer than 255 characters or holds non-printable characters, or with its
+ * partner and operation is too long for a DynamoDB key (400).
+ */
 export const keyInvalid = (message: string, options?: DynamormErrorOptions) =>
   new DynamormError('IdempotencyKeyInvalidError', 400, message, options)
 

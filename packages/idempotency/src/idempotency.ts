@@ -112,9 +112,15 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
       if (config.required) refuse(request, http, keyMissing(missing))
       return
     }
+    const operation =
+      typeof config.operation === 'function'
+        ? config.operation(event, context)
+        : (config.operation ?? (http ? httpOperation(event) : context.functionName))
+    let scopedKey: string
     let payloadFingerprint: string
     try {
       assertValidKey(key)
+      scopedKey = recordKey(scope.partner?.id, operation, key)
       payloadFingerprint = fingerprint(
         config.payload ? config.payload(event, context) : defaultPayload(event, http),
       )
@@ -122,10 +128,6 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
       if (!isDynamormError(error)) throw error
       return refuse(request, http, error)
     }
-    const operation =
-      typeof config.operation === 'function'
-        ? config.operation(event, context)
-        : (config.operation ?? (http ? httpOperation(event) : context.functionName))
     const remaining = context.getRemainingTimeInMillis?.() ?? config.leaseMs
     const lock: LockRequest = {
       table: {
@@ -134,7 +136,7 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
         sortKey: config.sortKey,
         ttlAttribute: config.ttlAttribute,
       },
-      recordKey: recordKey(scope.partner?.id, operation, key),
+      recordKey: scopedKey,
       fingerprint: payloadFingerprint,
       ownerToken: randomUUID(),
       requestId: context.awsRequestId,

@@ -22,7 +22,18 @@ export function assertValidKey(key: unknown): asserts key is string {
 // which keeps the join unambiguous: partner 'a#b' + operation 'x' never meets partner 'a' + 'b#x'.
 const escapePart = (part: string): string => part.replaceAll('%', '%25').replaceAll('#', '%23')
 
+// DynamoDB's limit on a partition key value; a long concrete path can take a record key past it.
+const MAX_RECORD_KEY_BYTES = 2048
+
 /** `partnerId#operation#idempotencyKey` (partner empty for single-tenant handlers). */
 export function recordKey(partnerId: string | undefined, operation: string, key: string): string {
-  return `${escapePart(partnerId ?? '')}#${escapePart(operation)}#${key}`
+  const scoped = `${escapePart(partnerId ?? '')}#${escapePart(operation)}#${key}`
+  const bytes = Buffer.byteLength(scoped)
+  if (bytes > MAX_RECORD_KEY_BYTES) {
+    throw keyInvalid(
+      `The idempotency key with its partner and operation takes ${bytes} bytes; a DynamoDB key holds ${MAX_RECORD_KEY_BYTES}`,
+      { details: { bytes } },
+    )
+  }
+  return scoped
 }

@@ -451,6 +451,14 @@ describe('keys', () => {
     expect(runs.count).toBe(2)
   })
 
+  it('answers 400 when the key with its scope is too long for a DynamoDB key (a path of 2 KB)', async () => {
+    const { handler, runs } = paymentHandler({}, () => ({ statusCode: 201 }))
+    const result = await invoke(handler, payment(newKey(), { amount: 1 }, `/payments/${'p'.repeat(2100)}`))
+    expect(result.statusCode).toBe(400)
+    expect(body(result).error.name).toBe('IdempotencyKeyInvalidError')
+    expect(runs.count).toBe(0)
+  })
+
   it('scopes records by a configured operation', async () => {
     const { handler, runs } = paymentHandler({ operation: 'create-payment' }, () => ({ statusCode: 201 }))
     const key = newKey()
