@@ -75,6 +75,10 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
   assertPositive('ttlSeconds', config.ttlSeconds)
   assertPositive('leaseMs', config.leaseMs)
   assertPositive('maxResponseBytes', config.maxResponseBytes)
+  // A negative margin would stretch the lease past the Lambda's deadline.
+  if (!(config.leaseMarginMs >= 0)) {
+    throw misconfigured(`idempotency(): leaseMarginMs must be 0 or more, not ${config.leaseMarginMs}`)
+  }
   const states = new WeakMap<object, RequestState>()
   type IdempotencyRequestArg = Request<TEvent, TResult, Error, Context & IdempotencyContext>
 

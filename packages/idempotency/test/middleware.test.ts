@@ -546,6 +546,10 @@ describe('configuration', () => {
     expect(() => idempotency({ [name]: value })).toThrow(new RegExp(`${name} must be a positive number`))
   })
 
+  it.each([-1, Number.NaN])('refuses leaseMarginMs = %s: the lease must end by the deadline', (value) => {
+    expect(() => idempotency({ leaseMarginMs: value })).toThrow(/leaseMarginMs must be 0 or more/)
+  })
+
   it('sizes the lease from the Lambda’s remaining time, never past it', async () => {
     const leases: number[] = []
     const handler = middy()
