@@ -250,8 +250,6 @@ export function auditTrail(
       })
     }
     const db = request.context.partner?.db ?? request.context.db
-    // Priced before the failure write, like the entry (the line's capacity then counts that write too).
-    const costUsd = costOf(request, db?.meter.totals() ?? NO_CAPACITY)
     let auditWriteError: string | undefined = 'NoDynamoClient'
     if (db !== undefined) {
       try {
@@ -267,7 +265,10 @@ export function auditTrail(
       }
     }
     const entries = auditWriteError === undefined ? records.length : 0
-    log(request, { outcome, entries, capacity: db?.meter.totals() ?? NO_CAPACITY, costUsd, auditWriteError })
+    // The line prices what it reports: everything the request used, the failure entry's write included
+    // (the entry itself is priced before that write, which it cannot count).
+    const capacity = db?.meter.totals() ?? NO_CAPACITY
+    log(request, { outcome, entries, capacity, costUsd: costOf(request, capacity), auditWriteError })
   }
 
   return {

@@ -1,5 +1,5 @@
 import { GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb'
-import { createDb, isDynamormError, marshallItem } from '@dynamorm/core'
+import { createDb, defaultPriceTable, isDynamormError, marshallItem } from '@dynamorm/core'
 import { httpApiEvent, lambdaContext, localDynamoClient, startDynamoFaultProxy } from '@dynamorm/testing'
 import { describe, expect, inject, it } from 'vitest'
 import { auditTrail, entityHistory, REDACTED, verifyAuditChain } from '../src/index.ts'
@@ -258,6 +258,19 @@ describe('auditTrail() on failure', () => {
       outcome: { failure: 'CardDeclinedError' },
       audit_entries: 1,
     })
+    // The line and its metrics price the capacity they report (the failure entry's write included).
+    const { consumed_rcu, consumed_wcu, estimated_cost_usd } = lines[0] as {
+      consumed_rcu: number
+      consumed_wcu: number
+      estimated_cost_usd: number
+    }
+    expect(consumed_wcu).toBeGreaterThan(0)
+    const prices = defaultPriceTable['us-east-1']!
+    expect(estimated_cost_usd).toBeCloseTo(
+      (consumed_rcu * prices.onDemandReadPerMillion + consumed_wcu * prices.onDemandWritePerMillion) / 1e6,
+      15,
+    )
+    expect(lines[1]).toMatchObject({ ConsumedWCU: consumed_wcu, EstimatedCostUSD: estimated_cost_usd })
     const report = await verifyAuditChain({
       db: createDb({ client }),
       table: tables.audit.name,
