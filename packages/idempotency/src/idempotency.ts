@@ -197,8 +197,17 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
     }
     // Nothing else to commit: one plain conditional write is just as atomic, costs half the write
     // capacity of a one-item transaction and answers sooner.
-    if (write.Update) await sendCompletion(db, owned, write.Update)
-    else await releaseQuietly(db, owned)
+    if (write.Update) {
+      try {
+        await sendCompletion(db, owned, write.Update)
+      } catch (error) {
+        // The handler answered and whatever it did (a direct write, a call to the payment provider) has
+        // happened; only its record is missing. Released, the lock would let a retry do it again: it
+        // stays, as after a crash here, until its lease ends and a retry meets the outcome unknown.
+        if (leaseLostError(error) === undefined) state.owned = undefined
+        throw error
+      }
+    } else await releaseQuietly(db, owned)
     state.owned = undefined
   }
 

@@ -1,5 +1,6 @@
 // DynamoDB failing under the middleware (through the fault proxy): a lock that cannot be taken writes
-// nothing and answers 429 / 503; a commit that fails releases the lock; a failed release hides nothing.
+// nothing and answers 429 / 503; a commit that fails releases the lock, a direct completion that fails
+// after the handler ran keeps it; a failed release hides nothing.
 import { isDynamormError } from '@dynamorm/core'
 import { type DynamoFaultProxy, httpApiEvent, startDynamoFaultProxy } from '@dynamorm/testing'
 import middy from '@middy/core'
@@ -168,12 +169,25 @@ describe('how the completion is written', () => {
     expect(await readRecord(tables.records.name, recordKeyOf(key))).toMatchObject({ status: 'COMPLETED' })
   })
 
-  it('releases the lock when the direct completion is throttled, and reports the throttle', async () => {
-    const handler = tiny({ httpResponses: false })
+  it('keeps the lock when the direct completion fails after the handler ran: a retry meets it, not a second run', async () => {
+    let runs = 0
+    const handler = middy()
+      .use(httpJsonBodyParser())
+      .use(clientMiddleware(proxy.endpoint, 2))
+      .use(idempotency({ table: tables.records.name, httpResponses: false }))
+      .handler(async () => {
+        runs++ // e.g. the card was charged at the payment provider
+        return { statusCode: 201, body: 'charged' }
+      }) as unknown as HttpHandler
     const key = newKey()
     proxy.faults.set({ throttle: 2, operation: 'UpdateItem' })
     const error = await rejection(invoke(handler, payment(key)))
+    proxy.faults.reset()
     expect(isDynamormError(error, 'ThrottledError')).toBe(true)
-    expect(await readRecord(tables.records.name, recordKeyOf(key))).toBeUndefined()
+    // As after a crash at this point: the lock stays until its lease ends (then: outcome unknown).
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toMatchObject({ status: 'IN_PROGRESS' })
+    const retry = await rejection(invoke(handler, payment(key)))
+    expect(isDynamormError(retry, 'IdempotencyInFlightError')).toBe(true)
+    expect(runs).toBe(1)
   })
 })
