@@ -73,7 +73,7 @@ export interface FieldEncryption extends ItemTransformer {
   readonly storedAttributes: { dataKey: string; beacons: Readonly<Record<string, string>> }
   /** Cached data keys (for metrics and tests). */
   readonly cachedKeys: { current: number; decrypted: number }
-  /** Wipes every cached key; the transformer still works (it asks KMS again). */
+  /** Wipes every cached key, and those of KMS calls in flight once handed out; it still works (asks KMS again). */
   wipeKeys(): void
 }
 

@@ -145,8 +145,20 @@ export class Keyring {
     return { current: this.#current.size, decrypted: this.#decrypted.size }
   }
 
-  /** Wipes every cached key (keys in use are wiped when released). */
+  /**
+   * Wipes every cached key (keys in use are wiped when released), and the keys of KMS calls still in
+   * flight once their callers hold them: cached after the wipe, they would outlive it (in an evicted
+   * partner's keyring, which nothing reads again, unwiped until the memory is reused).
+   */
   clear(): void {
+    this.#wipeCaches()
+    if (this.#flights.size === 0) return
+    // The callers waiting on those calls resume first (microtasks) and pin their key; then the caches
+    // let go of it, so it is wiped when the last caller releases it.
+    void Promise.allSettled(this.#flights.values()).then(() => setImmediate(() => this.#wipeCaches()))
+  }
+
+  #wipeCaches(): void {
     this.#current.clear()
     this.#decrypted.clear()
   }

@@ -139,6 +139,25 @@ describe('partnerFieldEncryption', () => {
     forPartner.dispose()
   })
 
+  it('wipes a key that arrives from KMS after its partner was evicted, once the write that asked has it', async () => {
+    const forPartner = partnerFieldEncryption({ kmsConfig: kmsConfig(), maxPartners: 1 })
+    const a = forPartner(partnerA())
+    kms.faults.set({ latencyMs: 150, operation: 'GenerateDataKey' })
+    const writing = a.beforeWrite(
+      { ...keyOf('late'), card: { S: 'x' } },
+      contextFor('t', keyOf('late'), ['card']),
+    )
+    // Evicted while its GenerateDataKey is on the way: nothing will read A's caches again.
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    forPartner(partnerB())
+    const sealed = await writing
+    kms.faults.reset()
+    expect(sealed.card!.B).toBeDefined()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(a.cachedKeys).toEqual({ current: 0, decrypted: 0 })
+    forPartner.dispose()
+  })
+
   it('falls back to a configured key, and refuses a partner with none', async () => {
     const withFallback = partnerFieldEncryption({ kmsConfig: kmsConfig(), keyId: KEY_B })
     const { kmsKeyId: _none, ...keyless } = partnerA()
