@@ -75,6 +75,8 @@ export interface FieldEncryption extends ItemTransformer {
   readonly cachedKeys: { current: number; decrypted: number }
   /** Wipes every cached key, and those of KMS calls in flight once handed out; it still works (asks KMS again). */
   wipeKeys(): void
+  /** Wipes every key and caches none from now on: for a transformer being dropped that requests under way may still use. */
+  close(): void
 }
 
 export const defaults = {
@@ -268,5 +270,6 @@ export function fieldEncryptionWith(
       return keyring.cachedKeys
     },
     wipeKeys: () => keyring.clear(),
+    close: () => keyring.close(),
   }
 }

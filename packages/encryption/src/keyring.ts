@@ -34,6 +34,7 @@ export class Keyring {
   readonly #decrypted: LruCache<DataKey>
   /** KMS calls under way, by what they fill: a table's current key, or a decrypted key's cache id. */
   readonly #flights = new Map<string, Promise<void>>()
+  #closed = false
   /** ARN of the KMS key new data keys come from, once KMS has named it. */
   currentKmsKeyArn: string | undefined
 
@@ -81,7 +82,11 @@ export class Keyring {
   #flight(id: string, fill: () => Promise<void>): Promise<void> {
     let flight = this.#flights.get(id)
     if (flight === undefined) {
-      flight = fill().finally(() => this.#flights.delete(id))
+      flight = fill().finally(() => {
+        this.#flights.delete(id)
+        // A closed keyring keeps nothing: the key goes once the callers waiting on it hold it.
+        if (this.#closed) this.#wipeSoon()
+      })
       this.#flights.set(id, flight)
     }
     return flight
@@ -147,15 +152,26 @@ export class Keyring {
 
   /**
    * Wipes every cached key (keys in use are wiped when released), and the keys of KMS calls still in
-   * flight once their callers hold them: cached after the wipe, they would outlive it (in an evicted
-   * partner's keyring, which nothing reads again, unwiped until the memory is reused).
+   * flight once their callers hold them: cached after the wipe, they would outlive it.
    */
   clear(): void {
     this.#wipeCaches()
-    if (this.#flights.size === 0) return
-    // The callers waiting on those calls resume first (microtasks) and pin their key; then the caches
-    // let go of it, so it is wiped when the last caller releases it.
-    void Promise.allSettled(this.#flights.values()).then(() => setImmediate(() => this.#wipeCaches()))
+    if (this.#flights.size > 0) void Promise.allSettled(this.#flights.values()).then(() => this.#wipeSoon())
+  }
+
+  /**
+   * Wipes every key and keeps none from now on: for a keyring being dropped (an evicted partner's),
+   * which operations already under way may still use, but nothing will read again.
+   */
+  close(): void {
+    this.#closed = true
+    this.clear()
+  }
+
+  // The callers waiting on a KMS call resume first (microtasks) and pin their key; then the caches let
+  // go of it, so it is wiped when the last caller releases it.
+  #wipeSoon(): void {
+    setImmediate(() => this.#wipeCaches())
   }
 
   #wipeCaches(): void {

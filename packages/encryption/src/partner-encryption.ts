@@ -78,7 +78,7 @@ class PartnerEntry {
   }
   evict(): void {
     this.#evicted = true
-    this.encryption.wipeKeys()
+    this.encryption.close()
     this.#client?.destroy()
   }
 }

@@ -139,21 +139,25 @@ describe('partnerFieldEncryption', () => {
     forPartner.dispose()
   })
 
-  it('wipes a key that arrives from KMS after its partner was evicted, once the write that asked has it', async () => {
+  it('keeps no key for an evicted partner, not even one a request under way fetches from KMS later', async () => {
     const forPartner = partnerFieldEncryption({ kmsConfig: kmsConfig(), maxPartners: 1 })
     const a = forPartner(partnerA())
-    kms.faults.set({ latencyMs: 150, operation: 'GenerateDataKey' })
-    const writing = a.beforeWrite(
-      { ...keyOf('late'), card: { S: 'x' } },
-      contextFor('t', keyOf('late'), ['card']),
-    )
-    // Evicted while its GenerateDataKey is on the way: nothing will read A's caches again.
-    await new Promise((resolve) => setTimeout(resolve, 30))
+    const write = (id: string) =>
+      a.beforeWrite({ ...keyOf(id), card: { S: 'x' } }, contextFor('t', keyOf(id), ['card']))
+    const afterHandOut = () => new Promise((resolve) => setImmediate(resolve))
+    // Evicted while its GenerateDataKey is on the way (the loopback KMS has received it).
+    const asked = kms.calls('GenerateDataKey')
+    kms.faults.set({ latencyMs: 100, operation: 'GenerateDataKey' })
+    const writing = write('late-1')
+    while (kms.calls('GenerateDataKey') === asked) await new Promise((resolve) => setTimeout(resolve, 2))
     forPartner(partnerB())
-    const sealed = await writing
+    expect((await writing).card!.B).toBeDefined()
     kms.faults.reset()
-    expect(sealed.card!.B).toBeDefined()
-    await new Promise((resolve) => setImmediate(resolve))
+    await afterHandOut()
+    expect(a.cachedKeys).toEqual({ current: 0, decrypted: 0 })
+    // A request that still holds the evicted partner's transformer works, and leaves nothing cached.
+    expect((await write('late-2')).card!.B).toBeDefined()
+    await afterHandOut()
     expect(a.cachedKeys).toEqual({ current: 0, decrypted: 0 })
     forPartner.dispose()
   })
