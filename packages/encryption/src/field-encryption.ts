@@ -259,6 +259,12 @@ export function fieldEncryptionWith(
     async reencryptItem(item, context) {
       const opened = await openItem(item, context)
       const sealed = await fieldEncryptionBeforeWrite(opened.item, { ...context, partial: false })
+      // An encrypted field left out of encryptedAttributes is not re-sealed: the data key it names
+      // stays in the item beside the new one, or it could never be opened again.
+      const stillNamed = dataKeysNamedByOthers(item, context.encryptedAttributes, dataKeyAttribute)
+      if (Object.keys(stillNamed).length > 0) {
+        sealed[dataKeyAttribute] = { M: { ...stillNamed, ...sealed[dataKeyAttribute]?.M } }
+      }
       const current = keyring.currentKmsKeyArn
       return { item: sealed, changed: opened.kmsKeys.some((kmsKey) => kmsKey !== current) }
     },
@@ -272,4 +278,26 @@ export function fieldEncryptionWith(
     wipeKeys: () => keyring.clear(),
     close: () => keyring.close(),
   }
+}
+
+/** The item's stored data keys that a field outside `resealed` names (by the id in its header). */
+function dataKeysNamedByOthers(
+  item: AttributeMap,
+  resealed: readonly string[],
+  dataKeyAttribute: string,
+): Record<string, AttributeValue> {
+  const stored = item[dataKeyAttribute]?.M ?? {}
+  const named: Record<string, AttributeValue> = {}
+  for (const [attribute, value] of Object.entries(item)) {
+    if (value.B === undefined || resealed.includes(attribute)) continue
+    let field: ReturnType<typeof parseField>
+    try {
+      field = parseField(value.B)
+    } catch {
+      continue // not an encrypted field (a beacon, any other binary)
+    }
+    const id = field.inline ? undefined : field.reference.toString('hex')
+    if (id !== undefined && stored[id] !== undefined) named[id] = stored[id]
+  }
+  return named
 }

@@ -67,6 +67,34 @@ describe('key rotation', () => {
     ).toEqual({ scanned: 4, reencrypted: 0, conflicts: 0 })
   })
 
+  it('keeps the data key of an encrypted field left out of encryptedAttributes, so it still opens', async () => {
+    const local = await testDb()
+    try {
+      const before = fieldEncryption({ keyId: KEY_A, kms: setup.kmsClient })
+      const context = (encrypted: string[]) => contextFor(local.table.name, keyOf('partial'), encrypted)
+      await putRaw(
+        local.db,
+        local.table.name,
+        await before.beforeWrite(plainItem('partial'), context(attributes)),
+      )
+      const after = fieldEncryption({ keyId: KEY_B, kms: setup.kmsClient })
+      // The rotation is told about card only; iban stays sealed under its old data key.
+      const result = await reencryptTable({
+        db: local.db,
+        table: local.table.name,
+        encryption: after,
+        encryptedAttributes: ['card'],
+      })
+      expect(result).toEqual({ scanned: 1, reencrypted: 1, conflicts: 0 })
+      const stored = (await getRaw(local.db, local.table.name, keyOf('partial')))!
+      expect(Object.keys(stored.__dk!.M!)).toHaveLength(2)
+      const fresh = fieldEncryption({ keyId: KEY_B, kms: setup.kmsClient })
+      expect(await fresh.afterRead(stored, context(attributes))).toEqual(plainItem('partial'))
+    } finally {
+      await local.table.delete()
+    }
+  })
+
   it('rewrites every item with all: true, pages through the table, and keeps other attributes', async () => {
     const local = await testDb()
     try {
