@@ -6,7 +6,7 @@ import {
   ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb'
-import { type AttributeMap, type Db, isDynamormError } from '@dynamorm/core'
+import { type AttributeMap, type Db, isDynamormError, unmarshallItem } from '@dynamorm/core'
 import type { FieldEncryption } from './field-encryption.ts'
 
 export interface ReencryptTableOptions {
@@ -49,7 +49,14 @@ export async function reencryptTable(options: ReencryptTableOptions): Promise<Re
       if (!encryptedAttributes.some((attribute) => item[attribute] !== undefined)) continue
       const key = Object.fromEntries(keyNames.map((name) => [name, item[name]!]))
       const context = { table, model: options.model ?? options.table, key, encryptedAttributes }
-      const { item: sealed, changed } = await encryption.reencryptItem(item, context)
+      const { item: sealed, changed } = await encryption
+        .reencryptItem(item, context)
+        .catch((error: unknown) => {
+          // The run stops at an item it cannot open (tampered, or under a key it may not use): name the
+          // item, so it can be looked at before the run is started again.
+          if (isDynamormError(error)) error.details.key = unmarshallItem(key)
+          throw error
+        })
       if (!changed && !options.all) continue
       // Beacons too: an item written before beacons were configured gets them now.
       const { dataKey, beacons } = encryption.storedAttributes

@@ -168,6 +168,30 @@ describe('key rotation', () => {
     }
   })
 
+  it('stops at an item it cannot open, and names it so it can be looked at before the next run', async () => {
+    const local = await testDb()
+    try {
+      const encryption = fieldEncryption({ keyId: KEY_A, kms: setup.kmsClient })
+      const context = contextFor(local.table.name, keyOf('tampered'), attributes)
+      const sealed = await encryption.beforeWrite(plainItem('tampered'), context)
+      const card = Buffer.from(sealed.card!.B!)
+      card[card.length - 1]! ^= 1
+      await putRaw(local.db, local.table.name, { ...sealed, card: { B: card } })
+      const error = await reencryptTable({
+        db: local.db,
+        table: local.table.name,
+        encryption: fieldEncryption({ keyId: KEY_B, kms: setup.kmsClient }),
+        encryptedAttributes: attributes,
+      }).catch((e: unknown) => e)
+      expect(error).toMatchObject({
+        name: 'DecryptionError',
+        details: { key: { pk: 'tampered', sk: 'PAYMENT' } },
+      })
+    } finally {
+      await local.table.delete()
+    }
+  })
+
   it('reports other failures of the rewrite', async () => {
     const encryption = fieldEncryption({ keyId: KEY_B, kms: setup.kmsClient })
     const missing = reencryptTable({
