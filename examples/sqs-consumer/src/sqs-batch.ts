@@ -16,9 +16,12 @@ export interface BatchHandlerOptions {
   onRecord?: (report: RecordReport) => void
 }
 
-/** A per-record Lambda context: the request id names the record, so each commit's token is its own. */
-function recordContext(context: Context, record: SQSRecord): Context {
-  return { ...context, awsRequestId: `${context.awsRequestId}/${record.messageId}` }
+/**
+ * A per-record Lambda context: the request id names the record and its place in the batch, so each
+ * commit's token is its own and a second copy of a message in one batch is told apart (and replayed).
+ */
+function recordContext(context: Context, record: SQSRecord, position: number): Context {
+  return { ...context, awsRequestId: `${context.awsRequestId}/${position}/${record.messageId}` }
 }
 
 export function sqsBatchHandler(
@@ -29,7 +32,7 @@ export function sqsBatchHandler(
   return async function sqsBatch(event, context) {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = []
     const failedGroups = new Set<string>()
-    for (const record of event.Records) {
+    for (const [position, record] of event.Records.entries()) {
       // FIFO queues: once a record of a group failed, the later ones of that group must wait for it.
       const group = record.attributes?.MessageGroupId
       if (group !== undefined && failedGroups.has(group)) {
@@ -41,7 +44,7 @@ export function sqsBatchHandler(
         })
         continue
       }
-      const perRecord = recordContext(context, record)
+      const perRecord = recordContext(context, record, position)
       try {
         const outcome = await processRecord(record, perRecord)
         const status = outcome.processedBy === perRecord.awsRequestId ? 'processed' : 'replayed'

@@ -156,6 +156,15 @@ describe('the consumer under failures', () => {
     expect(await balanceOf('m-throttle')).toBe(111)
   })
 
+  it('reports the second copy of a message delivered twice in one batch as replayed, and credits once', async () => {
+    const copy = () => sqsMessage({ messageId: 'twice', eventId: 'tw-1', body: event('m-twice', 'tw-1', 30) })
+    const reports: RecordReport[] = []
+    const response = await deliver([copy(), copy()], reports)
+    expect(response.batchItemFailures).toEqual([])
+    expect(reports.map((r) => r.status)).toEqual(['processed', 'replayed'])
+    expect(await balanceOf('m-twice')).toBe(30)
+  })
+
   it('on FIFO queues holds back the rest of a failed group and goes on with other groups', async () => {
     const fifo = (id: string, group: string, body: unknown) =>
       sqsMessage({ messageId: id, groupId: group, body: body as object })
