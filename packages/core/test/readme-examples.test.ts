@@ -44,3 +44,19 @@ describe('README examples', () => {
     expect(diagnostics.some(({ message, text }) => /failure/.test(`${message} ${text}`))).toBe(true)
   })
 })
+
+// docs/guides/core.md belongs to no package, so this package checks its examples too, with the same givens.
+describe('docs/guides/core.md examples', () => {
+  it('type-check against the source, all of them together', async () => {
+    const guidePath = new URL('../../../docs/guides/core.md', import.meta.url)
+    const packageDir = new URL('..', import.meta.url)
+    const { blocks, diagnostics } = await typecheckReadmeExamples({
+      readmePath: guidePath,
+      packageDir,
+      givens,
+    })
+    expect(blocks.length).toBeGreaterThanOrEqual(3)
+    expect(blocks.join('\n')).toContain('overwrite: true')
+    expect(diagnostics).toEqual([])
+  })
+})
