@@ -164,8 +164,9 @@ export class Keyring {
    * which operations already under way may still use, but nothing will read again.
    */
   close(): void {
+    // Calls in flight see #closed when they settle and wipe their key then (see #flight).
     this.#closed = true
-    this.clear()
+    this.#wipeCaches()
   }
 
   // The callers waiting on a KMS call resume first (microtasks) and pin their key; then the caches let
