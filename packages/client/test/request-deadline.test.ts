@@ -58,6 +58,20 @@ describe('the Lambda deadline', () => {
     expect(error.message).toContain('DynamoDB call cut short')
   })
 
+  it('leaves no timer behind once its calls have settled', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length
+    const handler = middy()
+      .use(dynamoClient({ client: admin.client, warmup: false }))
+      .handler(async (_event, context) => {
+        await readPayment(context.db, env.table.name, 'no-timer')
+        return readPayment(context.db, env.table.name, 'no-timer')
+      })
+    // Middy's early-timeout timer is per invocation too: it is cleared when the handler settles.
+    const before = timers()
+    expect(await invoke(handler, lambdaContext({ timeoutMs: 600_000 }))).toBeUndefined()
+    expect(timers()).toBe(before)
+  })
+
   it('refuses to start a call inside the margin, with a typed 503 and nothing sent', async () => {
     const before = env.proxy.calls()
     const handler = middy()
