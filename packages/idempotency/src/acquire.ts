@@ -2,9 +2,9 @@
 // under the 'report' policy, the reconcile hook's decision (it can ask the payment provider whether the
 // operation happened), applied fenced on the old owner's token so two retries reconciling at once
 // cannot both win; retried a bounded number of times when the record vanishes in between.
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb'
+import { PutItemCommand } from '@aws-sdk/client-dynamodb'
 import { type Db, isDynamormError } from '@dynamorm/core'
-import { completionUpdate } from './completion.ts'
+import { completionPut } from './completion.ts'
 import { inFlight } from './errors.ts'
 import { decide, type LockOutcome, type LockRequest, lockInput, sendLock, takeOverInput } from './lock.ts'
 import type { Reconciliation } from './options.ts'
@@ -64,12 +64,17 @@ async function applyReconciliation<TResult>(
   }
   if (typeof decision !== 'object' || decision === null || !('complete' in decision)) return undefined
   const response = encode(decision.complete)
+  // Completed as its old owner would have: fenced on that owner's token, its lock's fields kept.
+  const held = {
+    table: lock.table,
+    recordKey: lock.recordKey,
+    ownerToken: expired.ownerToken,
+    fingerprint: expired.fingerprint,
+    lockedAt: expired.lockedAt,
+    requestId: expired.requestId,
+  }
   try {
-    await db.send(
-      new UpdateItemCommand(
-        completionUpdate({ ...lock, ownerToken: expired.ownerToken }, response, Date.now(), lock.ttlSeconds),
-      ),
-    )
+    await db.send(new PutItemCommand(completionPut(held, response, Date.now(), lock.ttlSeconds)))
     // The reported outcome is now the record's, replayed as any completed record is.
     return {
       kind: 'completed',

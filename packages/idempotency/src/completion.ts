@@ -3,9 +3,9 @@
 import {
   type Delete,
   DeleteItemCommand,
+  type Put,
+  PutItemCommand,
   type TransactWriteItem,
-  type Update,
-  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb'
 import { type Db, isDynamormError, marshallItem } from '@dynamorm/core'
 import { leaseLost } from './errors.ts'
@@ -23,41 +23,48 @@ export interface OwnedRecord {
   ownerToken: string
 }
 
-/** The record's key and the condition: only while this owner holds the lock and has not completed it. */
-const owned = (record: OwnedRecord) => ({
+/** A lock as its owner took it: what the completion writes again beside the outcome. */
+export interface HeldLock extends OwnedRecord {
+  fingerprint: string
+  lockedAt: number
+  requestId: string | undefined
+}
+
+/** Only while this owner holds the lock and has not completed it. */
+const ownedCondition = (record: OwnedRecord) => ({
   TableName: record.table.tableName,
-  Key: marshallItem(recordItemKey(record.table, record.recordKey)),
   ConditionExpression: 'ownerToken = :owner AND #status = :inProgress',
+  ExpressionAttributeNames: { '#status': 'status' },
+  ExpressionAttributeValues: marshallItem({ ':owner': record.ownerToken, ':inProgress': 'IN_PROGRESS' }),
 })
 
 /**
- * The completion: COMPLETED with the stored response and a fresh TTL, only while this owner still holds
- * the lock. On a failed condition the record found is returned (ALL_OLD) for the lease-lost report.
+ * The completion: the whole record written again as COMPLETED, with the stored response and a fresh
+ * TTL, only while this owner still holds the lock. A whole item rather than an update: the completed
+ * record is exactly these fields (no lease left behind), and DynamoDB Local answers a PutItem sooner
+ * than the UpdateItem that would do the same (the same write capacity on DynamoDB). On a failed
+ * condition the record found is returned (ALL_OLD) for the lease-lost report.
  */
-export function completionUpdate(
-  record: OwnedRecord,
+export function completionPut(
+  lock: HeldLock,
   response: StoredResponse,
   nowMs: number,
   ttlSeconds: number,
-): Update {
-  // An undefined response is stored as no response attribute at all.
-  const stored = response.value !== undefined
+): Put {
   return {
-    ...owned(record),
-    UpdateExpression: `SET #status = :completed, completedAt = :now, #expiresAt = :expiresAt, responseEncoding = :encoding${stored ? ', #response = :response' : ''} REMOVE leaseExpiresAt${stored ? '' : ', #response'}`,
-    ExpressionAttributeNames: {
-      '#status': 'status',
-      '#expiresAt': record.table.ttlAttribute,
-      '#response': 'response',
-    },
-    ExpressionAttributeValues: marshallItem({
-      ':owner': record.ownerToken,
-      ':inProgress': 'IN_PROGRESS',
-      ':completed': 'COMPLETED',
-      ':now': nowMs,
-      ':expiresAt': Math.floor(nowMs / 1000) + ttlSeconds,
-      ':encoding': response.encoding,
-      ':response': response.value,
+    ...ownedCondition(lock),
+    // An undefined response is stored as no response attribute at all (marshallItem drops undefined).
+    Item: marshallItem({
+      ...recordItemKey(lock.table, lock.recordKey),
+      status: 'COMPLETED',
+      ownerToken: lock.ownerToken,
+      fingerprint: lock.fingerprint,
+      lockedAt: lock.lockedAt,
+      requestId: lock.requestId,
+      completedAt: nowMs,
+      [lock.table.ttlAttribute]: Math.floor(nowMs / 1000) + ttlSeconds,
+      responseEncoding: response.encoding,
+      response: response.value,
     }),
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   }
@@ -68,12 +75,11 @@ export function completionUpdate(
  * never delete a new owner's lock, nor a completion that did land (a commit whose answer was lost).
  */
 export const releaseDelete = (record: OwnedRecord): Delete => ({
-  ...owned(record),
-  ExpressionAttributeNames: { '#status': 'status' },
-  ExpressionAttributeValues: marshallItem({ ':owner': record.ownerToken, ':inProgress': 'IN_PROGRESS' }),
+  ...ownedCondition(record),
+  Key: marshallItem(recordItemKey(record.table, record.recordKey)),
 })
 
-export const completionWrite = (update: Update): TransactWriteItem => ({ Update: update })
+export const completionWrite = (put: Put): TransactWriteItem => ({ Put: put })
 export const releaseWrite = (remove: Delete): TransactWriteItem => ({ Delete: remove })
 
 /**
@@ -81,9 +87,9 @@ export const releaseWrite = (remove: Delete): TransactWriteItem => ({ Delete: re
  * atomic). A retried attempt whose first try landed finds the record COMPLETED under this owner's token:
  * that is success, not a lost lease.
  */
-export async function sendCompletion(db: Db, record: OwnedRecord, update: Update): Promise<void> {
+export async function sendCompletion(db: Db, record: OwnedRecord, put: Put): Promise<void> {
   try {
-    await db.send(new UpdateItemCommand(update))
+    await db.send(new PutItemCommand(put))
   } catch (error) {
     if (!isDynamormError(error, 'ConditionFailedError')) throw error
     const found = (error as unknown as { item?: Record<string, unknown> }).item

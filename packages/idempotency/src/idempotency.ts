@@ -7,9 +7,9 @@ import type { Context } from 'aws-lambda'
 import { acquire } from './acquire.ts'
 import {
   COMPLETION_LABEL,
-  completionUpdate,
+  completionPut,
   completionWrite,
-  type OwnedRecord,
+  type HeldLock,
   RELEASE_LABEL,
   releaseDelete,
   releaseQuietly,
@@ -21,7 +21,7 @@ import { keyMissing, leaseLost, misconfigured } from './errors.ts'
 import { defaultPayload } from './event-payload.ts'
 import { fingerprint } from './fingerprint.ts'
 import { bareResultStatus, headerValue, httpErrorResult, httpOperation, isHttpEvent } from './http-event.ts'
-import type { LockRequest } from './lock.ts'
+import { heldLock, type LockRequest } from './lock.ts'
 import type { IdempotencyOptions } from './options.ts'
 import { storesOutcome } from './outcome-rule.ts'
 import { publicRecord } from './record.ts'
@@ -59,7 +59,7 @@ interface RequestState {
   /** What API Gateway answers a result without a statusCode with (undefined for non-HTTP events). */
   bareStatus: number | undefined
   /** The lock while this invocation holds it. */
-  owned: OwnedRecord | undefined
+  owned: HeldLock | undefined
 }
 
 export function idempotency<TEvent = unknown, TResult = unknown>(
@@ -170,7 +170,7 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
       takeover: acquired && outcome.previous ? publicRecord(outcome.previous, lock.table) : undefined,
     }
     // The lock itself is what completion and release are fenced on.
-    if (acquired) states.set(request, { db, http, bareStatus: bareResultStatus(event), owned: lock })
+    if (acquired) states.set(request, { db, http, bareStatus: bareResultStatus(event), owned: heldLock(lock) })
     else {
       const { responseEncoding, response } = outcome.record
       request.earlyResponse = replayResponse(decodeResponse(responseEncoding, response), http) as TResult
@@ -187,7 +187,7 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
       : storesOutcome(response, state.bareStatus)
     // A response that cannot be stored throws here, and onError releases the lock.
     const write = stores
-      ? completionWrite(completionUpdate(owned, encode(response), Date.now(), config.ttlSeconds))
+      ? completionWrite(completionPut(owned, encode(response), Date.now(), config.ttlSeconds))
       : releaseWrite(releaseDelete(owned))
     // Queued, not sent, when the request has other writes: dynamoClient commits them with the handler's
     // writes and the audit entries, so the outcome is recorded exactly when the work it describes lands.
@@ -197,9 +197,9 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
     }
     // Nothing else to commit: one plain conditional write is just as atomic, costs half the write
     // capacity of a one-item transaction and answers sooner.
-    if (write.Update) {
+    if (write.Put) {
       try {
-        await sendCompletion(db, owned, write.Update)
+        await sendCompletion(db, owned, write.Put)
       } catch (error) {
         // The handler answered and whatever it did (a direct write, a call to the payment provider) has
         // happened; only its record is missing. Released, the lock would let a retry do it again: it

@@ -2,7 +2,7 @@
 // (ReturnValuesOnConditionCheckFailure ALL_OLD), so deciding replay / 409 / 422 costs no extra read.
 import { PutItemCommand, type PutItemCommandInput } from '@aws-sdk/client-dynamodb'
 import { type Db, type DynamormError, isDynamormError, marshallItem, unmarshallItem } from '@dynamorm/core'
-import type { OwnedRecord } from './completion.ts'
+import type { HeldLock, OwnedRecord } from './completion.ts'
 import { inFlight, misconfigured, outcomeUnknown, payloadMismatch } from './errors.ts'
 import { isRecord, publicRecord, recordItemKey, type StoredRecord } from './record.ts'
 
@@ -31,6 +31,16 @@ export type LockOutcome =
   | { kind: 'absent' }
 
 export const seconds = (ms: number): number => Math.floor(ms / 1000)
+
+/** The lock this request's PutItem wrote, as its completion writes it again. */
+export const heldLock = (lock: LockRequest): HeldLock => ({
+  table: lock.table,
+  recordKey: lock.recordKey,
+  ownerToken: lock.ownerToken,
+  fingerprint: lock.fingerprint,
+  lockedAt: lock.nowMs,
+  requestId: lock.requestId,
+})
 
 /** A PutItem of the lock: IN_PROGRESS, owned by this invocation until its lease ends, if `condition` holds. */
 function lockPut(

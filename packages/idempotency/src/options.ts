@@ -73,8 +73,8 @@ export interface IdempotencyOptions<TEvent = unknown, TResult = unknown> {
   /**
    * How the completion (or release) is written: `'auto'` (default) queues it in the request's unit of
    * work when the request queued other writes, so all commit together, and sends it as one conditional
-   * UpdateItem when nothing else is queued; `'unit-of-work'` always queues it (for middlewares placed
-   * before idempotency() that queue writes in their own `after`).
+   * PutItem (DeleteItem for a release) when nothing else is queued; `'unit-of-work'` always queues it
+   * (for middlewares placed before idempotency() that queue writes in their own `after`).
    */
   completion?: 'auto' | 'unit-of-work'
 }

@@ -150,10 +150,10 @@ describe('how the completion is written', () => {
     }
   }
 
-  it('sends one conditional UpdateItem when nothing else is queued: lock + completion = 2 calls', async () => {
+  it('sends one conditional PutItem when nothing else is queued: lock + completion = 2 calls', async () => {
     const handler = tiny()
     const key = newKey()
-    expect(await callsFor(handler, key)).toEqual({ PutItem: 1, UpdateItem: 1, TransactWriteItems: 0 })
+    expect(await callsFor(handler, key)).toEqual({ PutItem: 2, UpdateItem: 0, TransactWriteItems: 0 })
     expect(await readRecord(tables.records.name, recordKeyOf(key))).toMatchObject({ status: 'COMPLETED' })
     // The replay: one PutItem whose failed condition carries the record.
     expect(await callsFor(handler, key)).toEqual({ PutItem: 1, UpdateItem: 0, TransactWriteItems: 0 })
@@ -177,10 +177,11 @@ describe('how the completion is written', () => {
       .use(idempotency({ table: tables.records.name, httpResponses: false }))
       .handler(async () => {
         runs++ // e.g. the card was charged at the payment provider
+        // The lock is taken: the next PutItems are the completion and its one SDK retry.
+        if (runs === 1) proxy.faults.set({ throttle: 2, operation: 'PutItem' })
         return { statusCode: 201, body: 'charged' }
       }) as unknown as HttpHandler
     const key = newKey()
-    proxy.faults.set({ throttle: 2, operation: 'UpdateItem' })
     const error = await rejection(invoke(handler, payment(key)))
     proxy.faults.reset()
     expect(isDynamormError(error, 'ThrottledError')).toBe(true)

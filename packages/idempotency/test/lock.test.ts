@@ -6,13 +6,13 @@ import { localDynamoClient, startDynamoFaultProxy } from '@dynamorm/testing'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
   COMPLETION_LABEL,
-  completionUpdate,
+  completionPut,
   completionWrite,
   releaseDelete,
   releaseWrite,
   sendCompletion,
 } from '../src/completion.ts'
-import { decide, type LockRequest, lockInput, sendLock, takeOverInput } from '../src/lock.ts'
+import { decide, heldLock, type LockRequest, lockInput, sendLock, takeOverInput } from '../src/lock.ts'
 import type { RecordTable, StoredRecord } from '../src/record.ts'
 import { encodeResponse } from '../src/stored-response.ts'
 import {
@@ -56,11 +56,7 @@ function lockRequest(overrides: Partial<LockRequest> = {}): LockRequest {
 }
 
 const lock = (request: LockRequest) => sendLock(db(), request, lockInput(request))
-const owned = (request: LockRequest) => ({
-  table,
-  recordKey: request.recordKey,
-  ownerToken: request.ownerToken,
-})
+const owned = heldLock
 const json = (value: unknown) =>
   encodeResponse(value, { compressAboveBytes: 4096, maxResponseBytes: 1 << 20 })
 
@@ -305,7 +301,7 @@ describe('completion and release', () => {
     const local = db()
     local.unitOfWork.add(paymentWrite(tables.payments.name, request.recordKey, 100))
     local.unitOfWork.add(
-      completionWrite(completionUpdate(owned(request), json({ statusCode: 201 }), Date.now(), 60)),
+      completionWrite(completionPut(owned(request), json({ statusCode: 201 }), Date.now(), 60)),
       {
         label: COMPLETION_LABEL,
       },
@@ -313,10 +309,15 @@ describe('completion and release', () => {
     expect(await local.unitOfWork.commit('req-1')).toBe(2)
     expect(await readPayment(tables.payments.name, request.recordKey)).toMatchObject({ amount: 100 })
     const record = await readRecord(tables.records.name, request.recordKey)
+    // The whole record written again: the lock's own fields kept, its lease gone.
     expect(record).toMatchObject({
       status: 'COMPLETED',
       response: '{"statusCode":201}',
       responseEncoding: 'json',
+      ownerToken: request.ownerToken,
+      fingerprint: request.fingerprint,
+      lockedAt: request.nowMs,
+      requestId: request.requestId,
     })
     expect(record?.leaseExpiresAt).toBeUndefined()
   })
@@ -325,7 +326,7 @@ describe('completion and release', () => {
     const request = lockRequest()
     await lock(request)
     const local = db()
-    local.unitOfWork.add(completionWrite(completionUpdate(owned(request), json(undefined), Date.now(), 60)))
+    local.unitOfWork.add(completionWrite(completionPut(owned(request), json(undefined), Date.now(), 60)))
     await local.unitOfWork.commit()
     const record = await readRecord(tables.records.name, request.recordKey)
     expect(record).toMatchObject({ status: 'COMPLETED', responseEncoding: 'none' })
@@ -342,7 +343,7 @@ describe('completion and release', () => {
     const local = db()
     local.unitOfWork.add(paymentWrite(tables.payments.name, old.recordKey, 100), { label: 'payment' })
     local.unitOfWork.add(
-      completionWrite(completionUpdate(owned(old), json({ statusCode: 201 }), Date.now(), 60)),
+      completionWrite(completionPut(owned(old), json({ statusCode: 201 }), Date.now(), 60)),
       {
         label: COMPLETION_LABEL,
       },
@@ -369,7 +370,7 @@ describe('completion and release', () => {
     expect(await readRecord(tables.records.name, request.recordKey)).toBeDefined()
 
     const local = db()
-    local.unitOfWork.add(completionWrite(completionUpdate(owned(request), json('done'), Date.now(), 60)))
+    local.unitOfWork.add(completionWrite(completionPut(owned(request), json('done'), Date.now(), 60)))
     await local.unitOfWork.commit()
     // The owner's own release after a commit whose answer was lost must not undo the completion.
     expect(
@@ -384,14 +385,14 @@ describe('completion and release', () => {
   it('sendCompletion: completes directly; a retry that finds its own completion succeeds; another owner is lease lost', async () => {
     const request = lockRequest()
     await lock(request)
-    const update = completionUpdate(owned(request), json({ statusCode: 201 }), Date.now(), 60)
+    const update = completionPut(owned(request), json({ statusCode: 201 }), Date.now(), 60)
     await sendCompletion(db(), owned(request), update)
     expect(await readRecord(tables.records.name, request.recordKey)).toMatchObject({ status: 'COMPLETED' })
     // As when the first attempt landed but its answer was lost and the SDK retried.
     await expect(sendCompletion(db(), owned(request), update)).resolves.toBeUndefined()
     const stranger = { ...owned(request), ownerToken: randomUUID() }
     const error = await rejection(
-      sendCompletion(db(), stranger, completionUpdate(stranger, json(1), Date.now(), 60)),
+      sendCompletion(db(), stranger, completionPut(stranger, json(1), Date.now(), 60)),
     )
     expect(isDynamormError(error, 'IdempotencyLeaseLostError')).toBe(true)
     expect(await readRecord(tables.records.name, request.recordKey)).toMatchObject({
