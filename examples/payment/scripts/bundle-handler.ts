@@ -13,7 +13,7 @@ export interface BundleResult {
  * An ESM `import` of node:http (Middy's util imports STATUS_CODES from it) makes Node evaluate every
  * export of the module, lazy ones included: undici's WebSocket and friends, tens of ms of init on
  * Node 22. `require()` reads only what is used. So bundled code gets node:http and node:https through
- * the banner's require; nothing else changes.
+ * `createRequire`; nothing else changes.
  */
 export const builtinsThroughRequire: Plugin = {
   name: 'builtins-through-require',
@@ -21,10 +21,22 @@ export const builtinsThroughRequire: Plugin = {
     build.onResolve({ filter: /^node:https?$/ }, ({ path, kind }) =>
       kind === 'import-statement' ? { path, namespace: 'required-builtin' } : undefined,
     )
-    build.onLoad({ filter: /.*/, namespace: 'required-builtin' }, ({ path }) => ({
-      contents: `module.exports = require(${JSON.stringify(path)})`,
-      loader: 'js',
-    }))
+    // An ESM facade with one export per name of the module, each read off the required module: the
+    // bundle keeps only the names it reads, and needs none of esbuild's CommonJS interop helpers.
+    build.onLoad({ filter: /.*/, namespace: 'required-builtin' }, async ({ path }) => {
+      const names = Object.keys(await import(path)).filter(
+        (name) => name !== 'default' && /^[A-Za-z_$][\w$]*$/.test(name),
+      )
+      return {
+        contents: [
+          "import { createRequire } from 'node:module'",
+          `const builtin = createRequire(import.meta.url)(${JSON.stringify(path)})`,
+          'export default builtin',
+          ...names.map((name) => `export const ${name} = /* @__PURE__ */ (() => builtin.${name})()`),
+        ].join('\n'),
+        loader: 'js',
+      }
+    })
   },
 }
 

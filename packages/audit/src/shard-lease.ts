@@ -3,9 +3,8 @@
 // and its conditional head advance only fails if the lease was lost. Concurrent requests inside one
 // process (servers, tests) each take a different lease from the pool.
 import { randomInt, randomUUID } from 'node:crypto'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb'
-import { type Db, isDynamormError, marshallItem } from '@dynamorm/core'
+import { type Db, isDynamormError, marshallItem, sleep } from '@dynamorm/core'
 import { auditError } from './audit-error.ts'
 import { genesisHash } from './chain-hash.ts'
 import { HEAD_ATTRIBUTE_NAMES, HEAD_SORT_KEY, shardPartitionKey } from './table-layout.ts'
