@@ -1,9 +1,10 @@
 // What one audit entry says, and how a record() call becomes one. The stored `content` attribute is
 // the canonical JSON of AuditEntryContent; the entry's hash is taken over exactly those bytes.
-import type { JsonValue } from '@dynamorm/core'
+import { canonicalJson, type JsonValue } from '@dynamorm/core'
 import { auditError } from './audit-error.ts'
 import { type ChangeSet, changedFields, isPlainObject } from './change-diff.ts'
 import { checkPathLists, type RedactionRule, redactionRule, toEntryValue } from './redaction.ts'
+import { entityRef, MAX_PARTITION_KEY_BYTES } from './table-layout.ts'
 
 export type AuditOutcome = 'success' | { failure: string }
 
@@ -71,7 +72,7 @@ function checkName(field: string, value: unknown): string {
 }
 
 /** Validates and redacts one record() call; throws AuditRecordInvalidError without echoing values. */
-export function queueRecord(input: AuditRecordInput, rule: RedactionRule): QueuedRecord {
+export function queueRecord(input: AuditRecordInput, rule: RedactionRule, partnerId: string): QueuedRecord {
   if (!isPlainObject(input)) invalid('expects an object { action, entity, key, before?, after? }')
   const action = checkName('action', input.action)
   const entity = checkName('entity', input.entity)
@@ -85,10 +86,18 @@ export function queueRecord(input: AuditRecordInput, rule: RedactionRule): Queue
   const sensitive = input.sensitive ?? []
   checkPathLists({ 'model.encrypted': encrypted, sensitive }, invalid)
   const recordRule = redactionRule([...encrypted, ...sensitive], [], rule)
+  const key = toEntryValue(input.key, [], null) as { [name: string]: JsonValue }
+  // Refused here rather than by DynamoDB at commit, which would cancel the business writes with it.
+  const bytes = Buffer.byteLength(entityRef(partnerId, entity, canonicalJson(key)))
+  if (bytes > MAX_PARTITION_KEY_BYTES) {
+    invalid(
+      `partner, entity and key take ${bytes} bytes in the byEntity index key; DynamoDB holds at most ${MAX_PARTITION_KEY_BYTES} bytes`,
+    )
+  }
   return {
     action,
     entity,
-    key: toEntryValue(input.key, [], null) as { [name: string]: JsonValue },
+    key,
     changes: boundedChanges(changedFields(input.before, input.after, recordRule)),
   }
 }

@@ -120,9 +120,12 @@ export function auditTrail(
   // The records each request in flight queued.
   const requests = new WeakMap<object, QueuedRecord[]>()
 
+  const partnerOf = (context: AuditRequest['context']): string =>
+    context.partner?.id ?? options.unresolvedPartner
+
   /** Who acted and from where: the same for every entry of a request, and for its log line. */
   const factsOf = ({ event, context }: AuditRequest) => ({
-    partner: context.partner?.id ?? options.unresolvedPartner,
+    partner: partnerOf(context),
     actor: options.actor?.(event, context) ?? actorOf(event),
     requestId: context.awsRequestId,
     sourceIp: sourceIpOf(event),
@@ -200,7 +203,7 @@ export function auditTrail(
     requests.set(request, records)
     request.context.audit = {
       record: (input) => {
-        records.push(queueRecord(input, rule))
+        records.push(queueRecord(input, rule, partnerOf(request.context)))
       },
       get size() {
         return records.length

@@ -452,6 +452,100 @@ describe('auditTrail() on failure', () => {
     expect(two!.changes).toEqual({ '[TOO LARGE]': {} })
   })
 
+  it('refuses at record() an entity and key too long for the byEntity index key; nothing of the request lands', async () => {
+    const longId = 'p'.repeat(3000)
+    // 256 characters pass the name check, but URI-encoded each '€' takes 9 bytes of the index key.
+    const wideEntity = '€'.repeat(256)
+    for (const [paymentId, entity] of [
+      [longId, 'Payment'],
+      ['pay-wide', wideEntity],
+    ] as const) {
+      let thrownByRecord: unknown
+      const handler = auditedHandler(
+        client,
+        { table: tables.audit.name, logger: () => {} },
+        async (_e, context) => {
+          capture(context, `pay-long-${entity.length}`)
+          try {
+            context.audit.record({ action: 'capture', entity, key: { paymentId } })
+          } catch (error) {
+            thrownByRecord = error
+            throw error
+          }
+          return { statusCode: 201 }
+        },
+      )
+      const error = await handler(event('p-long-key'), lambdaContext()).catch((e: unknown) => e)
+      expect(error).toBe(thrownByRecord)
+      expect(isDynamormError(error, 'AuditRecordInvalidError')).toBe(true)
+      expect((error as { status: number }).status).toBe(500)
+      expect((error as Error).message).toContain('2048 bytes')
+      expect((error as Error).message).not.toContain('ppp')
+      expect((error as Error).message).not.toContain('€')
+      expect(await payment(`pay-long-${entity.length}`)).toBeUndefined()
+    }
+    // Only the two failure entries landed, under the request, without the key or the entity.
+    const stored = JSON.stringify(await scanAll(client, tables.audit.name))
+    expect(stored).not.toContain('ppp')
+    expect(stored).not.toContain('%E2%82%AC')
+    // Measured as DynamoDB does, in UTF-8 bytes: `p-long-key#Payment#{"paymentId":"…"}` at exactly 2048 lands.
+    const atLimit = '€'.repeat(671)
+    const handler = auditedHandler(
+      client,
+      { table: tables.audit.name, logger: () => {} },
+      async (_e, context) => {
+        context.audit.record({ action: 'capture', entity: 'Payment', key: { paymentId: atLimit } })
+        return capture(context, 'pay-at-limit')
+      },
+    )
+    await expect(handler(event('p-long-key'), lambdaContext())).resolves.toEqual({ statusCode: 201 })
+    const [entry] = await entityHistory({
+      db: createDb({ client }),
+      table: tables.audit.name,
+      partnerId: 'p-long-key',
+      entity: 'Payment',
+      key: { paymentId: atLimit },
+    })
+    expect(entry).toMatchObject({ outcome: 'success', key: { paymentId: atLimit } })
+    const report = await verifyAuditChain({
+      db: createDb({ client }),
+      table: tables.audit.name,
+      partnerId: 'p-long-key',
+    })
+    expect(report).toMatchObject({ valid: true, entries: 4 })
+  })
+
+  it("keeps a failure entry within DynamoDB's limits for a hostile route, a surrogate pair cut at 256 included", async () => {
+    const { lines, logger } = captureLogger()
+    const handler = auditedHandler(client, { table: tables.audit.name, logger }, async () => {
+      throw Object.assign(new Error('declined'), { name: 'CardDeclinedError' })
+    })
+    // A $default route names the request by its raw path, which the client chooses.
+    const hostile = httpApiEvent({
+      method: 'POST',
+      path: `/x${'😀'.repeat(4000)}`,
+      routeKey: '$default',
+      jwtClaims: { sub: 'u', partner: 'p-hostile-route' },
+    })
+    await expect(handler(hostile, lambdaContext({ awsRequestId: 'req-hostile' }))).rejects.toThrow('declined')
+    expect(lines[0]).toMatchObject({ level: 'ERROR', audit_entries: 1 })
+    const [entry] = await entityHistory({
+      db: createDb({ client }),
+      table: tables.audit.name,
+      partnerId: 'p-hostile-route',
+      entity: 'request',
+      key: { requestId: 'req-hostile' },
+    })
+    expect(entry!.action).toHaveLength(256)
+    expect(entry!.action.startsWith('POST /x😀')).toBe(true)
+    const report = await verifyAuditChain({
+      db: createDb({ client }),
+      table: tables.audit.name,
+      partnerId: 'p-hostile-route',
+    })
+    expect(report).toMatchObject({ valid: true, entries: 1 })
+  })
+
   it('re-reads the head after a commit whose outcome is unknown, and logs a failure entry it could not write', async () => {
     const proxy = await startDynamoFaultProxy(inject('dynamoEndpoint'))
     try {
