@@ -2,6 +2,7 @@
 // back (a bad card number must not come back in an error message or a log line).
 import type { DynamormError } from '@dynamorm/core'
 import { cardBrand, normaliseCardNumber } from './card.ts'
+import { holdsCardNumber } from './card-number-in-text.ts'
 import { paymentError } from './payment-error.ts'
 import { ID_PATTERN } from './payment-id.ts'
 import { currencies, type PaymentStatus, paymentStatuses } from './payment-model.ts'
@@ -91,6 +92,10 @@ function optionalText(value: unknown, name: string, max: number, problems: Probl
     !/^[\x20-\x7e]*$/.test(value)
   ) {
     problems.add(`${name} must be 1 to ${max} printable ASCII characters`)
+    return undefined
+  }
+  if (holdsCardNumber(value)) {
+    problems.add(`${name} must not hold a card number (card data goes in card only)`)
     return undefined
   }
   return value

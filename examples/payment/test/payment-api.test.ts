@@ -169,6 +169,77 @@ describe('POST /payments', () => {
   })
 })
 
+describe('free text holding a card number', () => {
+  const partner = partnerName('pan-in-text')
+  // Each spelling of a Luhn-valid number a person might type into a text field.
+  const typed = ['4111111111111111', '4111 1111 1111 1111', '5555-5555-5555-4444', '3782 822463 10005']
+  const digitsOf = (text: string) => text.replace(/[ -]/g, '')
+  let captured: string
+  beforeAll(async () => {
+    await stack.registerPartner(partner)
+    captured = (await create('pan-captured', order({ amount: 900 }), partner)).body.id
+    await send(stack, partner, 'POST', `/payments/${captured}/capture`, { key: 'pan-cap' })
+  })
+
+  async function storedText(table: string) {
+    const { Items } = await stack.client.send(
+      new ScanCommand({ TableName: `${partner}-${table}`, ConsistentRead: true }),
+    )
+    return asText((Items ?? []).map((item) => unmarshallItem(item)))
+  }
+
+  it('refuses it in the description, the merchant reference and a refund reason (400), storing, auditing and logging no digit of it', async () => {
+    const refused: Answer[] = []
+    for (const [n, text] of typed.entries()) {
+      refused.push(await create(`pan-desc-${n}`, order({ description: `card ${text} thanks` }), partner))
+      refused.push(await create(`pan-ref-${n}`, order({ merchantReference: text }), partner))
+      refused.push(
+        await send(stack, partner, 'POST', `/payments/${captured}/refunds`, {
+          body: { amount: 1, reason: `refund to ${text}` },
+          key: `pan-reason-${n}`,
+        }),
+      )
+    }
+    for (const answer of refused) {
+      expectError(answer, 400, 'PaymentRequestInvalidError')
+      expect(answer.body.error.message).toMatch(
+        /(description|merchantReference|reason) must not hold a card number/,
+      )
+      for (const text of typed) {
+        expect(answer.raw).not.toContain(text)
+        expect(answer.raw).not.toContain(digitsOf(text))
+      }
+    }
+    const stored = [await storedText('payments'), await storedText('audit'), await storedText('idempotency')]
+    for (const text of [...stored, logLines.join('\n')]) {
+      for (const pan of typed) {
+        expect(text).not.toContain(pan)
+        expect(text).not.toContain(digitsOf(pan))
+      }
+    }
+    const payment = await send(stack, partner, 'GET', `/payments/${captured}`)
+    expect(payment.body).toMatchObject({ refundedAmount: 0, refunds: [] })
+  })
+
+  it('accepts ordinary numbers: a 12-digit order reference, a 16-digit number failing Luhn', async () => {
+    const answer = await create(
+      'pan-ordinary',
+      order({ merchantReference: '123456789012', description: 'invoice 4111111111111112, 2 items' }),
+      partner,
+    )
+    expect(answer.status).toBe(201)
+    expect(answer.body).toMatchObject({
+      merchantReference: '123456789012',
+      description: 'invoice 4111111111111112, 2 items',
+    })
+    const refund = await send(stack, partner, 'POST', `/payments/${captured}/refunds`, {
+      body: { amount: 1, reason: 'order 2024-000123456789' },
+      key: 'pan-ordinary-reason',
+    })
+    expect(refund.status).toBe(201)
+  })
+})
+
 describe('capture and refunds', () => {
   let id: string
   beforeAll(async () => {

@@ -2,6 +2,7 @@ import { DynamormError, ValidationError } from '@dynamorm/core'
 import { describe, expect, it } from 'vitest'
 import { entryLine, parseFlags, reportLines, verdictLines } from '../src/audit-report.ts'
 import { cardBrand, luhnValid, normaliseCardNumber } from '../src/card.ts'
+import { holdsCardNumber } from '../src/card-number-in-text.ts'
 import { progress } from '../src/demo/progress.ts'
 import { errorAnswer, errorResult, httpErrorResponses } from '../src/http-error-responses.ts'
 import { paymentApiOptionsFromEnvironment } from '../src/lambda/environment.ts'
@@ -23,6 +24,18 @@ describe('cards', () => {
     expect(cardBrand('2221000000000009')).toBe('mastercard')
     expect(cardBrand('378282246310005')).toBe('amex')
     expect(cardBrand('6011111111111117')).toBe('other')
+  })
+})
+
+describe('card numbers in free text', () => {
+  it('finds a Luhn-valid run of 13 to 19 digits however it is grouped, and nothing else', () => {
+    expect(holdsCardNumber('pay 4111111111111111 now')).toBe(true)
+    expect(holdsCardNumber('ref 2024 4111 1111 1111 1111')).toBe(true)
+    expect(holdsCardNumber('x4111--1111  1111-1111y')).toBe(true)
+    expect(holdsCardNumber('4222222222222')).toBe(true)
+    expect(holdsCardNumber('order 123456789012')).toBe(false)
+    expect(holdsCardNumber('4111111111111112')).toBe(false)
+    expect(holdsCardNumber('41111111111111110000')).toBe(false)
   })
 })
 
