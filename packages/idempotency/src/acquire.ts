@@ -64,17 +64,21 @@ async function applyReconciliation<TResult>(
   }
   if (typeof decision !== 'object' || decision === null || !('complete' in decision)) return undefined
   const response = encode(decision.complete)
-  // Completed as its old owner would have: fenced on that owner's token, its lock's fields kept.
+  // Fenced on the old owner's token, its lock's fields kept, but written under this invocation's token:
+  // an old owner that wakes up then finds a completion that is not its own (lease lost), and cannot
+  // answer its caller as if its outcome, not this one, had been recorded.
   const held = {
     table: lock.table,
     recordKey: lock.recordKey,
-    ownerToken: expired.ownerToken,
+    ownerToken: lock.ownerToken,
     fingerprint: expired.fingerprint,
     lockedAt: expired.lockedAt,
     requestId: expired.requestId,
   }
   try {
-    await db.send(new PutItemCommand(completionPut(held, response, Date.now(), lock.ttlSeconds)))
+    await db.send(
+      new PutItemCommand(completionPut(held, response, Date.now(), lock.ttlSeconds, expired.ownerToken)),
+    )
     // The reported outcome is now the record's, replayed as any completed record is.
     return {
       kind: 'completed',

@@ -30,12 +30,12 @@ export interface HeldLock extends OwnedRecord {
   requestId: string | undefined
 }
 
-/** Only while this owner holds the lock and has not completed it. */
-const ownedCondition = (record: OwnedRecord) => ({
-  TableName: record.table.tableName,
+/** Only while the owner of `ownerToken` holds the lock and has not completed it. */
+const ownedCondition = (table: RecordTable, ownerToken: string) => ({
+  TableName: table.tableName,
   ConditionExpression: 'ownerToken = :owner AND #status = :inProgress',
   ExpressionAttributeNames: { '#status': 'status' },
-  ExpressionAttributeValues: marshallItem({ ':owner': record.ownerToken, ':inProgress': 'IN_PROGRESS' }),
+  ExpressionAttributeValues: marshallItem({ ':owner': ownerToken, ':inProgress': 'IN_PROGRESS' }),
 })
 
 /**
@@ -43,16 +43,19 @@ const ownedCondition = (record: OwnedRecord) => ({
  * TTL, only while this owner still holds the lock. A whole item rather than an update: the completed
  * record is exactly these fields (no lease left behind), and DynamoDB Local answers a PutItem sooner
  * than the UpdateItem that would do the same (the same write capacity on DynamoDB). On a failed
- * condition the record found is returned (ALL_OLD) for the lease-lost report.
+ * condition the record found is returned (ALL_OLD) for the lease-lost report. `fencedOn` is the token
+ * the record must still hold: the writer's own, or an expired lease's old owner's when a reconcile
+ * completes it (written under the reconciler's token, so that old owner never takes it for its own).
  */
 export function completionPut(
   lock: HeldLock,
   response: StoredResponse,
   nowMs: number,
   ttlSeconds: number,
+  fencedOn = lock.ownerToken,
 ): Put {
   return {
-    ...ownedCondition(lock),
+    ...ownedCondition(lock.table, fencedOn),
     // An undefined response is stored as no response attribute at all (marshallItem drops undefined).
     Item: marshallItem({
       ...recordItemKey(lock.table, lock.recordKey),
@@ -75,7 +78,7 @@ export function completionPut(
  * never delete a new owner's lock, nor a completion that did land (a commit whose answer was lost).
  */
 export const releaseDelete = (record: OwnedRecord): Delete => ({
-  ...ownedCondition(record),
+  ...ownedCondition(record.table, record.ownerToken),
   Key: marshallItem(recordItemKey(record.table, record.recordKey)),
 })
 

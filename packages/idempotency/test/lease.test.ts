@@ -157,6 +157,40 @@ describe("onExpiredLease: 'report' (default)", () => {
     expect(await readPayment(tables.payments.name, `${key}-run1`)).toBeUndefined()
   })
 
+  it('reconcile { complete }: a stalled owner with nothing queued cannot pass the recorded outcome off as its own', async () => {
+    const held = gate()
+    let runs = 0
+    // A direct completion (nothing queued): the handler acted at the provider itself.
+    const handler = middy()
+      .use(httpJsonBodyParser())
+      .use(clientMiddleware())
+      .use(
+        idempotency({
+          table: tables.records.name,
+          leaseMs: LEASE_MS,
+          reconcile: async () => ({ complete: { statusCode: 402, body: 'declined at provider' } }),
+        }),
+      )
+      .handler(async () => {
+        runs += 1
+        await held.promise
+        return { statusCode: 201, body: 'charged by the stalled owner' }
+      }) as unknown as HttpHandler
+    const key = newKey()
+    const { first } = await crashAfterLock(handler, key)
+    expect((await invoke(handler, payment(key))).body).toBe('declined at provider')
+    const recorded = await readRecord(tables.records.name, recordKeyOf(key))
+    held.open()
+    // The outcome on record is the reconciler's: the stalled owner lost its lease, as it does when it
+    // commits through the unit of work, and must not answer its caller something every retry contradicts.
+    const stale = await first
+    expect(stale.statusCode).toBe(409)
+    expect(JSON.parse(stale.body!).error.name).toBe('IdempotencyLeaseLostError')
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toEqual(recorded)
+    expect((await invoke(handler, payment(key))).body).toBe('declined at provider')
+    expect(runs).toBe(1)
+  })
+
   it("reconcile 'report': still unknown, nothing written", async () => {
     const { handler, release } = payments_({ reconcile: async () => 'report' })
     const key = newKey()
