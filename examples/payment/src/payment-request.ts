@@ -27,6 +27,10 @@ export interface RefundInput {
   reason: string | undefined
 }
 
+export interface GetPaymentInput {
+  refundsCursor: string | undefined
+}
+
 export interface ListInput {
   status: PaymentStatus
   cursor: string | undefined
@@ -187,6 +191,23 @@ export function parseCardSearch(body: unknown): string {
   return number!
 }
 
+function cursorOf(value: string | undefined, name: string, problems: Problems): string | undefined {
+  if (value !== undefined && (value.length === 0 || value.length > 2048)) {
+    problems.add(`${name} must be a cursor this API returned`)
+  }
+  return value
+}
+
+export function parseGetPayment(query: Record<string, string | undefined> | undefined): GetPaymentInput {
+  const problems = new Problems()
+  const params = query ?? {}
+  // Strict, so a misspelt cursor is a 400 rather than the first page again (a client's endless loop).
+  onlyFields(params, ['refundsCursor'], '', problems)
+  const refundsCursor = cursorOf(params.refundsCursor, 'refundsCursor', problems)
+  problems.throwIfAny()
+  return { refundsCursor }
+}
+
 export function parseList(query: Record<string, string | undefined> | undefined): ListInput {
   const problems = new Problems()
   const params = query ?? {}
@@ -195,10 +216,7 @@ export function parseList(query: Record<string, string | undefined> | undefined)
   if (status === undefined || !(paymentStatuses as readonly string[]).includes(status)) {
     problems.add(`status must be one of ${paymentStatuses.join(', ')}`)
   }
-  const cursor = params.cursor
-  if (cursor !== undefined && (cursor.length === 0 || cursor.length > 2048)) {
-    problems.add('cursor must be a cursor this API returned')
-  }
+  const cursor = cursorOf(params.cursor, 'cursor', problems)
   let limit = 20
   if (params.limit !== undefined) {
     limit = /^\d{1,3}$/.test(params.limit) ? Number(params.limit) : 0

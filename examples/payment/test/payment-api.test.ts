@@ -3,6 +3,8 @@ import { REDACTED, verifyAuditChain } from '@dynamorm/audit'
 import { unmarshallItem } from '@dynamorm/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LocalStack } from '../src/local-stack.ts'
+import { newId } from '../src/payment-id.ts'
+import { Refund } from '../src/payment-model.ts'
 import { COST_HEADER } from '../src/request-cost.ts'
 import { type Answer, asText, CARD, order, partnerName, send, testStack } from './fixtures.ts'
 
@@ -369,6 +371,84 @@ describe('capture and refunds', () => {
       key: 'nf-ref',
     })
     expectError(refund, 404, 'PaymentNotFoundError')
+  })
+})
+
+describe('GET /payments/{id} of a payment with many refunds', () => {
+  const partner = partnerName('many-refunds')
+  // The README's bound: at most 100 refunds per read, the rest behind refundsCursor.
+  const perRead = 100
+  const refundCount = 2 * perRead + 37
+  let id: string
+  let other: string
+  beforeAll(async () => {
+    await stack.registerPartner(partner)
+    id = (await create('many-refunds', order({ amount: 100_000 }), partner)).body.id
+    other = (await create('few-refunds', order({ amount: 100 }), partner)).body.id
+    // Written directly (one BatchWriteItem per 25): through the API this would be 237 requests.
+    const start = Date.now()
+    const refunds = Array.from({ length: refundCount }, (_, n) => ({
+      paymentId: id,
+      id: newId('ref', start + n),
+      amount: n + 1,
+      currency: 'EUR' as const,
+    }))
+    await stack.partnerDb(partner).model(Refund).batchWrite({ put: refunds })
+    await stack
+      .partnerDb(partner)
+      .model(Refund)
+      .batchWrite({ put: [{ paymentId: other, id: newId('ref'), amount: 5, currency: 'EUR' }] })
+  })
+
+  it('reads one page of refunds and says where the rest are: the cursor pages through each once', async () => {
+    const amounts: number[] = []
+    let cursor: string | undefined
+    const pages: number[] = []
+    do {
+      const answer = await send(stack, partner, 'GET', `/payments/${id}`, {
+        ...(cursor === undefined ? {} : { query: { refundsCursor: cursor } }),
+      })
+      expect(answer.status).toBe(200)
+      expect(answer.body).toMatchObject({ id, amount: 100_000 })
+      pages.push(answer.body.refunds.length)
+      amounts.push(...answer.body.refunds.map((refund: { amount: number }) => refund.amount))
+      cursor = answer.body.refundsCursor ?? undefined
+    } while (cursor !== undefined && pages.length < 10)
+    expect(pages).toEqual([perRead, perRead, refundCount - 2 * perRead])
+    expect(amounts).toEqual(Array.from({ length: refundCount }, (_, n) => n + 1))
+
+    const few = await send(stack, partner, 'GET', `/payments/${other}`)
+    expect(few.body.refunds).toHaveLength(1)
+    expect(few.body.refundsCursor).toBeNull()
+  })
+
+  it("refuses a cursor that is not this payment's refunds, and unknown parameters, with 400", async () => {
+    const first = await send(stack, partner, 'GET', `/payments/${id}`)
+    const cursor: string = first.body.refundsCursor
+    expectError(
+      await send(stack, partner, 'GET', `/payments/${other}`, { query: { refundsCursor: cursor } }),
+      400,
+      'ValidationError',
+    )
+    const forged = `${cursor.slice(0, -2)}${cursor.endsWith('AA') ? 'BB' : 'AA'}`
+    expectError(
+      await send(stack, partner, 'GET', `/payments/${id}`, { query: { refundsCursor: forged } }),
+      400,
+      'ValidationError',
+    )
+    const listCursor: string = (
+      await send(stack, partner, 'GET', '/payments', { query: { status: 'authorized', limit: '1' } })
+    ).body.cursor
+    expectError(
+      await send(stack, partner, 'GET', `/payments/${id}`, { query: { refundsCursor: listCursor } }),
+      400,
+      'ValidationError',
+    )
+    expectError(
+      await send(stack, partner, 'GET', `/payments/${id}`, { query: { cursor } }),
+      400,
+      'PaymentRequestInvalidError',
+    )
   })
 })
 
