@@ -64,9 +64,17 @@ function invalid(message: string): never {
   throw auditError('AuditRecordInvalidError', `audit.record(): ${message}`)
 }
 
+// A lone surrogate has no UTF-8 form: encodeURIComponent throws on it when the entity goes into a key.
+const LONE_SURROGATE = /\p{Surrogate}/u
+
 function checkName(field: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_NAME_LENGTH) {
-    invalid(`${field} must be a non-empty string of at most ${MAX_NAME_LENGTH} characters`)
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    value.length > MAX_NAME_LENGTH ||
+    LONE_SURROGATE.test(value)
+  ) {
+    invalid(`${field} must be a non-empty, well-formed string of at most ${MAX_NAME_LENGTH} characters`)
   }
   return value
 }

@@ -194,6 +194,8 @@ describe('bad input', () => {
       { action: '', entity: 'E', key: { id: 1 } },
       { action: 'a'.repeat(257), entity: 'E', key: { id: 1 } },
       { action: 'a', entity: 7, key: { id: 1 } },
+      // A lone surrogate cannot be URI-encoded into the byEntity index key (nor stored as UTF-8).
+      { action: 'a', entity: 'Payment\ud800', key: { id: 1 } },
       { action: 'a', entity: 'E', key: {} },
       { action: 'a', entity: 'E', key: 'id-1' },
       { action: 'a', entity: 'E', key: { id: 1 }, before: 'card 4111111111111111' },
