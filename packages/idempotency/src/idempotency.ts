@@ -79,6 +79,7 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
   if (!(config.leaseMarginMs >= 0)) {
     throw misconfigured(`idempotency(): leaseMarginMs must be 0 or more, not ${config.leaseMarginMs}`)
   }
+  assertOwnNames(config)
   const states = new WeakMap<object, RequestState>()
   type IdempotencyRequestArg = Request<TEvent, TResult, Error, Context & IdempotencyContext>
 
@@ -170,7 +171,8 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
       takeover: acquired && outcome.previous ? publicRecord(outcome.previous, lock.table) : undefined,
     }
     // The lock itself is what completion and release are fenced on.
-    if (acquired) states.set(request, { db, http, bareStatus: bareResultStatus(event), owned: heldLock(lock) })
+    if (acquired)
+      states.set(request, { db, http, bareStatus: bareResultStatus(event), owned: heldLock(lock) })
     else {
       const { responseEncoding, response } = outcome.record
       request.earlyResponse = replayResponse(decodeResponse(responseEncoding, response), http) as TResult
@@ -231,6 +233,38 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
     before: idempotencyBefore,
     after: idempotencyAfter,
     onError: idempotencyOnError,
+  }
+}
+
+// What the record writes beside its key and TTL: a key or TTL attribute of the same name would be
+// overwritten in the item (a key named ownerToken makes every request its own record).
+const RECORD_ATTRIBUTES = new Set([
+  'status',
+  'ownerToken',
+  'fingerprint',
+  'lockedAt',
+  'leaseExpiresAt',
+  'requestId',
+  'completedAt',
+  'response',
+  'responseEncoding',
+])
+
+function assertOwnNames(names: {
+  partitionKey: string
+  sortKey: string | undefined
+  ttlAttribute: string
+}): void {
+  const { partitionKey, sortKey, ttlAttribute } = names
+  for (const [option, name] of Object.entries({ partitionKey, sortKey, ttlAttribute })) {
+    if (name !== undefined && RECORD_ATTRIBUTES.has(name)) {
+      throw misconfigured(`idempotency(): ${option} '${name}' is an attribute the record itself writes`)
+    }
+  }
+  if (new Set([partitionKey, sortKey, ttlAttribute]).size < 3) {
+    throw misconfigured(
+      'idempotency(): partitionKey, sortKey and ttlAttribute must name different attributes',
+    )
   }
 }
 

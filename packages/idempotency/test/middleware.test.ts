@@ -550,6 +550,30 @@ describe('configuration', () => {
     expect(() => idempotency({ leaseMarginMs: value })).toThrow(/leaseMarginMs must be 0 or more/)
   })
 
+  // The record writes these itself: a key named ownerToken made each request its own record (a
+  // duplicate charged twice), a TTL named leaseExpiresAt ended every lease at once.
+  it.each([
+    ['partitionKey', 'ownerToken'],
+    ['partitionKey', 'fingerprint'],
+    ['partitionKey', 'requestId'],
+    ['sortKey', 'status'],
+    ['ttlAttribute', 'leaseExpiresAt'],
+    ['ttlAttribute', 'response'],
+  ])('refuses %s = %s, a record attribute, when the middleware is made', (option, name) => {
+    expect(() => idempotency({ [option]: name })).toThrow(
+      new RegExp(`${option} '${name}' is an attribute the record itself writes`),
+    )
+  })
+
+  it.each([{ ttlAttribute: 'pk' }, { sortKey: 'pk' }, { sortKey: 'expiresAt' }])(
+    'refuses a key or TTL attribute named twice (%o)',
+    (names) => {
+      expect(() => idempotency(names)).toThrow(
+        /partitionKey, sortKey and ttlAttribute must name different attributes/,
+      )
+    },
+  )
+
   it('sizes the lease from the Lambda’s remaining time, never past it', async () => {
     const leases: number[] = []
     const handler = middy()
