@@ -66,10 +66,12 @@ function objectBody(body: unknown, allowEmpty: boolean): Body {
 
 function onlyFields(body: Body, allowed: readonly string[], where: string, problems: Problems): void {
   for (const name of Object.keys(body)) {
-    // The unknown name is caller input too: say how many, and name only the ones that look like names.
+    // The unknown name is caller input too: name only the ones that look like names and hold no card number.
     if (!allowed.includes(name)) {
       problems.add(
-        /^[A-Za-z][A-Za-z0-9]{0,40}$/.test(name) ? `${where}${name} is not a known field` : 'unknown field',
+        /^[A-Za-z][A-Za-z0-9]{0,40}$/.test(name) && !holdsCardNumber(name)
+          ? `${where}${name} is not a known field`
+          : 'unknown field',
       )
     }
   }

@@ -157,6 +157,7 @@ describe('POST /payments', () => {
     ['an unknown field', order({ amonut: 5 }), 'amonut is not a known field'],
     ['an unknown card field', order({ card: { ...CARD, pin: '1234' } }), 'card.pin is not a known field'],
     ['a field name that is not a name', order({ 'x y<script>': 1 }), 'unknown field'],
+    ['a field name holding a card number', order({ note4111111111111111: 1 }), 'unknown field'],
     ['a long description', order({ description: 'x'.repeat(201) }), 'description must be'],
     [
       'a control character in the reference',
