@@ -2,7 +2,8 @@
 // DynamoDB client, one partner credential cache, one KMS data-key cache, one audit lease set), and the
 // builder of one route's Lambda handler. A function per route imports this and its own route only, so
 // its bundle carries no other route. Order, as DESIGN.md gives it:
-//   errors -> body parser -> dynamoClient -> partnerContext (+ field encryption) -> idempotency -> audit
+//   errors -> body parser -> dynamoClient -> partnerContext (+ field encryption) -> key check -> idempotency
+//   -> audit
 // befores run in that order; afters in reverse, ending with dynamoClient committing the unit of work.
 import { createHmac } from 'node:crypto'
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
@@ -18,6 +19,7 @@ import middy, { type MiddlewareObj } from '@middy/core'
 import httpJsonBodyParser from '@middy/http-json-body-parser'
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda'
 import { httpErrorResponses } from './http-error-responses.ts'
+import { idempotencyKeyCheck } from './idempotency-key-check.ts'
 import type { PaymentContext, PaymentEvent } from './payment-context.ts'
 import { paymentError } from './payment-error.ts'
 import { withRequestCost } from './request-cost.ts'
@@ -113,6 +115,7 @@ export function createPaymentStack(options: PaymentApiOptions): PaymentStack {
     // brute-forced from its BIN and last4, so card data enters it only through a keyed hash.
     payload: (event) => fingerprintPayload(event.body, fingerprintKey),
   })
+  const keyCheck = idempotencyKeyCheck()
   const audit = auditTrail({ sensitiveAttributes: SENSITIVE_ATTRIBUTES, logger: settings.logger })
 
   const route = (handler: RouteHandler, idempotent: boolean): LambdaHandler => {
@@ -122,7 +125,7 @@ export function createPaymentStack(options: PaymentApiOptions): PaymentStack {
       .use(bodyParser as Middleware)
       .use(client as Middleware)
       .use(partner as Middleware)
-    if (idempotent) chain.use(locks as Middleware)
+    if (idempotent) chain.use(keyCheck as Middleware).use(locks as Middleware)
     const built = chain.use(audit as Middleware).handler(handler)
     return withRequestCost(built as never, { prices: settings.prices }) as LambdaHandler
   }

@@ -224,6 +224,18 @@ describe('free text holding a card number', () => {
     expect(payment.body).toMatchObject({ refundedAmount: 0, refunds: [] })
   })
 
+  it('refuses an Idempotency-Key holding a card number (400): the key is stored in clear', async () => {
+    for (const text of typed) {
+      const answer = await create(text, order(), partner)
+      expectError(answer, 400, 'PaymentRequestInvalidError')
+      expect(answer.body.error.message).toContain('Idempotency-Key must not hold a card number')
+      expect(answer.raw).not.toContain(digitsOf(text))
+    }
+    const stored = [await storedText('idempotency'), await storedText('audit'), logLines.join('\n')]
+    for (const text of stored) for (const pan of typed) expect(text).not.toContain(digitsOf(pan))
+    expect((await create('order 123456789012 / 4111111111111112', order(), partner)).status).toBe(201)
+  })
+
   it('accepts ordinary numbers: a 12-digit order reference, a 16-digit number failing Luhn', async () => {
     const answer = await create(
       'pan-ordinary',
