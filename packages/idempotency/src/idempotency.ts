@@ -24,7 +24,7 @@ import { bareResultStatus, headerValue, httpErrorResult, httpOperation, isHttpEv
 import { heldLock, type LockRequest } from './lock.ts'
 import type { IdempotencyOptions } from './options.ts'
 import { storesOutcome } from './outcome-rule.ts'
-import { publicRecord } from './record.ts'
+import { publicRecord, RECORD_ATTRIBUTES } from './record.ts'
 import { assertValidKey, recordKey } from './record-key.ts'
 import { replayResponse } from './replay.ts'
 import { decodeResponse, encodeResponse } from './stored-response.ts'
@@ -236,20 +236,7 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
   }
 }
 
-// What the record writes beside its key and TTL: a key or TTL attribute of the same name would be
-// overwritten in the item (a key named ownerToken makes every request its own record).
-const RECORD_ATTRIBUTES = new Set([
-  'status',
-  'ownerToken',
-  'fingerprint',
-  'lockedAt',
-  'leaseExpiresAt',
-  'requestId',
-  'completedAt',
-  'response',
-  'responseEncoding',
-])
-
+/** A key or TTL attribute named like a record attribute would be overwritten in the item. */
 function assertOwnNames(names: {
   partitionKey: string
   sortKey: string | undefined

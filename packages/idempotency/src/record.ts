@@ -1,7 +1,21 @@
 // The idempotency record as stored in DynamoDB: one item per scoped key, IN_PROGRESS while its
-// owner runs the handler, COMPLETED with the stored response once the unit of work commits. Its
-// attributes besides the key and the TTL attribute (options) are: status, ownerToken, fingerprint,
-// lockedAt, leaseExpiresAt, requestId, completedAt, response and responseEncoding.
+// owner runs the handler, COMPLETED with the stored response once the unit of work commits.
+
+/**
+ * The record's attributes besides the key and the TTL attribute (options), which may therefore not be
+ * named like any of these: a key named ownerToken would make every request its own record.
+ */
+export const RECORD_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'status',
+  'ownerToken',
+  'fingerprint',
+  'lockedAt',
+  'leaseExpiresAt',
+  'requestId',
+  'completedAt',
+  'response',
+  'responseEncoding',
+])
 
 export type RecordStatus = 'IN_PROGRESS' | 'COMPLETED'
 
@@ -38,7 +52,10 @@ export interface StoredRecord {
   [attribute: string]: unknown
   status: RecordStatus
   fingerprint: string
-  /** The fencing token of the invocation that holds (or held) the lock. */
+  /**
+   * The fencing token of the invocation that holds (or held) the lock; once completed, of the one that
+   * wrote the outcome (a reconciling request, after a reconcile hook's `{ complete }`).
+   */
   ownerToken: string
   lockedAt: number
   leaseExpiresAt?: number
