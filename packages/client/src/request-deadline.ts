@@ -2,7 +2,7 @@
 // a call Lambda kills half-way leaves the caller unsure whether it landed, so it is cut short (and
 // reported as a typed 503) while there is still time to answer.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import type { Db } from '@dynamorm/core'
+import { type Db, ValidationError } from '@dynamorm/core'
 import { deadlineExceededError } from './client-error.ts'
 
 /** Milliseconds a request may still spend on DynamoDB (the Lambda's remaining time minus the margin). */
@@ -23,7 +23,7 @@ export function requestDeadline(context: unknown, marginMs: number): RequestDead
   return () => Math.floor(remaining.call(context) - marginMs)
 }
 
-type Send = (command: unknown, options?: unknown) => Promise<unknown>
+type Send = (command: unknown, options?: unknown, callback?: unknown) => Promise<unknown>
 
 /**
  * The abort signal handed to the SDK: its own `{ aborted, onabort }` shape, which its HTTP handlers
@@ -52,8 +52,15 @@ function abortCall(signal: CallSignal, reason: unknown): void {
 export function deadlineBoundClient(client: DynamoDBClient, deadline: RequestDeadline): DynamoDBClient {
   const send = client.send.bind(client) as Send
   const bound = Object.create(client) as DynamoDBClient & { send: Send }
-  bound.send = async (command: unknown, options?: unknown) => {
-    if (typeof options === 'function') return send(command, options)
+  bound.send = async (command: unknown, options?: unknown, callback?: unknown) => {
+    // The SDK's callback forms, send(command, callback) and send(command, options, callback), go as given.
+    if (typeof options === 'function' || typeof callback === 'function')
+      return send(command, options, callback)
+    const callerSignal = (options as { abortSignal?: unknown } | undefined)?.abortSignal
+    // Any other kind of signal would be dropped for the deadline's, and its abort never heard.
+    if (callerSignal !== undefined && !(callerSignal instanceof AbortSignal)) {
+      throw new ValidationError('send: abortSignal must be an AbortSignal')
+    }
     const remainingMs = deadline()
     if (remainingMs <= 0) throw deadlineExceededError(remainingMs, 1, 'DynamoDB call not started')
     const signal: CallSignal = { aborted: false, onabort: null }
@@ -63,12 +70,9 @@ export function deadlineBoundClient(client: DynamoDBClient, deadline: RequestDea
       cutAtDeadline = !signal.aborted
       abortCall(signal, new Error('Lambda deadline'))
     }, remainingMs)
-    const callerSignal = (options as { abortSignal?: unknown } | undefined)?.abortSignal
-    const onCallerAbort = () => abortCall(signal, (callerSignal as AbortSignal).reason)
-    if (callerSignal instanceof AbortSignal) {
-      if (callerSignal.aborted) onCallerAbort()
-      else callerSignal.addEventListener('abort', onCallerAbort, { once: true })
-    }
+    const onCallerAbort = () => abortCall(signal, callerSignal?.reason)
+    if (callerSignal?.aborted) onCallerAbort()
+    else callerSignal?.addEventListener('abort', onCallerAbort, { once: true })
     try {
       return await send(command, { ...(options as object | undefined), abortSignal: signal })
     } catch (error) {
@@ -77,7 +81,7 @@ export function deadlineBoundClient(client: DynamoDBClient, deadline: RequestDea
       throw error
     } finally {
       clearTimeout(timer)
-      if (callerSignal instanceof AbortSignal) callerSignal.removeEventListener('abort', onCallerAbort)
+      callerSignal?.removeEventListener('abort', onCallerAbort)
     }
   }
   deadlines.set(bound, deadline)

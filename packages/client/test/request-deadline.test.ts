@@ -224,22 +224,41 @@ describe('boundToRequest', () => {
     expect(boundToRequest(client, createDb({ client: admin.client }))).toBe(client)
   })
 
-  it('leaves callback-style sends alone', async () => {
+  it.each([
+    ['send(command, callback)', false],
+    ['send(command, options, callback)', true],
+  ])('leaves callback-style sends alone: %s', async (_form, withOptions) => {
+    type Callback = (error: unknown, data: unknown) => void
     const handler = middy()
       .use(dynamoClient({ client: admin.client, warmup: false }))
       .handler(async (_event, context) => {
-        const { GetItemCommand } = await import('@aws-sdk/client-dynamodb')
         const command = new GetItemCommand({
           TableName: env.table.name,
           Key: { pk: { S: 'x' }, sk: { S: 'y' } },
         })
+        const send = context.db.client.send as (command: unknown, ...rest: unknown[]) => void
         return new Promise((resolve, reject) => {
-          ;(context.db.client.send as (c: unknown, cb: (e: unknown, d: unknown) => void) => void)(
-            command,
-            (error, data) => (error ? reject(error) : resolve(data)),
-          )
+          const callback: Callback = (error, data) => (error ? reject(error) : resolve(data))
+          if (withOptions) send(command, {}, callback)
+          else send(command, callback)
         })
       })
     expect(await invoke(handler)).toMatchObject({ $metadata: { httpStatusCode: 200 } })
+  })
+
+  it('refuses a signal that is not an AbortSignal rather than dropping it for the deadline', async () => {
+    const before = env.proxy.calls()
+    const handler = middy()
+      .use(dynamoClient({ client: localDynamoClient(env.proxy.endpoint), warmup: false }))
+      .handler(async (_event, context) =>
+        context.db.client.send(
+          new GetItemCommand({ TableName: env.table.name, Key: { pk: { S: 'x' }, sk: { S: 'y' } } }),
+          { abortSignal: { aborted: false, onabort: null } },
+        ),
+      )
+    const error = await rejectionOf(invoke(handler))
+    expect(isDynamormError(error, 'ValidationError')).toBe(true)
+    expect(error.message).toBe('send: abortSignal must be an AbortSignal')
+    expect(env.proxy.calls()).toBe(before)
   })
 })
