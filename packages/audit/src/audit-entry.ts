@@ -110,14 +110,17 @@ export function queueRecord(input: AuditRecordInput, rule: RedactionRule, partne
   }
 }
 
-// DynamoDB items stop at 400 KB, and an oversized entry would cancel the business write it commits
-// with. Past this size the values are dropped (the changed paths stay), then the paths too.
-const MAX_CHANGES_CHARS = 60_000
+// DynamoDB items stop at 400 KB and transactions at 4 MB, and an oversized entry would cancel the
+// business write it commits with. Counted in UTF-8 bytes, as DynamoDB counts: past this size the values
+// are dropped (the changed paths stay), then the paths too.
+const MAX_CHANGES_BYTES = 60_000
 const TOO_LARGE = '[TOO LARGE]'
 
+const fits = (changes: ChangeSet) => Buffer.byteLength(JSON.stringify(changes)) <= MAX_CHANGES_BYTES
+
 function boundedChanges(changes: ChangeSet): ChangeSet {
-  if (JSON.stringify(changes).length <= MAX_CHANGES_CHARS) return changes
+  if (fits(changes)) return changes
   const paths = Object.keys(changes)
   const pathsOnly: ChangeSet = Object.fromEntries(paths.map((path) => [path, { after: TOO_LARGE }]))
-  return JSON.stringify(pathsOnly).length <= MAX_CHANGES_CHARS ? pathsOnly : { [TOO_LARGE]: {} }
+  return fits(pathsOnly) ? pathsOnly : { [TOO_LARGE]: {} }
 }

@@ -452,6 +452,36 @@ describe('auditTrail() on failure', () => {
     expect(two!.changes).toEqual({ '[TOO LARGE]': {} })
   })
 
+  it('bounds changes in UTF-8 bytes: many entries of multi-byte text stay within the 4 MB transaction', async () => {
+    // 59,000 characters are under the bound as characters, but 177 KB each in UTF-8: 24 such entries
+    // would make the transaction larger than DynamoDB's 4 MB and cancel the payment with them.
+    const handler = auditedHandler(
+      client,
+      { table: tables.audit.name, logger: () => {} },
+      async (_e, context) => {
+        for (let line = 0; line < 24; line++) {
+          context.audit.record({
+            action: 'import',
+            entity: 'Statement',
+            key: { line },
+            after: { text: '€'.repeat(59_000) },
+          })
+        }
+        return capture(context, 'pay-wide')
+      },
+    )
+    await handler(event('p-wide'), lambdaContext())
+    expect(await payment('pay-wide')).toBeDefined()
+    const [entry] = await entityHistory({
+      db: createDb({ client }),
+      table: tables.audit.name,
+      partnerId: 'p-wide',
+      entity: 'Statement',
+      key: { line: 23 },
+    })
+    expect(entry!.changes).toEqual({ text: { after: '[TOO LARGE]' } })
+  })
+
   it('refuses at record() an entity and key too long for the byEntity index key; nothing of the request lands', async () => {
     const longId = 'p'.repeat(3000)
     // 256 characters pass the name check, but URI-encoded each '€' takes 9 bytes of the index key.
