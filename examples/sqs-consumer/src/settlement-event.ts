@@ -44,13 +44,21 @@ export function parseSettlementEvent(body: string): SettlementEvent {
 /**
  * The idempotency key of a message: the producer's `eventId` message attribute, else the body's
  * `eventId`. Never the SQS messageId: a producer that retries a send makes a new message (new id) for
- * the same event.
+ * the same event. An attribute naming another event than the body is refused before any lock: applied
+ * under the attribute's key, the body's event would take that key from the event it names.
  */
 export function settlementEventId(record: SQSRecord): string | undefined {
   const attribute = record.messageAttributes?.eventId?.stringValue
-  if (attribute !== undefined) return attribute
+  const inBody = bodyEventId(record.body)
+  if (attribute === undefined) return inBody
+  if (attribute !== inBody)
+    throw new ValidationError("The eventId message attribute does not match the body's eventId")
+  return attribute
+}
+
+function bodyEventId(body: string): string | undefined {
   try {
-    const id = (JSON.parse(record.body) as { eventId?: unknown } | null)?.eventId
+    const id = (JSON.parse(body) as { eventId?: unknown } | null)?.eventId
     return typeof id === 'string' ? id : undefined
   } catch {
     return undefined

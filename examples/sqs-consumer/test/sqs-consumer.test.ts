@@ -165,6 +165,26 @@ describe('the consumer under failures', () => {
     expect(await balanceOf('m-twice')).toBe(30)
   })
 
+  it('refuses a message whose eventId attribute names another event than its body, writing nothing', async () => {
+    // A producer bug: the attribute says ea-1, the body is eb-1's event. Applied under ea-1's key, eb-1's
+    // credit would land and the real ea-1 would then be refused as a reused key (422): never credited.
+    const mislabelled = sqsMessage({ messageId: 'mis', eventId: 'ea-1', body: event('m-mis', 'eb-1', 5) })
+    const reports: RecordReport[] = []
+    expect((await deliver([mislabelled], reports)).batchItemFailures).toEqual([{ itemIdentifier: 'mis' }])
+    expect(reports[0]).toMatchObject({ status: 'failed', error: 'ValidationError', httpStatus: 400 })
+    const records = (await scan(`${ns}idempotency`)).map((r) => r.pk)
+    expect(records).not.toContain('#settle-payment#ea-1')
+    expect(records).not.toContain('#settle-payment#eb-1')
+    expect(await balanceOf('m-mis')).toBeUndefined()
+    // The events themselves, correctly labelled, are each applied once.
+    const genuine = [
+      sqsMessage({ messageId: 'ea', eventId: 'ea-1', body: event('m-mis', 'ea-1', 100) }),
+      sqsMessage({ messageId: 'eb', eventId: 'eb-1', body: event('m-mis', 'eb-1', 5) }),
+    ]
+    expect((await deliver(genuine)).batchItemFailures).toEqual([])
+    expect(await balanceOf('m-mis')).toBe(105)
+  })
+
   it('on FIFO queues holds back the rest of a failed group and goes on with other groups', async () => {
     const fifo = (id: string, group: string, body: unknown) =>
       sqsMessage({ messageId: id, groupId: group, body: body as object })
@@ -223,8 +243,16 @@ describe('settlement events', () => {
     }
   })
 
-  it('takes the idempotency key from the eventId attribute, else the body, never the message id', () => {
-    expect(settlementEventId(sqsMessage({ eventId: 'attr', body: valid }))).toBe('attr')
+  it('takes the idempotency key from the eventId attribute (agreeing with the body), else the body, never the message id', () => {
+    expect(settlementEventId(sqsMessage({ eventId: 'attr', body: { ...valid, eventId: 'attr' } }))).toBe(
+      'attr',
+    )
+    // An attribute that disagrees with the body (or comes with a body without an id) is refused.
+    for (const body of [valid, { amount: 1 }, '{oops']) {
+      expect(() => settlementEventId(sqsMessage({ eventId: 'attr', body }))).toThrow(
+        expect.objectContaining({ name: 'ValidationError', status: 400 }),
+      )
+    }
     expect(settlementEventId(sqsMessage({ messageId: 'msg', body: valid }))).toBe('e-1')
     expect(settlementEventId(sqsMessage({ messageId: 'msg', body: { amount: 1 } }))).toBeUndefined()
     expect(settlementEventId(sqsMessage({ body: { eventId: 7 } }))).toBeUndefined()
