@@ -11,7 +11,7 @@ import type { AnyModel } from './model.ts'
 import { refusedWrite } from './refused-write.ts'
 import { resolveTableName, type TableNameResolver } from './table-names.ts'
 import type { ConflictRetryOptions } from './transaction-conflict-retry.ts'
-import { type CommitListener, type QueueOptions, UnitOfWork } from './unit-of-work.ts'
+import { type AddOptions, type CommitListener, UnitOfWork } from './unit-of-work.ts'
 
 export interface DbOptions {
   client: DynamoDBClient
@@ -47,7 +47,7 @@ export interface SendOptions {
 
 /** The part of the unit of work a Db exposes: writes added through it belong to its client. */
 export interface DbUnitOfWork {
-  add(item: TransactWriteItem, options?: QueueOptions): void
+  add(item: TransactWriteItem, options?: AddOptions): void
   readonly size: number
   /** Sends the queued writes as one TransactWriteItems (see UnitOfWork.commit for `options`). */
   commit(clientRequestToken?: string, options?: ConflictRetryOptions): Promise<number>

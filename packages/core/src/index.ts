@@ -108,5 +108,12 @@ export {
   type ConflictRetryPlan,
   conflictRetryPlan,
 } from './transaction-conflict-retry.ts'
-export type { CommitListener, CommitOutcome, QueuedWrite, QueueOptions } from './unit-of-work.ts'
+export type {
+  AddOptions,
+  CommitListener,
+  CommitOutcome,
+  ConditionFailedMapping,
+  QueuedWrite,
+  QueueOptions,
+} from './unit-of-work.ts'
 export { MAX_TRANSACTION_ITEMS, UnitOfWork } from './unit-of-work.ts'

@@ -28,10 +28,25 @@ export interface QueuedWrite {
   db: Db
   /** Who queued it ('idempotency-completion', 'audit', ...): named in cancellation reasons. */
   label: string | undefined
+  conditionFailed: ConditionFailedMapping | undefined
 }
+
+/** The error a commit cancelled by a write's failed condition is reported as (see QueueOptions). */
+export type ConditionFailedMapping = (cancelled: TransactionCancelledError) => Error
 
 export interface QueueOptions {
   label?: string
+}
+
+/** Options of `unitOfWork.add`: a label, and what a failure of this write's condition is reported as. */
+export interface AddOptions extends QueueOptions {
+  /**
+   * When DynamoDB cancels the commit because this write's condition failed, the commit throws what
+   * this returns instead of the TransactionCancelledError (given as its argument, to keep as cause):
+   * the idempotency completion's is its lease lost, so every later error handler (the audit trail's
+   * failure entry among them) sees that cause. Of several such writes, the first queued decides.
+   */
+  conditionFailed?: ConditionFailedMapping
 }
 
 /** How a commit attempt (or a discard) ended. */
@@ -50,8 +65,8 @@ export class UnitOfWork {
   #writes: QueuedWrite[] = []
   #listeners: CommitListener[] = []
 
-  add(db: Db, item: TransactWriteItem, options: QueueOptions = {}): void {
-    this.#writes.push({ item, db, label: options.label })
+  add(db: Db, item: TransactWriteItem, options: AddOptions = {}): void {
+    this.#writes.push({ item, db, label: options.label, conditionFailed: options.conditionFailed })
   }
 
   get size(): number {
@@ -117,11 +132,13 @@ export class UnitOfWork {
     try {
       await withConflictRetries(plan, () => owner.send(new TransactWriteItemsCommand(input)))
     } catch (error) {
-      if (isDynamormError(error, 'TransactionCancelledError')) {
-        const { reasons } = error as TransactionCancelledError
-        for (const reason of reasons) reason.label = writes[reason.index]?.label
-      }
-      throw error
+      if (!isDynamormError(error, 'TransactionCancelledError')) throw error
+      const cancelled = error as TransactionCancelledError
+      for (const reason of cancelled.reasons) reason.label = writes[reason.index]?.label
+      const mapped = cancelled.reasons.find(
+        (reason) => reason.code === 'ConditionalCheckFailed' && writes[reason.index]?.conditionFailed,
+      )
+      throw mapped === undefined ? cancelled : writes[mapped.index]!.conditionFailed!(cancelled)
     }
     return writes.length
   }

@@ -1,7 +1,7 @@
 // onSettled: one call per listener after the next commit attempt or discard, whatever its outcome.
 import { localDynamoClient } from '@dynamorm/testing'
 import { describe, expect, it, vi } from 'vitest'
-import { type CommitOutcome, isDynamormError } from '../src/index.ts'
+import { type CommitOutcome, isDynamormError, type TransactionCancelledError } from '../src/index.ts'
 import { Payment, paymentsTableForFile, uniqueId } from './fixtures.ts'
 
 const env = paymentsTableForFile()
@@ -57,6 +57,49 @@ describe('unit of work onSettled', () => {
     expect(outcomes[0]?.error).toBe(error)
     expect(await env.db.model(Payment).get({ partnerId: 'uow', id: fresh.id })).toBeUndefined()
     expect(request.unitOfWork.size).toBe(0)
+  })
+
+  it('throws what a write whose condition failed maps the cancellation to; the first queued decides', async () => {
+    const [one, two] = [
+      await env.db.model(Payment).create(payment()),
+      await env.db.model(Payment).create(payment()),
+    ]
+    const request = env.db.forRequest()
+    const { outcomes, listener } = recorder()
+    request.unitOfWork.onSettled(listener)
+    const fresh = payment()
+    await request.model(Payment).queue.create(fresh)
+    request.unitOfWork.add(await request.model(Payment).transactItem.create(one), {
+      label: 'first',
+      conditionFailed: (cancelled) => new Error('first mapping', { cause: cancelled }),
+    })
+    request.unitOfWork.add(await request.model(Payment).transactItem.create(two), {
+      conditionFailed: () => new Error('second mapping'),
+    })
+    const error = (await request.unitOfWork.commit().catch((e: unknown) => e)) as Error
+    expect(error.message).toBe('first mapping')
+    // The cancellation is kept as the cause, its reasons labelled as ever.
+    const cancelled = error.cause as TransactionCancelledError
+    expect(isDynamormError(cancelled, 'TransactionCancelledError')).toBe(true)
+    expect(cancelled.reasons.map(({ code, label }) => ({ code, label }))).toEqual([
+      { code: 'None', label: undefined },
+      { code: 'ConditionalCheckFailed', label: 'first' },
+      { code: 'ConditionalCheckFailed', label: undefined },
+    ])
+    expect(outcomes).toEqual([{ committed: false, writes: 3, error }])
+    expect(await env.db.model(Payment).get({ partnerId: 'uow', id: fresh.id })).toBeUndefined()
+  })
+
+  it('keeps the TransactionCancelledError when no write whose condition failed maps it', async () => {
+    const existing = await env.db.model(Payment).create(payment())
+    const request = env.db.forRequest()
+    request.unitOfWork.add(await request.model(Payment).transactItem.create(existing))
+    // A mapping on a write whose condition held is not asked.
+    request.unitOfWork.add(await request.model(Payment).transactItem.create(payment()), {
+      conditionFailed: () => new Error('not this write'),
+    })
+    const error = await request.unitOfWork.commit().catch((e: unknown) => e)
+    expect(isDynamormError(error, 'TransactionCancelledError')).toBe(true)
   })
 
   it('reports commits refused before sending and discarded units of work', async () => {

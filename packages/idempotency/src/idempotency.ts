@@ -194,7 +194,11 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
     // Queued, not sent, when the request has other writes: dynamoClient commits them with the handler's
     // writes and the audit entries, so the outcome is recorded exactly when the work it describes lands.
     if (config.completion === 'unit-of-work' || db.unitOfWork.size > 0) {
-      db.unitOfWork.add(write, { label: stores ? COMPLETION_LABEL : RELEASE_LABEL })
+      // Its failed condition fails the whole commit as this invocation's lease lost, for every onError.
+      db.unitOfWork.add(write, {
+        label: stores ? COMPLETION_LABEL : RELEASE_LABEL,
+        conditionFailed: leaseLost,
+      })
       return
     }
     // Nothing else to commit: one plain conditional write is just as atomic, costs half the write
@@ -206,7 +210,7 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
         // The handler answered and whatever it did (a direct write, a call to the payment provider) has
         // happened; only its record is missing. Released, the lock would let a retry do it again: it
         // stays, as after a crash here, until its lease ends and a retry meets the outcome unknown.
-        if (leaseLostError(error) === undefined) state.owned = undefined
+        if (!lostLease(error)) state.owned = undefined
         throw error
       }
     } else await releaseQuietly(db, owned)
@@ -219,13 +223,14 @@ export function idempotency<TEvent = unknown, TResult = unknown>(
     if (state?.owned === undefined) return
     const { owned, db, http } = state
     state.owned = undefined
-    const lost = leaseLostError(request.error)
-    // Middy's early timeout leaves the handler running: it may still charge, so the lock stays until
-    // its lease (never past the deadline) ends and a retry meets outcome unknown, not a second run.
-    if (lost === undefined && (request.error as Error | undefined)?.name === 'TimeoutError') return
-    if (lost === undefined) return releaseQuietly(db, owned)
-    request.error = lost
-    if (http && config.httpResponses) request.earlyResponse = httpErrorResult(lost) as TResult
+    const error = request.error
+    if (!lostLease(error)) {
+      // Middy's early timeout leaves the handler running: it may still charge, so the lock stays until
+      // its lease (never past the deadline) ends and a retry meets outcome unknown, not a second run.
+      if ((error as Error | undefined)?.name === 'TimeoutError') return
+      return releaseQuietly(db, owned)
+    }
+    if (http && config.httpResponses) request.earlyResponse = httpErrorResult(error) as TResult
   }
 
   return {
@@ -262,18 +267,8 @@ function assertPositive(name: string, value: number): void {
 }
 
 /**
- * The lease-lost error when a failure means this invocation no longer owns the lock: the direct
- * completion's, or a commit cancelled because its completion or release condition failed (the owner
- * token changed). Undefined for any other failure.
+ * Whether a failure means this invocation no longer owns the lock: its direct completion's, or a commit
+ * cancelled by its completion's or release's failed owner-token condition (mapped by the unit of work).
  */
-function leaseLostError(error: unknown): DynamormError | undefined {
-  if (isDynamormError(error, 'IdempotencyLeaseLostError')) return error
-  if (!isDynamormError(error, 'TransactionCancelledError')) return undefined
-  const reasons = (error as unknown as { reasons?: Array<{ code?: string; label?: string }> }).reasons ?? []
-  const fenced = reasons.some(
-    (reason) =>
-      reason.code === 'ConditionalCheckFailed' &&
-      (reason.label === COMPLETION_LABEL || reason.label === RELEASE_LABEL),
-  )
-  return fenced ? leaseLost(error) : undefined
-}
+const lostLease = (error: unknown): error is DynamormError =>
+  isDynamormError(error, 'IdempotencyLeaseLostError')

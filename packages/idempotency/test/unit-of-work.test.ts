@@ -77,10 +77,17 @@ it('lands neither when the completion fails (lease lost): the payment is not wri
   const key = `uow-${Date.now()}-3`
   const paymentId = `${key}-p`
   let hijack: (() => Promise<void>) | undefined
+  let seenByLaterMiddleware: string | undefined
   const stolen = middy()
     .use(httpJsonBodyParser())
     .use(clientMiddleware())
     .use(idempotency({ table: tables.records.name }))
+    // Used after idempotency, as auditTrail() is: its onError runs first and must already see the cause.
+    .use({
+      onError: (request) => {
+        seenByLaterMiddleware = request.error?.name
+      },
+    })
     .handler(async (event: any, context) => {
       // Another owner replaces the lock while this handler works (as after a lease takeover).
       await hijack?.()
@@ -96,6 +103,7 @@ it('lands neither when the completion fails (lease lost): the payment is not wri
   const result = await invoke(stolen, payment(key, paymentId))
   expect(result.statusCode).toBe(409)
   expect(JSON.parse(result.body!).error.name).toBe('IdempotencyLeaseLostError')
+  expect(seenByLaterMiddleware).toBe('IdempotencyLeaseLostError')
   expect(await readPayment(tables.payments.name, paymentId)).toBeUndefined()
   expect(await readRecord(tables.records.name, `#POST /payments#${key}`)).toMatchObject({
     ownerToken: 'another-owner',
