@@ -57,6 +57,33 @@ describe('batch write and get', () => {
     expect(isDynamormError(error, 'ValidationError')).toBe(true)
   })
 
+  it.each([
+    ['concurrency', Number.NaN],
+    ['concurrency', 0],
+    ['concurrency', 1.5],
+    ['maxAttempts', Number.NaN],
+    ['maxAttempts', 0],
+    ['baseDelayMs', Number.NaN],
+    ['maxDelayMs', -1],
+  ])(
+    'refuses %s = %s before anything is sent, rather than writing or reading nothing',
+    async (option, value) => {
+      // e.g. Number(process.env.BATCH_CONCURRENCY) when the variable is unset: NaN started no worker and
+      // the batch resolved { written: 0 } with nothing written.
+      const requestDb = db.forRequest()
+      const payments = requestDb.model(Payment)
+      const input = payment('bad-options', 1)
+      const written = await payments
+        .batchWrite({ put: [input] }, { overwrite: true, [option]: value })
+        .catch((e: unknown) => e)
+      expect(isDynamormError(written, 'ValidationError')).toBe(true)
+      const read = await payments.batchGet([input], { [option]: value }).catch((e: unknown) => e)
+      expect(isDynamormError(read, 'ValidationError')).toBe(true)
+      expect(requestDb.meter.totals().calls).toBe(0)
+      expect(await payments.get(input, { consistent: true })).toBeUndefined()
+    },
+  )
+
   it("refuses a versioned model's batch put unless told it may overwrite, before anything is sent", async () => {
     const payments = db.model(Payment)
     await payments.create(payment('locked', 1))

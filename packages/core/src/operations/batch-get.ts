@@ -20,7 +20,7 @@ import {
   type PlainItemOf,
 } from '../model.ts'
 import { BatchTally } from './batch-progress.ts'
-import { backoffDelay, chunk, mapBounded, type RetryOptions, sleep } from './retry.ts'
+import { backoffDelay, checkRetryOptions, chunk, mapBounded, type RetryOptions, sleep } from './retry.ts'
 import { readItem, withoutUnaskedTtl } from './write-support.ts'
 
 export const MAX_BATCH_GET_KEYS = 100
@@ -91,6 +91,7 @@ export async function batchGet<M extends AnyModel>(
   keys: readonly KeyOf<M>[],
   options: Omit<BatchGetOptions<M>, 'table'> = {},
 ): Promise<(ItemOf<M> | undefined)[]> {
+  checkRetryOptions(options)
   const table = db.tableName(model.table)
   const requests = batchGetParams(model, keys, { ...options, table })
   const total = requests.reduce((sum, request) => sum + (request.RequestItems![table]?.Keys?.length ?? 0), 0)

@@ -13,7 +13,7 @@ import { isDynamormError, UnprocessedItemsError, ValidationError } from '../erro
 import { assertItemSize } from '../item-size.ts'
 import { type AnyModel, type InputOf, type KeyOf, keyAttributes, toStoredItem } from '../model.ts'
 import { type BatchCalls, BatchTally } from './batch-progress.ts'
-import { backoffDelay, chunk, mapBounded, type RetryOptions, sleep } from './retry.ts'
+import { backoffDelay, checkRetryOptions, chunk, mapBounded, type RetryOptions, sleep } from './retry.ts'
 import { transformForWrite } from './write-support.ts'
 
 export const MAX_BATCH_WRITE_ITEMS = 25
@@ -108,6 +108,7 @@ export async function batchWrite<M extends AnyModel>(
   request: BatchWriteRequest<M>,
   options: Omit<BatchWriteOptions, 'table'> = {},
 ): Promise<BatchWriteResult> {
+  checkRetryOptions(options)
   const table = db.tableName(model.table)
   const writes = requestsFor(model, request, options)
   let written = 0

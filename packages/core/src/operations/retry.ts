@@ -1,5 +1,6 @@
 // Exponential backoff with full jitter for unprocessed batch items: spreads retries of many Lambdas
 // so they do not hit a throttled partition in lockstep.
+import { ValidationError } from '../errors.ts'
 
 export interface RetryOptions {
   /** Attempts per chunk, the first included (default 8). */
@@ -10,6 +11,27 @@ export interface RetryOptions {
   maxDelayMs?: number
   /** Chunks in flight at once (default 4). */
   concurrency?: number
+}
+
+/**
+ * Refuses options a batch cannot honour, before anything is sent: a NaN concurrency (an unset
+ * environment variable through Number()) started no worker, and the batch resolved having done nothing.
+ */
+export function checkRetryOptions(options: RetryOptions): void {
+  for (const name of ['concurrency', 'maxAttempts'] as const) {
+    const value = options[name]
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1)) {
+      throw new ValidationError(`${name} must be a positive integer`, { details: { option: name } })
+    }
+  }
+  for (const name of ['baseDelayMs', 'maxDelayMs'] as const) {
+    const value = options[name]
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {
+      throw new ValidationError(`${name} must be a finite number of milliseconds, 0 or more`, {
+        details: { option: name },
+      })
+    }
+  }
 }
 
 /** Delay before retry `attempt` (0 for the first retry): random, below min(maxDelayMs, baseDelayMs * 2^attempt). */
