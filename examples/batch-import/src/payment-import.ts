@@ -68,6 +68,12 @@ export interface ImportReport {
   elapsedMs: number
 }
 
+// DynamoDB's key size limits in UTF-8 bytes: a BatchWriteItem call naming a longer key is refused whole.
+const KEY_BYTE_LIMITS = [
+  ['pk', 2048],
+  ['sk', 1024],
+] as const
+
 /** Rows that would be stored as given; the rest with the reason (first occurrence of a key wins). */
 export function checkRows(rows: readonly Record<string, unknown>[]): {
   valid: Record<string, unknown>[]
@@ -80,6 +86,10 @@ export function checkRows(rows: readonly Record<string, unknown>[]): {
   rows.forEach((row, index) => {
     try {
       const item = toStoredItem(Payment, row, { now })
+      for (const [attribute, limit] of KEY_BYTE_LIMITS) {
+        if (Buffer.byteLength(item[attribute]?.S ?? '') > limit)
+          throw new Error(`${attribute} is over DynamoDB's limit of ${limit} bytes`)
+      }
       const key = `${item.pk?.S}\u0000${item.sk?.S}`
       // DynamoDB refuses a whole batch that names one key twice: the later row is reported instead.
       if (seen.has(key)) throw new Error('duplicate of an earlier row')

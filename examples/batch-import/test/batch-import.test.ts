@@ -144,6 +144,22 @@ describe('importPayments', () => {
     expect(report.batchCalls).toBe(3)
   })
 
+  it('reports a row whose key is over DynamoDB key size limits by position, and writes the rest', async () => {
+    // DynamoDB refuses a whole BatchWriteItem call naming a partition key over 2048 bytes or a sort key over
+    // 1024 (UTF-8): sent, such a row stopped the import after the slices before it had landed.
+    const rows = samplePayments(60, 'longkey')
+    rows[30] = { ...rows[30], id: '€'.repeat(340) } // sort key PAYMENT#€€€...: 348 characters, 1028 bytes
+    rows[40] = { ...rows[40], partnerId: 'p'.repeat(2041) } // partition key PARTNER#ppp...: 2049 bytes
+    rows[50] = { ...rows[50], id: 'x'.repeat(1016) } // sort key of exactly 1024 bytes: lands
+    const report = await importPayments(db, rows, { sliceSize: 25 })
+    expect(report.rejected.map((rejected) => rejected.row)).toEqual([31, 41])
+    expect(report.rejected[0]?.reason).toMatch(/sk .*1024 bytes/)
+    expect(report.rejected[1]?.reason).toMatch(/pk .*2048 bytes/)
+    expect(JSON.stringify(report.rejected)).not.toMatch(/€€|ppp/)
+    expect(report).toMatchObject({ rows: 60, written: 58, unprocessed: 0 })
+    expect(await countPartition('longkey')).toBe(58)
+  })
+
   it('counts rows still throttled after every attempt as unprocessed, without losing count of any', async () => {
     proxy.faults.set({ throttle: 1_000, operation: 'BatchWriteItem' })
     const progress: ImportProgress[] = []
