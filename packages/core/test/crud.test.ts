@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Db, type ItemTransformer, isDynamormError } from '../src/index.ts'
-import { newPayment, Payment, paymentsDb, type TestDb, uniqueId } from './fixtures.ts'
+import { newPayment, Payment, paymentsDb, Refund, type TestDb, uniqueId } from './fixtures.ts'
 
 let env: TestDb
 let db: Db
@@ -100,6 +100,38 @@ describe('create, get, put, delete', () => {
         'NotFoundError',
       ),
     ).toBe(true)
+  })
+
+  it('refuses an expectedVersion it cannot check (a model without a version) instead of writing unchecked', async () => {
+    const requestDb = db.forRequest()
+    const refunds = requestDb.model(Refund)
+    const refund = { partnerId: 'p1', id: uniqueId('ref'), paymentId: uniqueId('pay'), amount: 10 }
+    await refunds.create(refund)
+    const key = { partnerId: 'p1', paymentId: refund.paymentId, id: refund.id }
+    const calls = requestDb.meter.totals().calls
+    for (const attempt of [
+      () => refunds.update(key, { set: { amount: 99 } }, { expectedVersion: 7 }),
+      () => refunds.delete(key, { expectedVersion: 7 }),
+      () => refunds.queue.update(key, { set: { amount: 99 } }, { expectedVersion: 7 }),
+      () => refunds.queue.delete(key, { expectedVersion: 7 }),
+    ]) {
+      const error = await attempt().catch((e: unknown) => e)
+      expect(isDynamormError(error, 'ValidationError')).toBe(true)
+    }
+    expect(requestDb.meter.totals().calls).toBe(calls)
+    expect(requestDb.unitOfWork.size).toBe(0)
+    expect(await refunds.get(key, { consistent: true })).toEqual(refund)
+    // A versioned model's expectedVersion must be an integer: '1' + 1 would have written version '11'.
+    const payments = db.model(Payment)
+    const created = await payments.create(newPayment())
+    const bad = await payments
+      .update(
+        { partnerId: 'p1', id: created.id },
+        { set: { captured: true } },
+        { expectedVersion: '1' as never },
+      )
+      .catch((e: unknown) => e)
+    expect(isDynamormError(bad, 'ValidationError')).toBe(true)
   })
 
   it('rejects invalid input before sending', async () => {

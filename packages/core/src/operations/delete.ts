@@ -7,7 +7,7 @@ import type { Db } from '../db.ts'
 import type { Condition, ConditionBuilder } from '../expressions/condition.ts'
 import { Placeholders } from '../expressions/placeholders.ts'
 import { type AnyModel, type ItemOf, type KeyOf, keyAttributes, type PlainItemOf } from '../model.ts'
-import { attachCondition, writeCondition } from './write-condition.ts'
+import { attachCondition, expectedVersionOf, writeCondition } from './write-condition.ts'
 import { sendWrite, withoutReturnValues } from './write-support.ts'
 
 export interface DeleteOptions<M extends AnyModel> {
@@ -34,7 +34,7 @@ export function buildDelete<M extends AnyModel>(
     Key: keyAttributes(model, key),
     ReturnValues: 'ALL_OLD',
   }
-  const expectedVersion = model.version === undefined ? undefined : options.expectedVersion
+  const expectedVersion = expectedVersionOf(model, options.expectedVersion)
   const placeholders = new Placeholders()
   const condition = writeCondition(model, {
     mustExist: options.mustExist || expectedVersion !== undefined,

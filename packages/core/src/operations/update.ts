@@ -23,7 +23,7 @@ import {
   keyAttributes,
   type PlainItemOf,
 } from '../model.ts'
-import { attachCondition, writeCondition } from './write-condition.ts'
+import { attachCondition, expectedVersionOf, writeCondition } from './write-condition.ts'
 import { sendWrite, transformForWrite, withoutReturnValues } from './write-support.ts'
 
 type Types<M extends AnyModel> = NonNullable<M['~types']>
@@ -224,7 +224,7 @@ function planUpdate<M extends AnyModel>(
     actions.push({ action: 'set', path: 'updatedAt', value: { S: now } })
     actions.push({ action: 'setIfNotExists', path: 'createdAt', value: { S: now } })
   }
-  const expectedVersion = model.version === undefined ? undefined : options.expectedVersion
+  const expectedVersion = expectedVersionOf(model, options.expectedVersion)
   if (model.version !== undefined) {
     actions.push(
       expectedVersion === undefined

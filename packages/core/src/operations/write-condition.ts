@@ -1,5 +1,7 @@
 // The condition a write sends, built the same way for put, update, delete and condition checks:
 // existence, the expected version (optimistic locking), then the caller's own `where`.
+
+import { ValidationError } from '../errors.ts'
 import {
   allOf,
   type Condition,
@@ -18,6 +20,21 @@ export interface WriteGuard<M extends AnyModel> {
   /** The stored version must equal this (the model's version attribute). */
   expectedVersion?: number | undefined
   where?: ((c: ConditionBuilder<PlainItemOf<M>>) => Condition) | undefined
+}
+
+/**
+ * The version an update or delete is checked against. One that cannot be checked is refused, never
+ * dropped: on a model without a version the write went out unconditional, a lost update.
+ */
+export function expectedVersionOf(model: AnyModel, expectedVersion: unknown): number | undefined {
+  if (expectedVersion === undefined) return undefined
+  if (model.version === undefined) {
+    throw new ValidationError(`${model.name} has no version attribute: expectedVersion cannot be checked`)
+  }
+  if (typeof expectedVersion !== 'number' || !Number.isSafeInteger(expectedVersion)) {
+    throw new ValidationError(`${model.name}: expectedVersion must be an integer`)
+  }
+  return expectedVersion
 }
 
 export function writeCondition<M extends AnyModel>(model: M, guard: WriteGuard<M>): Condition | undefined {
