@@ -40,7 +40,13 @@ export interface PartnerFieldEncryption {
 
 export const partnerDefaults = { maxPartners: 100 }
 
+// An evicted partner's client may still be serving a request under way: its sockets close a while later.
 const EVICTED_CLIENT_GRACE_MS = 60_000
+
+function retire(client: KMSClient, graceMs: number): void {
+  if (graceMs === 0) client.destroy()
+  else setTimeout(() => client.destroy(), graceMs).unref()
+}
 
 class PartnerEntry {
   readonly encryption: FieldEncryption
@@ -61,8 +67,8 @@ class PartnerEntry {
         ...(partner.region === undefined ? {} : { region: partner.region }),
         ...(partner.credentials === undefined ? {} : { credentials: latestCredentials }),
       })
-      // Evicted while the module loaded: the call that made it still runs; its sockets close a while later.
-      if (this.#evicted) setTimeout(() => client.destroy(), EVICTED_CLIENT_GRACE_MS).unref()
+      // Evicted while the module loaded: the call that made it still runs.
+      if (this.#evicted) retire(client, EVICTED_CLIENT_GRACE_MS)
       this.#client = client
       return client
     })
@@ -76,18 +82,21 @@ class PartnerEntry {
       kms,
     )
   }
-  evict(): void {
+  /** Keys wiped at once; the client closed after `graceMs`, so a call under way is not cut off. */
+  evict(graceMs: number): void {
     this.#evicted = true
     this.encryption.close()
-    this.#client?.destroy()
+    if (this.#client !== undefined) retire(this.#client, graceMs)
   }
 }
 
 /** `(partner) => FieldEncryption`, one client and key cache per partner, built at the partner's first use. */
 export function partnerFieldEncryption(options: PartnerFieldEncryptionOptions): PartnerFieldEncryption {
+  // Evicted to make room: a request of that partner may be mid-call. dispose() closes every client at once.
+  let graceMs = EVICTED_CLIENT_GRACE_MS
   const partners = new LruCache<PartnerEntry>({
     maxEntries: options.maxPartners ?? partnerDefaults.maxPartners,
-    onEvict: (entry) => entry.evict(),
+    onEvict: (entry) => entry.evict(graceMs),
   })
   const forPartner = (partner: EncryptingPartner): FieldEncryption => {
     const keyId = partner.kmsKeyId ?? options.keyId
@@ -108,5 +117,10 @@ export function partnerFieldEncryption(options: PartnerFieldEncryptionOptions): 
     }
     return entry.encryption
   }
-  return Object.assign(forPartner, { dispose: () => partners.clear() })
+  const dispose = () => {
+    graceMs = 0
+    partners.clear()
+    graceMs = EVICTED_CLIENT_GRACE_MS
+  }
+  return Object.assign(forPartner, { dispose })
 }

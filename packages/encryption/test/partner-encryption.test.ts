@@ -162,6 +162,30 @@ describe('partnerFieldEncryption', () => {
     forPartner.dispose()
   })
 
+  it('lets a call under way finish when its partner is evicted: the client is closed later, not cut off', async () => {
+    // The SDK's own request handler (whose sockets destroy() closes), and one attempt: a call cut off
+    // by the eviction would fail, not be hidden by an SDK retry.
+    const forPartner = partnerFieldEncryption({
+      kmsConfig: { endpoint: kms.endpoint, maxAttempts: 1 },
+      maxPartners: 1,
+    })
+    const a = forPartner(partnerA())
+    const asked = kms.calls('GenerateDataKey')
+    kms.faults.set({ latencyMs: 100, operation: 'GenerateDataKey' })
+    const writing = a.beforeWrite(
+      { ...keyOf('mid-call'), card: { S: 'x' } },
+      contextFor('t', keyOf('mid-call'), ['card']),
+    )
+    while (kms.calls('GenerateDataKey') === asked) await new Promise((resolve) => setTimeout(resolve, 2))
+    forPartner(partnerB()) // partner B's first use evicts A while A's GenerateDataKey is on the way
+    const outcome = await writing.catch((error: Error) => error)
+    kms.faults.reset()
+    expect(outcome).not.toBeInstanceOf(Error)
+    expect((outcome as Record<string, { B?: Uint8Array }>).card!.B).toBeDefined()
+    expect(kms.calls('GenerateDataKey') - asked).toBe(1)
+    forPartner.dispose()
+  })
+
   it('falls back to a configured key, and refuses a partner with none', async () => {
     const withFallback = partnerFieldEncryption({ kmsConfig: kmsConfig(), keyId: KEY_B })
     const { kmsKeyId: _none, ...keyless } = partnerA()
