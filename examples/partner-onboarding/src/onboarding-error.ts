@@ -5,12 +5,14 @@ import { DynamormError } from '@dynamorm/core'
 export type OnboardingErrorName =
   | 'InvalidOnboardingRequestError'
   | 'PartnerAlreadyOnboardedError'
+  | 'PartnerOnboardingConflictError'
   | 'PartnerNotOnboardedError'
   | 'PartnerRoleNotUsableError'
 
 const statuses: Record<OnboardingErrorName, number> = {
   InvalidOnboardingRequestError: 400,
   PartnerAlreadyOnboardedError: 409,
+  PartnerOnboardingConflictError: 409,
   PartnerNotOnboardedError: 404,
   PartnerRoleNotUsableError: 424,
 }

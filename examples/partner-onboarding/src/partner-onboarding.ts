@@ -2,7 +2,7 @@
 // (claiming the id), enabled only once the partner's tables exist and its role has been assumed with
 // the ExternalId, and disabled again on removal, so partnerContext() never resolves a half-made partner.
 import { randomUUID } from 'node:crypto'
-import { type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb'
+import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb'
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts'
 import { type Db, isDynamormError, marshallItem, unmarshallItem } from '@dynamorm/core'
 import { defaultPartnerIdPattern, tableRegistryDefaults } from '@dynamorm/partner'
@@ -81,25 +81,36 @@ export async function onboardPartner(
   checkRequest(request)
   const { partnerId, accountId, region } = request
   const roleArn = `arn:aws:iam::${accountId}:role/${request.roleName ?? onboardingDefaults.roleName}`
-  // The platform picks the ExternalId, never the partner: it is what stops a confused deputy.
-  const externalId = randomUUID()
   const tablePrefix = `${deps.tablePrefix ?? onboardingDefaults.tablePrefix}${partnerId}-`
   const TableName = deps.db.tableName(deps.registryTable)
 
+  // The claim. The platform picks the ExternalId, never the partner: it is what stops a confused
+  // deputy. An onboarding left unfinished (a role not yet assumable, a crash, one running now) keeps
+  // its ExternalId, so a rerun or a concurrent run grants the role the one the registry holds.
+  let externalId: string
   try {
-    await deps.db.send(
-      new PutItemCommand({
+    const { Attributes } = await deps.db.send(
+      new UpdateItemCommand({
         TableName,
-        Item: {
-          ...registryKey(partnerId),
-          ...marshallItem({ roleArn, externalId, region, tablePrefix, disabled: true, state: 'ONBOARDING' }),
-        },
+        Key: registryKey(partnerId),
+        UpdateExpression:
+          'SET externalId = if_not_exists(externalId, :externalId), roleArn = :roleArn, #region = :region, tablePrefix = :tablePrefix, disabled = :true, #state = :onboarding',
         // A partner half-onboarded or removed may be onboarded again; an active one may not.
         ConditionExpression: 'attribute_not_exists(pk) OR #state <> :active',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':active': { S: 'ACTIVE' } },
+        ExpressionAttributeNames: { '#state': 'state', '#region': 'region' },
+        ExpressionAttributeValues: marshallItem({
+          ':externalId': randomUUID(),
+          ':roleArn': roleArn,
+          ':region': region,
+          ':tablePrefix': tablePrefix,
+          ':true': true,
+          ':onboarding': 'ONBOARDING',
+          ':active': 'ACTIVE',
+        }),
+        ReturnValues: 'ALL_NEW',
       }),
     )
+    externalId = unmarshallItem(Attributes ?? {}).externalId as string
   } catch (error) {
     if (isDynamormError(error, 'ConditionFailedError')) {
       throw onboardingError('PartnerAlreadyOnboardedError', `Partner ${partnerId} is already onboarded`, {
@@ -136,21 +147,35 @@ export async function onboardPartner(
     })
   }
 
-  await deps.db.send(
-    new UpdateItemCommand({
-      TableName,
-      Key: registryKey(partnerId),
-      UpdateExpression: 'SET disabled = :false, #state = :active, onboardedAt = :now',
-      ConditionExpression: 'externalId = :externalId',
-      ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: marshallItem({
-        ':false': false,
-        ':active': 'ACTIVE',
-        ':now': new Date().toISOString(),
-        ':externalId': externalId,
+  try {
+    await deps.db.send(
+      new UpdateItemCommand({
+        TableName,
+        Key: registryKey(partnerId),
+        UpdateExpression: 'SET disabled = :false, #state = :active, onboardedAt = :now',
+        // Still this onboarding's claim: a concurrent one for another role or region may have replaced it.
+        ConditionExpression: 'externalId = :externalId AND roleArn = :roleArn AND #region = :region',
+        ExpressionAttributeNames: { '#state': 'state', '#region': 'region' },
+        ExpressionAttributeValues: marshallItem({
+          ':false': false,
+          ':active': 'ACTIVE',
+          ':now': new Date().toISOString(),
+          ':externalId': externalId,
+          ':roleArn': roleArn,
+          ':region': region,
+        }),
       }),
-    }),
-  )
+    )
+  } catch (error) {
+    if (isDynamormError(error, 'ConditionFailedError')) {
+      throw onboardingError(
+        'PartnerOnboardingConflictError',
+        `Another onboarding of partner ${partnerId}, for another role or region, ran at the same time; run it again`,
+        { partnerId },
+      )
+    }
+    throw error
+  }
   // A "not found" cached before onboarding would otherwise hide the partner until it expires.
   deps.registry?.invalidate(partnerId)
   return { partnerId, roleArn, externalId, region, tablePrefix, tables }
@@ -173,7 +198,8 @@ export async function offboardPartner(
       new UpdateItemCommand({
         TableName: deps.db.tableName(deps.registryTable),
         Key: registryKey(partnerId),
-        UpdateExpression: 'SET disabled = :true, #state = :removed, offboardedAt = :now',
+        // Its ExternalId goes with the role: a later onboarding gets a new one.
+        UpdateExpression: 'SET disabled = :true, #state = :removed, offboardedAt = :now REMOVE externalId',
         ConditionExpression: '#state = :active',
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: marshallItem({

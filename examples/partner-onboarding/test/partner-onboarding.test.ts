@@ -267,6 +267,62 @@ describe('onboardPartner and offboardPartner', () => {
     expect((await post('returning', { id: 'again', amount: 8 })).statusCode).toBe(201)
   })
 
+  /** deps whose role grant waits, once reached, until released: another onboarding runs meanwhile. */
+  function pausedAtGrant() {
+    let reached!: () => void
+    let release!: () => void
+    const atGrant = new Promise<void>((resolve) => {
+      reached = resolve
+    })
+    const released = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const paused: OnboardingDeps = {
+      ...deps,
+      roles: {
+        grant: async (role) => {
+          reached()
+          await released
+          await deps.roles.grant(role)
+        },
+        revoke: deps.roles.revoke,
+      },
+    }
+    return { paused, atGrant, release }
+  }
+
+  it('lets two concurrent onboardings of a partner agree on one ExternalId, which its role trusts', async () => {
+    const request = { partnerId: 'twice', accountId: '777777777777', region: 'eu-west-1' }
+    const { paused, atGrant, release } = pausedAtGrant()
+    const first = onboardPartner(paused, request)
+    await atGrant
+    const second = await onboardPartner(deps, request)
+    release()
+    expect((await first).externalId).toBe(second.externalId)
+    const registered = await getRaw(registryTable, { pk: 'PARTNER#twice', sk: 'PARTNER' })
+    expect(registered).toMatchObject({ state: 'ACTIVE', externalId: second.externalId })
+    // The ExternalId the registry holds is the one the role was granted last: the partner is served.
+    expect((await post('twice', { id: 'p1', amount: 1 })).statusCode).toBe(201)
+  })
+
+  it('refuses the onboarding whose claim another one for another role replaced (409), keeping the winner', async () => {
+    const request = { partnerId: 'rival', accountId: '888888888888', region: 'eu-west-1' }
+    const { paused, atGrant, release } = pausedAtGrant()
+    const first = onboardPartner(paused, { ...request, roleName: 'first-role' })
+    await atGrant
+    const second = await onboardPartner(deps, request)
+    release()
+    const error = await rejection(first)
+    expect(isDynamormError(error, 'PartnerOnboardingConflictError')).toBe(true)
+    expect(error.status).toBe(409)
+    expect(await getRaw(registryTable, { pk: 'PARTNER#rival', sk: 'PARTNER' })).toMatchObject({
+      state: 'ACTIVE',
+      roleArn: second.roleArn,
+      externalId: second.externalId,
+    })
+    expect((await post('rival', { id: 'p1', amount: 1 })).statusCode).toBe(201)
+  })
+
   it("deletes the partner's tables on removal only when asked", async () => {
     await onboardPartner(deps, { partnerId: 'leaving', accountId: '777777777777', region: 'eu-west-1' })
     const removed = await offboardPartner(deps, 'leaving', { deleteTables: true })
