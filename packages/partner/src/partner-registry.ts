@@ -41,6 +41,9 @@ export interface CheckedEntry extends PartnerEntry {
 }
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/
+// Table names are 3-255 of [a-zA-Z0-9_.-]: a prefix outside that names no table, and would surface as a
+// 400 (the caller's fault) at the first table the handler names.
+const TABLE_PREFIX = /^[a-zA-Z0-9_.-]{0,252}$/
 
 // The optional fields, and what they must be when set (entries may come from a table or from JS).
 const OPTIONAL_FIELD_TYPES = {
@@ -67,6 +70,9 @@ export function checkEntry(partnerId: string, entry: PartnerEntry): CheckedEntry
   for (const [field, type] of Object.entries(OPTIONAL_FIELD_TYPES)) {
     const value = entry[field as keyof PartnerEntry]
     if (value !== undefined && typeof value !== type) throw invalid(`${field} is not a ${type}`)
+  }
+  if (entry.tablePrefix !== undefined && !TABLE_PREFIX.test(entry.tablePrefix)) {
+    throw invalid('tablePrefix is not the start of a DynamoDB table name')
   }
   return {
     ...entry,

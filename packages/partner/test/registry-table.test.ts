@@ -177,6 +177,22 @@ describe('tableRegistry', () => {
     expect(error.message).toContain('kmsKeyId')
   })
 
+  it.each([
+    ['a character no table name holds', 'partner-r/../partner-s-'],
+    ['a length that leaves no room for a table name', 'p'.repeat(253)],
+  ])(
+    'answers 500 for an item whose tablePrefix has %s, before the handler names a table',
+    async (_case, tablePrefix) => {
+      // Else the first table the handler names is a 400 ValidationError: the registry's fault blamed on the caller.
+      await register('partner-bad-prefix', { ...item, tablePrefix })
+      const { call } = setup()
+      const error = await rejectionOf(call('partner-bad-prefix'))
+      expect(isDynamormError(error, 'PartnerConfigError')).toBe(true)
+      expect(error.status).toBe(500)
+      expect(error.message).toContain('tablePrefix')
+    },
+  )
+
   it('uses a custom key and the request Db table prefix', async () => {
     const db = createDb({ client: admin })
     await db.send(
