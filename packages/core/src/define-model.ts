@@ -50,6 +50,14 @@ export function defineModel<
       if (!isScalarKind(attr.kind))
         throw new ValidationError(`Model ${name}: ${where} uses non-scalar ${variable}`)
     }
+    // Values may not hold the delimiter, so only text holding it keeps two values apart: with
+    // 'A#{a}-{b}', { a: 'x-y', b: 'z' } and { a: 'x', b: 'y-z' } would be one key.
+    const between = template.literals.slice(1, -1)
+    if (delimiter !== '' && between.some((literal) => !literal.includes(delimiter))) {
+      throw new ValidationError(
+        `Model ${name}: ${where} ${JSON.stringify(source)} needs the key delimiter ${JSON.stringify(delimiter)} between two variables`,
+      )
+    }
     return template
   }
 

@@ -141,6 +141,26 @@ describe('model definitions', () => {
     for (const definition of bad) throwsValidation(() => defineModel(definition as never))
   })
 
+  it('refuses a key template whose variables are separated by text without the delimiter', () => {
+    // 'DASH#{a}-{b}' renders { a: 'x-y', b: 'z' } and { a: 'x', b: 'y-z' } as the same key: the second
+    // payment's create met the first (ConditionFailedError) and its get read the first payment.
+    const two = { ...base, attributes: { a: string().required(), b: string().required() } }
+    for (const key of [{ pk: 'DASH#{a}-{b}' }, { pk: 'DASH#{a}', sk: 'AT#{a}:{b}' }]) {
+      throwsValidation(() => defineModel({ ...two, key } as never))
+    }
+    throwsValidation(() =>
+      defineModel({
+        ...two,
+        indexes: { byB: { type: 'gsi', pk: 'B#{b}.{a}' } },
+        key: { pk: 'M#{a}#{b}' },
+      } as never),
+    )
+    throwsValidation(() => defineModel({ ...two, keyDelimiter: '|', key: { pk: 'M#{a}#{b}' } } as never))
+    // The delimiter anywhere in the text between them keeps the parts apart.
+    expect(defineModel({ ...two, key: { pk: 'M#{a}-#{b}' } } as never).pk.variables).toEqual(['a', 'b'])
+    expect(defineModel({ ...two, keyDelimiter: '|', key: { pk: 'M|{a}|{b}' } } as never).delimiter).toBe('|')
+  })
+
   it('builds pure, synchronous params for every operation', () => {
     const key = { partnerId: 'p', id: '1' }
     expect(getParams(Payment, key, { table: 'physical' })).toEqual({
