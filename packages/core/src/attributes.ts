@@ -220,7 +220,8 @@ function convertMap(attr: AttributeSpec, value: unknown, path: string): Attribut
   const out: Record<string, AttributeValue> = {}
   const given = value as Record<string, unknown>
   for (const name of Object.keys(given)) {
-    if (!(name in attr.fields)) fail(`${path}.${name}`, 'is not a field of this map')
+    // Own fields only: 'constructor' or '__proto__' is not a field because every object inherits it.
+    if (!Object.hasOwn(attr.fields, name)) fail(`${path}.${name}`, 'is not a field of this map')
   }
   for (const [name, field] of Object.entries(attr.fields)) {
     const fieldValue = given[name] === undefined && field.hasDefault ? resolveDefault(field) : given[name]

@@ -222,7 +222,7 @@ export function toStoredItem(
   const values: Record<string, unknown> = {}
   for (const name of Object.keys(input)) {
     if (
-      !(name in model.attributes) &&
+      !Object.hasOwn(model.attributes, name) &&
       name !== model.version &&
       !(model.timestamps && (name === 'createdAt' || name === 'updatedAt'))
     ) {
@@ -289,13 +289,22 @@ export function assertPlainPath(model: AnyModel, path: AttributePath, use: strin
   }
 }
 
+function ownAttribute(
+  attributes: Readonly<Record<string, AttributeSpec>> | undefined,
+  name: string,
+): AttributeSpec | undefined {
+  return attributes !== undefined && Object.hasOwn(attributes, name) ? attributes[name] : undefined
+}
+
 /** The attribute at a path, when the schema says (map fields and list elements are followed). */
 export function attributeAt(model: AnyModel, path: AttributePath): AttributeSpec | undefined {
   let current: AttributeSpec | undefined
   for (const [index, segment] of pathSegments(path).entries()) {
-    if (index === 0) current = model.attributes[segment as string]
+    // Own names only: an inherited 'constructor' is no attribute (its "spec" broke every conversion).
+    if (index === 0) current = ownAttribute(model.attributes, segment as string)
     else if (current?.kind === 'list' && typeof segment === 'number') current = current.element
-    else if (current?.kind === 'map' && typeof segment === 'string') current = current.fields?.[segment]
+    else if (current?.kind === 'map' && typeof segment === 'string')
+      current = ownAttribute(current.fields, segment)
     else return undefined
     if (current === undefined) return undefined
   }

@@ -134,6 +134,39 @@ describe('create, get, put, delete', () => {
     expect(isDynamormError(bad, 'ValidationError')).toBe(true)
   })
 
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])(
+    'treats %s, a name every object inherits, as the unknown attribute it is',
+    async (name) => {
+      // Parsed from a request body: JSON.parse makes even __proto__ an own field.
+      const hostile = JSON.parse(`{${JSON.stringify(name)}: "x"}`)
+      const payments = db.model(Payment)
+      const created = await payments.create(newPayment())
+      const key = { partnerId: 'p1', id: created.id }
+      const updated = await payments.update(key, { set: hostile }).catch((e: unknown) => e)
+      expect(isDynamormError(updated, 'ValidationError')).toBe(true)
+      const input = newPayment(hostile)
+      const refused = await payments.create(input).catch((e: unknown) => e)
+      expect(isDynamormError(refused, 'ValidationError')).toBe(true)
+      expect(await payments.get({ partnerId: 'p1', id: input.id })).toBeUndefined()
+      const card = await payments
+        .update(key, { set: { card: { last4: '4242', ...hostile } } })
+        .catch((e: unknown) => e)
+      expect(isDynamormError(card, 'ValidationError')).toBe(true)
+      // As a condition's attribute it is a name like any other, compared with the value as given.
+      const page = await payments.query(
+        { partnerId: 'p1', id: created.id },
+        { filter: (c) => c.notExists(name as never) },
+      )
+      expect(page.items.map((item) => item.id)).toEqual([created.id])
+      const none = await payments.query(
+        { partnerId: 'p1', id: created.id },
+        { filter: (c) => c.eq(name as never, 'x' as never) },
+      )
+      expect(none.items).toEqual([])
+      expect(await payments.get(key, { consistent: true })).toEqual(created)
+    },
+  )
+
   it('rejects invalid input before sending', async () => {
     const payments = db.model(Payment)
     const calls = db.meter.calls

@@ -97,7 +97,7 @@ interface UpdatePlan {
 }
 
 function attributeFor(model: AnyModel, name: string, action: string): AttributeSpec {
-  const attr = model.attributes[name] as AttributeSpec | undefined
+  const attr = attributeAt(model, name)
   if (attr === undefined) throw new ValidationError(`${model.name}: ${name} is not an attribute of the model`)
   if (model.keyVariables.has(name)) {
     throw new ValidationError(
