@@ -50,7 +50,6 @@ export async function createBeaconKey(client: KMSClient, keyId: string): Promise
     if (!output.CiphertextBlob) throw new KmsKeyError('KMS returned no encrypted beacon key')
     return Buffer.from(output.CiphertextBlob).toString('base64')
   } catch (error) {
-    if (error instanceof KmsKeyError) throw error
     throw kmsFailure(error, 'GenerateDataKeyWithoutPlaintext')
   }
 }

@@ -1,6 +1,6 @@
 // The package's failures. Messages name tables and attributes, never values: a ciphertext's plaintext,
 // a data key or a credential must not reach a log line or an HTTP response through an error.
-import { DynamormError, type DynamormErrorOptions } from '@dynamorm/core'
+import { DynamormError, type DynamormErrorOptions, isDynamormError } from '@dynamorm/core'
 
 /** A field did not authenticate: tampered, truncated, or moved to another row, attribute or table. */
 export class DecryptionError extends DynamormError {
@@ -46,6 +46,9 @@ const badCiphertext = new Set(['InvalidCiphertextException', 'IncorrectKeyExcept
  * reduced form (name, HTTP status): SDK errors carry request metadata that has no place in a response.
  */
 export function kmsFailure(error: unknown, operation: string): DynamormError {
+  // Already typed, by the client's credential provider (a partner's role refused: 502, STS down: 503):
+  // KMS was never asked, so it is neither KMS's refusal nor its outage.
+  if (isDynamormError(error)) return error
   const sdk = error as
     | { name?: unknown; $fault?: string; $metadata?: { httpStatusCode?: number } }
     | undefined

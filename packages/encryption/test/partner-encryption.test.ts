@@ -1,6 +1,15 @@
 import { KMSClient } from '@aws-sdk/client-kms'
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
-import { type AnyModel, createDb, defineModel, isDynamormError, map, number, string } from '@dynamorm/core'
+import {
+  type AnyModel,
+  createDb,
+  DynamormError,
+  defineModel,
+  isDynamormError,
+  map,
+  number,
+  string,
+} from '@dynamorm/core'
 import { type KmsServer, type StsServer, startStsServer } from '@dynamorm/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type EncryptingPartner, partnerDefaults, partnerFieldEncryption } from '../src/index.ts'
@@ -228,6 +237,29 @@ describe('partnerFieldEncryption', () => {
     expect(isDynamormError(error)).toBe(true)
     expect(['KmsKeyError', 'KmsUnavailableError']).toContain(error.name)
     expect(JSON.stringify(error)).not.toContain('ext-a')
+    forPartner.dispose()
+  })
+
+  it("keeps the typed error of the partner's credentials (a refused role stays 502), not a KMS outage", async () => {
+    // As @dynamorm/partner's provider does: STS refusing the role is a PartnerCredentialsError (502),
+    // a refusal not to be retried; reported as KmsUnavailableError it became a 503 that invites retries.
+    const refused = async () => {
+      await assumedRole(ROLE_A, 'wrong-external-id')().catch((error: Error) => {
+        throw new DynamormError('PartnerCredentialsError', 502, `STS refused (${error.name})`, {
+          details: { partnerId: 'refused', stsCode: error.name },
+        })
+      })
+      throw new Error('STS assumed a role with the wrong ExternalId')
+    }
+    const forPartner = partnerFieldEncryption({ kmsConfig: kmsConfig() })
+    const generated = kms.calls('GenerateDataKey')
+    const error = await forPartner({ ...partnerA(), id: 'refused', credentials: refused })
+      .beforeWrite({ ...keyOf('refused'), card: { S: 'x' } }, contextFor('t', keyOf('refused'), ['card']))
+      .catch((e) => e)
+    expect(isDynamormError(error, 'PartnerCredentialsError')).toBe(true)
+    expect(error.status).toBe(502)
+    expect(error.details).toMatchObject({ stsCode: 'AccessDenied' })
+    expect(kms.calls('GenerateDataKey')).toBe(generated) // never reached KMS
     forPartner.dispose()
   })
 
