@@ -279,6 +279,18 @@ describe('update', () => {
     )
     expect(upserted).toMatchObject({ captured: true, version: 1 })
     expect(upserted.createdAt).toBe(upserted.updatedAt)
+    // The item it creates holds its key attributes, as one made by create does.
+    expect(upserted).toMatchObject({ partnerId: 'p1', id: expect.any(String) })
+    const read = await payments.get({ partnerId: 'p1', id: upserted.id }, { consistent: true })
+    expect(read).toEqual(upserted)
+    expect(
+      await payments.update({ partnerId: 'p1', id: upserted.id }, { set: { amount: 6 } }, { upsert: true }),
+    ).toEqual({
+      ...upserted,
+      amount: 6,
+      version: 2,
+      updatedAt: expect.any(String),
+    })
   })
 
   it('keeps index keys in step and refuses updates it cannot keep in step', async () => {

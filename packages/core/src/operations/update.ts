@@ -235,6 +235,15 @@ function planUpdate<M extends AnyModel>(
   if (model.entityAttribute !== undefined && options.upsert) {
     actions.push({ action: 'set', path: model.entityAttribute, value: { S: model.name } })
   }
+  // An upsert may create the item: it needs its key attributes, as a created one has (reads give them
+  // back from there, not from pk/sk). The key renders only from these values, so setting them changes
+  // nothing on an existing item.
+  if (options.upsert) {
+    for (const name of model.keyVariables) {
+      const attr = attributeAt(model, name) as AttributeSpec
+      actions.push({ action: 'set', path: name, value: toAttributeValue(attr, assigned[name], name) })
+    }
+  }
 
   const condition = writeCondition(model, {
     mustExist: !options.upsert,
