@@ -57,10 +57,15 @@ class PartnerEntry {
   #evicted = false
   constructor(partner: EncryptingPartner, options: PartnerFieldEncryptionOptions, keyId: string) {
     this.credentials = partner.credentials
-    const latestCredentials = async (input: unknown) => {
-      const provider = this.credentials as unknown
-      return typeof provider === 'function' ? provider(input) : provider
-    }
+    // A provider that caches credentials itself (marked memoized, as @dynamorm/partner's) is asked at
+    // every signing, so a new session applies to the next call; the SDK keeps its own copy of any other.
+    const latestCredentials = Object.assign(
+      async (input: unknown) => {
+        const provider = this.credentials as unknown
+        return typeof provider === 'function' ? provider(input) : provider
+      },
+      { memoized: (partner.credentials as { memoized?: unknown } | undefined)?.memoized === true },
+    )
     const kms = lazyKmsApi((module) => {
       const client = new module.KMSClient({
         ...options.kmsConfig,

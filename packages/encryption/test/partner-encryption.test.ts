@@ -136,6 +136,34 @@ describe('partnerFieldEncryption', () => {
     forPartner.dispose()
   })
 
+  it("signs with the partner's current credentials at every KMS call when its provider caches them itself", async () => {
+    // @dynamorm/partner's provider is marked memoized: it decides when credentials change (a refresh,
+    // or a new session after the registry entry changed), so the SDK must not keep a copy of its own.
+    const session = (accessKeyId: string) =>
+      Object.assign(
+        async () => ({
+          accessKeyId,
+          secretAccessKey: 's',
+          sessionToken: 't',
+          expiration: new Date(Date.now() + 3_600_000),
+        }),
+        { memoized: true },
+      )
+    const forPartner = partnerFieldEncryption({ kmsConfig: kmsConfig() })
+    const partner = { ...partnerA(), id: 'resessioned', credentials: session('ASIAFIRSTSESSION') }
+    const seal = (table: string) =>
+      forPartner(partner).beforeWrite(
+        { ...keyOf('resession'), card: { S: 'x' } },
+        contextFor(table, keyOf('resession'), ['card']),
+      )
+    const before = signedWith.length
+    await seal('t-first')
+    partner.credentials = session('ASIASECONDSESSION')
+    await seal('t-second') // another table: another GenerateDataKey
+    expect(signedWith.slice(before)).toEqual(['ASIAFIRSTSESSION', 'ASIASECONDSESSION'])
+    forPartner.dispose()
+  })
+
   it('keeps at most maxPartners partners, wiping the keys of the least recently used', async () => {
     const forPartner = partnerFieldEncryption({ kmsConfig: kmsConfig(), maxPartners: 1 })
     const a = forPartner(partnerA())
