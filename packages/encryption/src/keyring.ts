@@ -24,6 +24,9 @@ export function fieldKeyContext(table: string): Record<string, string> {
 /** KMS encryption context of beacon keys. */
 export const beaconKeyContext: Record<string, string> = { purpose: 'dynamorm-beacon' }
 
+// setTimeout's longest delay; a longer one would fire at once.
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 // The table is part of the id: the same blob is only valid under its own table's encryption context.
 const cacheId = (encrypted: Uint8Array, table = '') =>
   `${table}\u0000${Buffer.from(encrypted).toString('base64')}`
@@ -109,9 +112,9 @@ export class Keyring {
     }
     const key = new DataKey(plaintext, encrypted, output.KeyId ?? this.#options.keyId)
     this.currentKmsKeyArn = key.kmsKeyArn
-    this.#current.set(table, key)
+    this.#cache(this.#current, table, key)
     // Reading back what this container wrote needs no Decrypt call: the read cache holds it too.
-    this.#decrypted.set(cacheId(encrypted, table), key.pin())
+    this.#cache(this.#decrypted, cacheId(encrypted, table), key.pin())
   }
 
   async #decrypt(id: string, encrypted: Uint8Array, table: string | undefined): Promise<void> {
@@ -119,7 +122,21 @@ export class Keyring {
     const [plaintext, output] = await this.#requestKey('Decrypt', ({ kms, client }) =>
       client.send(new kms.DecryptCommand({ CiphertextBlob: encrypted, EncryptionContext: context })),
     )
-    this.#decrypted.set(id, new DataKey(plaintext, encrypted, output.KeyId ?? 'unknown'))
+    this.#cache(this.#decrypted, id, new DataKey(plaintext, encrypted, output.KeyId ?? 'unknown'))
+  }
+
+  // An LruCache forgets an expired key only when asked for it: a key nobody asks for again would stay
+  // in memory, unwiped, for the container's life. A timer asks once the key's age is up.
+  #cache(cache: LruCache<DataKey>, id: string, key: DataKey): void {
+    const { now, maxKeyAgeMs } = this.#options
+    cache.set(id, key)
+    const expiresAt = now() + maxKeyAgeMs
+    const expire = (): void => {
+      const left = expiresAt - now()
+      if (left > 0) setTimeout(expire, Math.min(left, MAX_TIMER_MS)).unref()
+      else cache.get(id)
+    }
+    expire()
   }
 
   /** One KMS call for a 256-bit key, copied out of the SDK's buffer (which is wiped). */

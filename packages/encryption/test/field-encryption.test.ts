@@ -141,6 +141,32 @@ describe('fieldEncryption round trips through DynamoDB Local', () => {
     await server.close()
   })
 
+  it('wipes keys once maxKeyAgeMs is up, though nothing asks for them again', async () => {
+    // Forgotten only at their next use, a key read once would stay in memory for the container's life.
+    const server = await startKms()
+    let now = 0
+    const encryption = fieldEncryption({
+      keyId: KEY_A,
+      kms: kmsClient(server),
+      maxKeyAgeMs: 20,
+      now: () => now,
+    })
+    const sealed = await encryption.beforeWrite(
+      newItem('aged'),
+      contextFor('t-aged', keyOf('aged'), ['text']),
+    )
+    const other = fieldEncryption({ keyId: KEY_A, kms: kmsClient(server), maxKeyAgeMs: 20, now: () => now })
+    await other.afterRead(sealed, contextFor('t-aged', keyOf('aged'), ['text']))
+    expect(encryption.cachedKeys).toEqual({ current: 1, decrypted: 1 })
+    expect(other.cachedKeys).toEqual({ current: 0, decrypted: 1 })
+    now = 20
+    await vi.waitFor(() => {
+      expect(encryption.cachedKeys).toEqual({ current: 0, decrypted: 0 })
+      expect(other.cachedKeys).toEqual({ current: 0, decrypted: 0 })
+    })
+    await server.close()
+  })
+
   it('bounds its caches and wipes evicted keys (caches stay at maxCachedKeys)', async () => {
     const server = await startKms()
     const encryption = fieldEncryption({ keyId: KEY_A, kms: kmsClient(server), maxCachedKeys: 2 })
