@@ -3,6 +3,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { ValidationError } from './errors.ts'
 import { marshallValue, unmarshallValue } from './marshall.ts'
+import { pathInMessage } from './path-in-message.ts'
 
 export type AttributeKind =
   | 'string'
@@ -133,7 +134,8 @@ export type ObjectOf<F> = Simplify<
 const DECIMAL = /^-?(?:\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?$/
 
 function fail(path: string, message: string): never {
-  throw new ValidationError(`${path}: ${message}`, { details: { attribute: path } })
+  const shown = pathInMessage(path)
+  throw new ValidationError(`${shown}: ${message}`, { details: { attribute: shown } })
 }
 
 function checkValidators(attr: AttributeSpec, value: unknown, path: string): void {

@@ -1,6 +1,7 @@
 // One JSON encoding per value, whatever order its keys were built in: what audit hashes its chain over
 // and idempotency fingerprints payloads with, so both agree on which values are the same.
 import { ValidationError } from './errors.ts'
+import { pathInMessage } from './path-in-message.ts'
 
 /** A value that survives JSON unchanged. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
@@ -65,5 +66,8 @@ function encodeObject(value: object, path: string, ancestors: Set<object>): stri
 
 // The message names the path and the kind of value, never the value itself (it may be a card number).
 function notJson(path: string, reason: string): ValidationError {
-  return new ValidationError(`Not canonical JSON at ${path}: ${reason}`, { details: { path, reason } })
+  const shown = pathInMessage(path)
+  return new ValidationError(`Not canonical JSON at ${shown}: ${reason}`, {
+    details: { path: shown, reason },
+  })
 }

@@ -2,6 +2,7 @@
 // and numbers that JS cannot hold exactly come back as bigint instead of being rounded.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { ValidationError } from './errors.ts'
+import { pathInMessage } from './path-in-message.ts'
 
 export type Item = Record<string, unknown>
 export type AttributeMap = Record<string, AttributeValue>
@@ -16,12 +17,13 @@ export function marshallValue(value: unknown, path = 'value'): AttributeValue {
     case 'bigint':
       return { N: value.toString() }
     case 'number':
-      if (!Number.isFinite(value)) throw new ValidationError(`${path}: ${value} cannot be stored in DynamoDB`)
+      if (!Number.isFinite(value))
+        throw new ValidationError(`${pathInMessage(path)}: ${value} cannot be stored in DynamoDB`)
       return { N: String(value) }
     case 'object':
       return marshallObject(value, path)
     default:
-      throw new ValidationError(`${path}: a ${typeof value} cannot be stored in DynamoDB`)
+      throw new ValidationError(`${pathInMessage(path)}: a ${typeof value} cannot be stored in DynamoDB`)
   }
 }
 
@@ -40,13 +42,16 @@ function marshallObject(value: object, path: string): AttributeValue {
 
 function marshallSet(set: Set<unknown>, path: string): AttributeValue {
   const values = [...set]
-  if (values.length === 0) throw new ValidationError(`${path}: DynamoDB cannot store an empty set`)
+  if (values.length === 0)
+    throw new ValidationError(`${pathInMessage(path)}: DynamoDB cannot store an empty set`)
   if (values.every((entry) => typeof entry === 'string')) return { SS: values as string[] }
   if (values.every((entry) => typeof entry === 'number' || typeof entry === 'bigint')) {
     return { NS: values.map((entry) => marshallValue(entry, path).N as string) }
   }
   if (values.every((entry) => entry instanceof Uint8Array)) return { BS: values as Uint8Array[] }
-  throw new ValidationError(`${path}: a set must hold only strings, only numbers or only binaries`)
+  throw new ValidationError(
+    `${pathInMessage(path)}: a set must hold only strings, only numbers or only binaries`,
+  )
 }
 
 export function marshallItem(item: Item): AttributeMap {

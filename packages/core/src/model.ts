@@ -19,6 +19,7 @@ import type { ValueEncoder } from './expressions/condition.ts'
 import { type AttributePath, pathSegments } from './expressions/placeholders.ts'
 import { type KeyTemplate, renderKey, type TemplateVariables } from './key-template.ts'
 import { type AttributeMap, marshallValue } from './marshall.ts'
+import { pathInMessage } from './path-in-message.ts'
 
 export interface KeyDefinition {
   /** Partition key template, e.g. `PARTNER#{partnerId}`. */
@@ -226,8 +227,9 @@ export function toStoredItem(
       name !== model.version &&
       !(model.timestamps && (name === 'createdAt' || name === 'updatedAt'))
     ) {
-      throw new ValidationError(`${model.name}: ${name} is not an attribute of the model`, {
-        details: { attribute: name },
+      const shown = pathInMessage(name)
+      throw new ValidationError(`${model.name}: ${shown} is not an attribute of the model`, {
+        details: { attribute: shown },
       })
     }
   }

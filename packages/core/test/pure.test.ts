@@ -6,6 +6,7 @@ import {
   assertItemSize,
   bigint,
   CapacityMeter,
+  canonicalJson,
   createParams,
   date,
   decimal,
@@ -300,5 +301,35 @@ describe('ttl filters', () => {
     expect(Object.values(params.ExpressionAttributeValues ?? {})).toContainEqual({ N: '5' })
     expect(queryParams(NumberTtl, { id: 'x' }, { includeExpired: true }).FilterExpression).toBe('#n1 = :v1')
     expect(fromAttributeValue(bigint(), { N: '1.5' })).toBe(1.5)
+  })
+})
+
+describe('names in error messages', () => {
+  const pan = '4111111111111111'
+  const messageOf = (fn: () => unknown) => {
+    try {
+      fn()
+    } catch (error) {
+      expect(isDynamormError(error, 'ValidationError')).toBe(true)
+      return `${(error as Error).message} ${JSON.stringify((error as { details?: unknown }).details)}`
+    }
+    throw new Error('expected a ValidationError')
+  }
+  const base = { partnerId: 'p', id: '1', amount: 1, status: 'PENDING' as const }
+
+  it('names an unknown attribute or field, but withholds one whose name could be data (a card number)', () => {
+    expect(messageOf(() => createParams(Payment, { ...base, nickname: 'x' } as never))).toContain('nickname')
+    for (const fn of [
+      () => createParams(Payment, { ...base, [`note${pan}`]: 'x' } as never),
+      () => updateParams(Payment, { partnerId: 'p', id: '1' }, { set: { [`note${pan}`]: 'x' } } as never),
+      () => createParams(Payment, { ...base, card: { last4: '1111', [`x${pan}`]: 1 } } as never),
+      () => canonicalJson({ body: { [`k${pan}`]: Number.NaN } }),
+      () => marshallValue({ [pan]: () => {} }),
+      () => marshallValue({ items: [{ [`v ${pan.slice(0, 8)}`]: new Set() }] }),
+    ]) {
+      const message = messageOf(fn)
+      expect(message).toContain('(name withheld)')
+      expect(message).not.toMatch(/\d{6}/)
+    }
   })
 })

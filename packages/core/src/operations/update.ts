@@ -23,6 +23,7 @@ import {
   keyAttributes,
   type PlainItemOf,
 } from '../model.ts'
+import { pathInMessage } from '../path-in-message.ts'
 import { attachCondition, expectedVersionOf, writeCondition } from './write-condition.ts'
 import { sendWrite, transformForWrite, withoutReturnValues } from './write-support.ts'
 
@@ -98,7 +99,9 @@ interface UpdatePlan {
 
 function attributeFor(model: AnyModel, name: string, action: string): AttributeSpec {
   const attr = attributeAt(model, name)
-  if (attr === undefined) throw new ValidationError(`${model.name}: ${name} is not an attribute of the model`)
+  if (attr === undefined) {
+    throw new ValidationError(`${model.name}: ${pathInMessage(name)} is not an attribute of the model`)
+  }
   if (model.keyVariables.has(name)) {
     throw new ValidationError(
       `${model.name}: ${name} is part of the primary key and cannot be updated (${action})`,
