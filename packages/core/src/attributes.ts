@@ -2,7 +2,7 @@
 // is immutable (every modifier returns a new attribute) so one definition can be shared by models.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { ValidationError } from './errors.ts'
-import { marshallValue, unmarshallValue } from './marshall.ts'
+import { assignOwn, marshallValue, unmarshallValue } from './marshall.ts'
 import { pathInMessage } from './path-in-message.ts'
 
 export type AttributeKind =
@@ -266,8 +266,12 @@ export function fromAttributeValue(attr: AttributeSpec, value: AttributeValue): 
       if (value.M !== undefined && attr.fields !== undefined) {
         const out: Record<string, unknown> = {}
         for (const [name, entry] of Object.entries(value.M)) {
-          const field = attr.fields[name]
-          out[name] = field === undefined ? unmarshallValue(entry) : fromAttributeValue(field, entry)
+          const field = Object.hasOwn(attr.fields, name) ? attr.fields[name] : undefined
+          assignOwn(
+            out,
+            name,
+            field === undefined ? unmarshallValue(entry) : fromAttributeValue(field, entry),
+          )
         }
         return out
       }

@@ -35,7 +35,7 @@ function marshallObject(value: object, path: string): AttributeValue {
   if (value instanceof Set) return marshallSet(value, path)
   const map: AttributeMap = {}
   for (const [key, entry] of Object.entries(value)) {
-    if (entry !== undefined) map[key] = marshallValue(entry, `${path}.${key}`)
+    if (entry !== undefined) assignOwn(map, key, marshallValue(entry, `${path}.${key}`))
   }
   return { M: map }
 }
@@ -57,7 +57,7 @@ function marshallSet(set: Set<unknown>, path: string): AttributeValue {
 export function marshallItem(item: Item): AttributeMap {
   const map: AttributeMap = {}
   for (const [key, value] of Object.entries(item)) {
-    if (value !== undefined) map[key] = marshallValue(value, key)
+    if (value !== undefined) assignOwn(map, key, marshallValue(value, key))
   }
   return map
 }
@@ -89,6 +89,16 @@ export function unmarshallValue(value: AttributeValue): unknown {
 
 export function unmarshallItem(map: AttributeMap): Item {
   const item: Item = {}
-  for (const [key, value] of Object.entries(map)) item[key] = unmarshallValue(value)
+  for (const [key, value] of Object.entries(map)) assignOwn(item, key, unmarshallValue(value))
   return item
+}
+
+/**
+ * `target[key] = value` as an own property, '__proto__' included: assigned, a stored member of that
+ * name would become the object's prototype (its fields would pass for inherited ones) and be lost.
+ */
+export function assignOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
+  } else target[key] = value
 }

@@ -34,6 +34,25 @@ describe('create, get, put, delete', () => {
     expect(read).toMatchObject({ ...input, currency: 'EUR' })
   })
 
+  it("keeps a map member named '__proto__' as data, both ways, never as the prototype", async () => {
+    const payments = db.model(Payment)
+    // As a JSON body would bring it: an own property named __proto__.
+    const meta = JSON.parse('{"__proto__": {"admin": true}, "ok": 1}') as Record<string, unknown>
+    const input = newPayment({ meta })
+    await payments.create(input)
+    const read = (await payments.get({ partnerId: 'p1', id: input.id }, { consistent: true }))!
+    const readMeta = read.meta as Record<string, unknown>
+    expect(Object.getPrototypeOf(readMeta)).toBe(Object.prototype)
+    expect(Object.hasOwn(readMeta, '__proto__')).toBe(true)
+    expect(Object.getOwnPropertyDescriptor(readMeta, '__proto__')?.value).toEqual({ admin: true })
+    expect(readMeta.admin).toBeUndefined()
+    expect(readMeta.ok).toBe(1)
+    // In a map with declared fields it is no field: refused, not dropped.
+    const card = JSON.parse('{"last4": "4242", "__proto__": {"brand": "forged"}}') as { last4: string }
+    const refused = await payments.create(newPayment({ card })).catch((e: unknown) => e)
+    expect(isDynamormError(refused, 'ValidationError')).toBe(true)
+  })
+
   it('create fails with ConditionFailedError carrying the existing item', async () => {
     const payments = db.model(Payment)
     const input = newPayment()
