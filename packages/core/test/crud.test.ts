@@ -80,6 +80,16 @@ describe('create, get, put, delete', () => {
     ).toBe(true)
   })
 
+  it('put at a version of an item deleted meanwhile is a NotFoundError, as update and delete are', async () => {
+    const payments = db.model(Payment)
+    const created = await payments.create(newPayment())
+    await payments.delete({ partnerId: 'p1', id: created.id })
+    const error = await payments.put({ ...created, amount: 5 }).catch((e: unknown) => e)
+    expect(isDynamormError(error, 'NotFoundError')).toBe(true)
+    expect((error as { status: number }).status).toBe(404)
+    expect(await payments.get({ partnerId: 'p1', id: created.id }, { consistent: true })).toBeUndefined()
+  })
+
   it('get returns undefined for a missing item and getOrThrow a NotFoundError', async () => {
     const payments = db.model(Payment)
     expect(await payments.get({ partnerId: 'p1', id: 'nope' })).toBeUndefined()

@@ -104,6 +104,8 @@ export async function putItem<M extends AnyModel>(
   if (built.input.Item !== plainItem) assertItemSize(built.input.Item)
   await sendWrite(db, model, table, () => db.send(new PutItemCommand(built.input)), {
     expectedVersion: built.expectedVersion,
+    // A replace at a version needs the item, as update and delete at a version do: gone is NotFound.
+    requireExisting: built.expectedVersion !== undefined,
   })
   return fromStoredItem(model, plainItem)
 }
