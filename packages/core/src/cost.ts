@@ -1,6 +1,7 @@
 // Turns consumed capacity into money. Prices are USD and configurable; the defaults are AWS's
 // public list prices for Standard tables (2024-11 on-demand price cut) and must be reviewed by the user.
 import type { CapacityTotals } from './capacity.ts'
+import { ValidationError } from './errors.ts'
 
 export interface RegionPrices {
   /** USD per million read request units (on-demand). */
@@ -53,7 +54,11 @@ export interface CostEstimate {
 export function estimateCost(totals: CapacityTotals, options: CostOptions = {}): CostEstimate {
   const region = options.region ?? 'us-east-1'
   const prices = (options.prices ?? defaultPriceTable)[region]
-  if (prices === undefined) throw new RangeError(`No DynamoDB prices configured for region ${region}`)
+  if (prices === undefined) {
+    throw new ValidationError(`No DynamoDB prices for region ${region}: give them in options.prices`, {
+      details: { region },
+    })
+  }
   const tables: Record<string, number> = {}
   let total = 0
   for (const [name, table] of Object.entries(totals.tables)) {

@@ -277,6 +277,7 @@ describe('marshalling, capacity meter, cost and table names', () => {
     const provisioned = estimateCost(totals, { mode: 'provisioned', region: 'eu-west-1' })
     expect(provisioned.tables.t).toBeGreaterThan(0)
     expect(() => estimateCost(totals, { region: 'mars-1' })).toThrow(/mars-1/)
+    throwsValidation(() => estimateCost(totals, { region: 'ap-south-1' }))
   })
 
   it('resolves table names by prefix or function and checks them', () => {
