@@ -30,8 +30,14 @@ const UNAVAILABLE = new Set([
   'RequestTimeout',
   'ECONNREFUSED',
   'ECONNRESET',
+  'ECONNABORTED',
   'EPIPE',
   'ETIMEDOUT',
+  // The endpoint's name did not resolve (a DNS outage, or throttling of the VPC resolver) or no route.
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
 ])
 
 interface AwsErrorShape {
