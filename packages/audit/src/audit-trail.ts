@@ -8,6 +8,7 @@ import {
   type Db,
   estimateCost,
   isDynamormError,
+  MAX_TRANSACTION_ITEMS,
   type PriceTable,
   type TransactionCancelledError,
 } from '@dynamorm/core'
@@ -233,7 +234,7 @@ export function auditTrail(
   const auditTrailOnError = async (request: AuditRequest): Promise<void> => {
     // A request that failed before this middleware's before (unknown partner, request in flight) is
     // still audited: as a route entry, under the unresolved partner if need be.
-    const records = requests.get(request) ?? []
+    const recorded = requests.get(request) ?? []
     if (isChainConflict(request.error)) {
       request.error = auditError(
         'AuditChainConflictError',
@@ -242,16 +243,19 @@ export function auditTrail(
       )
     }
     const outcome = { failure: nameOf(request.error) }
-    // A request that recorded nothing still leaves one entry: the route it called and how it failed.
-    if (records.length === 0) {
-      const action = routeOf(request.event).slice(0, 256)
-      records.push({
-        action,
-        entity: 'request',
-        key: { requestId: request.context.awsRequestId },
-        changes: {},
-      })
-    }
+    // One failure entry per record, when they fit one transaction beside the head advance. A request
+    // that recorded nothing, or more than that, leaves one entry: the route it called and how it failed.
+    const records =
+      recorded.length > 0 && recorded.length < MAX_TRANSACTION_ITEMS
+        ? recorded
+        : [
+            {
+              action: routeOf(request.event).slice(0, 256),
+              entity: 'request',
+              key: { requestId: request.context.awsRequestId },
+              changes: {},
+            },
+          ]
     const db = request.context.partner?.db ?? request.context.db
     let auditWriteError: string | undefined = 'NoDynamoClient'
     if (db !== undefined) {

@@ -296,6 +296,29 @@ describe('auditTrail() on failure', () => {
     expect(entry).toMatchObject({ action: 'POST /payments', outcome: { failure: 'Error' } })
   })
 
+  it('records the route alone when a failed request recorded more entries than one transaction holds', async () => {
+    const { lines, logger } = captureLogger()
+    const handler = auditedHandler(client, { table: tables.audit.name, logger }, async (_e, context) => {
+      for (let line = 0; line < 100; line++) {
+        context.audit.record({ action: 'import', entity: 'Line', key: { line }, after: { amount: line } })
+      }
+      throw new Error('the import failed')
+    })
+    await expect(handler(event('p-many'), lambdaContext({ awsRequestId: 'req-many' }))).rejects.toThrow(
+      'the import failed',
+    )
+    const [entry] = await entityHistory({
+      db: createDb({ client }),
+      table: tables.audit.name,
+      partnerId: 'p-many',
+      entity: 'request',
+      key: { requestId: 'req-many' },
+    })
+    expect(entry).toMatchObject({ action: 'POST /payments', outcome: { failure: 'Error' } })
+    expect(lines[0]).toMatchObject({ level: 'ERROR', audit_entries: 1 })
+    expect(lines[0]).not.toHaveProperty('audit_write_error')
+  })
+
   it('lands neither business write nor success entry when the commit is cancelled, and records the failure', async () => {
     await client.send(
       new PutItemCommand({
