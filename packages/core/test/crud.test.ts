@@ -306,14 +306,25 @@ describe('update', () => {
       { set: { captured: true, amount: 5, status: 'PENDING' } },
       { upsert: true },
     )
-    expect(upserted).toMatchObject({ captured: true, version: 1 })
+    // Created as create would have made it: the default currency included.
+    expect(upserted).toMatchObject({ captured: true, version: 1, currency: 'EUR' })
     expect(upserted.createdAt).toBe(upserted.updatedAt)
     // The item it creates holds its key attributes, as one made by create does.
     expect(upserted).toMatchObject({ partnerId: 'p1', id: expect.any(String) })
     const read = await payments.get({ partnerId: 'p1', id: upserted.id }, { consistent: true })
     expect(read).toEqual(upserted)
+    // An upsert may create the item: without a required attribute it is refused, nothing sent.
+    const incomplete = await payments
+      .update({ partnerId: 'p1', id: uniqueId() }, { set: { amount: 6 } }, { upsert: true })
+      .catch((e: unknown) => e)
+    expect(isDynamormError(incomplete, 'ValidationError')).toBe(true)
+    expect((incomplete as Error).message).toContain('status')
     expect(
-      await payments.update({ partnerId: 'p1', id: upserted.id }, { set: { amount: 6 } }, { upsert: true }),
+      await payments.update(
+        { partnerId: 'p1', id: upserted.id },
+        { set: { amount: 6, status: 'PENDING' } },
+        { upsert: true },
+      ),
     ).toEqual({
       ...upserted,
       amount: 6,

@@ -7,7 +7,7 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb'
-import { type AttributeSpec, toAttributeValue } from '../attributes.ts'
+import { type AttributeSpec, resolveDefault, toAttributeValue } from '../attributes.ts'
 import type { Db } from '../db.ts'
 import { ValidationError } from '../errors.ts'
 import type { Condition, ConditionBuilder } from '../expressions/condition.ts'
@@ -73,7 +73,11 @@ export interface UpdateOptions<M extends AnyModel> {
   where?: (c: ConditionBuilder<PlainItemOf<M>>) => Condition
   /** Optimistic locking: update only at this version (else OptimisticLockError); the version is bumped. */
   expectedVersion?: number
-  /** Create the item when it does not exist (default false: a missing item is a NotFoundError). */
+  /**
+   * Create the item when it does not exist (default false: a missing item is a NotFoundError). It is then
+   * created as `create` would make it: key attributes, defaults of attributes the update leaves alone,
+   * and every required attribute without a default among the changes (else a ValidationError).
+   */
   upsert?: boolean
   /** What to return (default ALL_NEW). */
   returnValues?: ReturnValuesOption
@@ -246,6 +250,7 @@ function planUpdate<M extends AnyModel>(
       const attr = attributeAt(model, name) as AttributeSpec
       actions.push({ action: 'set', path: name, value: toAttributeValue(attr, assigned[name], name) })
     }
+    upsertDefaults(model, touched, actions, encrypted)
   }
 
   const condition = writeCondition(model, {
@@ -324,6 +329,32 @@ function maintainIndexes(
         path: index.skAttribute,
         value: { S: renderKey(index.sk, assigned, model.delimiter) },
       })
+    }
+  }
+}
+
+/**
+ * What an upsert that creates the item must write besides the key, so the item is one `create` would
+ * have made: each attribute the update leaves alone gets its default (only where absent), and a
+ * required one without a default is a ValidationError, before anything is sent.
+ */
+function upsertDefaults(
+  model: AnyModel,
+  touched: ReadonlySet<string>,
+  actions: UpdateAction[],
+  encrypted: number[],
+): void {
+  for (const [name, attr] of Object.entries(model.attributes) as [string, AttributeSpec][]) {
+    if (touched.has(name) || model.keyVariables.has(name)) continue
+    if (attr.hasDefault) {
+      if (attr.isEncrypted) encrypted.push(actions.length)
+      const value = toAttributeValue(attr, resolveDefault(attr), name)
+      actions.push({ action: 'setIfNotExists', path: name, value })
+    } else if (attr.isRequired) {
+      throw new ValidationError(
+        `${model.name}: an upsert may create the item, so it must also set ${name} (required, no default)`,
+        { details: { attribute: name } },
+      )
     }
   }
 }
