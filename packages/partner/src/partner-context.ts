@@ -13,6 +13,7 @@ import {
 import { definedOptions, type ItemTransformer, LruCache } from '@dynamorm/core'
 import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
+import { withinRequestDeadline } from './credentials-deadline.ts'
 import { Partner, type PartnerIdentity } from './partner.ts'
 import { PartnerCredentials } from './partner-credentials.ts'
 import { partnerError } from './partner-error.ts'
@@ -185,7 +186,7 @@ export function partnerContext(
     if (entry === undefined) checked.set(found, (entry = checkEntry(partnerId, found)))
     const slot = slotFor(partnerId, entry)
     const session = slot.credentials.current(context.awsRequestId)
-    if (session instanceof Promise) await session
+    if (session instanceof Promise) await withinRequestDeadline(session, db, partnerId)
     const identity: PartnerIdentity = {
       id: partnerId,
       accountId: entry.accountId,

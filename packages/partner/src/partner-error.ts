@@ -44,3 +44,16 @@ export function partnerCredentialsError(
     { details: { partnerId, stsCode, attempts } },
   )
 }
+
+/**
+ * The request's deadline came while it waited for the partner's credentials: 503, as STS unavailable,
+ * and safe to retry (nothing was sent for it); the AssumeRole goes on for the requests that have time.
+ */
+export function partnerDeadlineError(partnerId: string): DynamormError {
+  return new DynamormError(
+    'PartnerCredentialsError',
+    503,
+    `The Lambda deadline came before the credentials of partner ${partnerId} were ready`,
+    { details: { partnerId } },
+  )
+}

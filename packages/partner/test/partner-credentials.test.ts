@@ -307,3 +307,58 @@ describe('STS failures', () => {
     expect(error.message).not.toContain(first.externalId)
   })
 })
+
+describe('Lambda deadline', () => {
+  // An STS of its own per test: an AssumeRole still running when the test ends must not count in another's.
+  async function slowSts(latencyMs: number) {
+    const server = await startStsServer({ roles: [first], now: clock.date })
+    server.faults.set({ latencyMs })
+    const handler = keyHandler(
+      options({
+        stsClientConfig: { endpoint: server.endpoint, region: 'us-east-1', credentials: platformCredentials },
+      }),
+    )
+    return { server, handler }
+  }
+
+  it('stops waiting for a slow AssumeRole at the request deadline, with a typed 503 that names the deadline', async () => {
+    const { server, handler } = await slowSts(10_000)
+    try {
+      const error = await rejectionOf(invoke(handler, eventFor(first.id), lambdaContext({ timeoutMs: 1500 })))
+      expect(isDynamormError(error, 'PartnerCredentialsError')).toBe(true)
+      expect(error.status).toBe(503)
+      expect(error.message).toMatch(/deadline/i)
+      expect(error.message).not.toMatch(/STS/)
+      expect(error.details.partnerId).toBe(first.id)
+      // Less time left than dynamoClient's margin: no wait at all.
+      const late = await rejectionOf(invoke(handler, eventFor(first.id), lambdaContext({ timeoutMs: 400 })))
+      expect(late).toMatchObject({ name: 'PartnerCredentialsError', status: 503 })
+      expect(late.message).toMatch(/deadline/i)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it("leaves the shared AssumeRole to requests that still have time, and no later request inherits the first one's deadline", async () => {
+    const { server, handler } = await slowSts(1500)
+    try {
+      const [short, long] = await Promise.allSettled([
+        invoke(handler, eventFor(first.id), lambdaContext({ timeoutMs: 1500 })),
+        invoke(handler, eventFor(first.id), lambdaContext({ timeoutMs: 30_000 })),
+      ])
+      expect(short).toMatchObject({
+        status: 'rejected',
+        reason: { name: 'PartnerCredentialsError', status: 503, message: expect.stringMatching(/deadline/i) },
+      })
+      expect(long).toMatchObject({ status: 'fulfilled', value: expect.stringMatching(/^ASIA/) })
+      // One AssumeRole served both, and its credentials serve the next request from the cache.
+      expect(server.calls(first.roleArn)).toBe(1)
+      server.faults.reset()
+      const next = await invoke(handler, eventFor(first.id), lambdaContext({ timeoutMs: 1500 }))
+      expect(next).toBe((long as PromiseFulfilledResult<string>).value)
+      expect(server.calls(first.roleArn)).toBe(1)
+    } finally {
+      await server.close()
+    }
+  })
+})
