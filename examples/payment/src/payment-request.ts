@@ -31,6 +31,11 @@ export interface GetPaymentInput {
   refundsCursor: string | undefined
 }
 
+export interface CardSearchInput {
+  cardNumber: string
+  cursor: string | undefined
+}
+
 export interface ListInput {
   status: PaymentStatus
   cursor: string | undefined
@@ -183,14 +188,20 @@ export function parseRefund(body: unknown): RefundInput {
   return { amount: amount!, reason }
 }
 
-export function parseCardSearch(body: unknown): string {
+export function parseCardSearch(
+  body: unknown,
+  query: Record<string, string | undefined> | undefined,
+): CardSearchInput {
   const input = objectBody(body, false)
+  const params = query ?? {}
   const problems = new Problems()
   onlyFields(input, ['cardNumber'], '', problems)
+  onlyFields(params, ['cursor'], '', problems)
   const number = typeof input.cardNumber === 'string' ? normaliseCardNumber(input.cardNumber) : undefined
   if (number === undefined) problems.add('cardNumber is not a valid card number')
+  const cursor = cursorOf(params.cursor, 'cursor', problems)
   problems.throwIfAny()
-  return number!
+  return { cardNumber: number!, cursor }
 }
 
 function cursorOf(value: string | undefined, name: string, problems: Problems): string | undefined {

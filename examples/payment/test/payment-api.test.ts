@@ -1,4 +1,10 @@
-import { DeleteTableCommand, GetItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb'
+import {
+  BatchWriteItemCommand,
+  DeleteTableCommand,
+  GetItemCommand,
+  QueryCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb'
 import { REDACTED, verifyAuditChain } from '@dynamorm/audit'
 import { unmarshallItem } from '@dynamorm/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -541,6 +547,90 @@ describe('GET /payments (by status) and POST /payments/search', () => {
       400,
       'PaymentRequestInvalidError',
     )
+  })
+})
+
+describe('POST /payments/search for a card with more payments than one read', () => {
+  const partner = partnerName('card-history')
+  // The README's bound: at most 100 payments per read, the rest behind cursor.
+  const perRead = 100
+  const paymentCount = 2 * perRead + 37
+  let beacon: Uint8Array
+  beforeAll(async () => {
+    await stack.registerPartner(partner)
+    const first = await create('card-history-1', order({ amount: 1 }), partner)
+    await create(
+      'card-history-other',
+      order({ amount: 9, card: { ...CARD, number: '5555555555554444' } }),
+      partner,
+    )
+    // The rest cloned from the first one's stored item (sealed number, beacon and all), written directly
+    // (one BatchWriteItem per 25): through the API this would be 236 requests.
+    const stored = (await storedPayment(partner, first.body.id))!
+    beacon = stored.cardNumberBeacon!.B!
+    const start = Date.now() + 1
+    const clones = Array.from({ length: paymentCount - 1 }, (_, n) => {
+      const id = newId('pay', start + n)
+      return { ...stored, pk: { S: `PAYMENT#${id}` }, id: { S: id }, amount: { N: String(n + 2) } }
+    })
+    for (let at = 0; at < clones.length; at += 25) {
+      let requests = clones.slice(at, at + 25).map((Item) => ({ PutRequest: { Item } }))
+      while (requests.length > 0) {
+        const { UnprocessedItems } = await stack.client.send(
+          new BatchWriteItemCommand({ RequestItems: { [`${partner}-payments`]: requests } }),
+        )
+        requests = (UnprocessedItems?.[`${partner}-payments`] ?? []) as typeof requests
+      }
+    }
+  })
+
+  const search = (cardNumber: string, query?: Record<string, string>, who = partner) =>
+    send(stack, who, 'POST', '/payments/search', { body: { cardNumber }, ...(query ? { query } : {}) })
+
+  it('reads one page of matches and says where the rest are: the cursor pages through each once, oldest first', async () => {
+    const amounts: number[] = []
+    const pages: number[] = []
+    const cursors: string[] = []
+    let cursor: string | undefined
+    do {
+      const answer = await search(CARD.number, cursor === undefined ? undefined : { cursor })
+      expect(answer.status).toBe(200)
+      expect(answer.raw).not.toContain(CARD.number)
+      pages.push(answer.body.items.length)
+      amounts.push(...answer.body.items.map((item: { amount: number }) => item.amount))
+      cursor = answer.body.cursor ?? undefined
+      if (cursor !== undefined) cursors.push(cursor)
+    } while (cursor !== undefined && pages.length < 10)
+    expect(pages).toEqual([perRead, perRead, paymentCount - 2 * perRead])
+    expect(amounts).toEqual(Array.from({ length: paymentCount }, (_, n) => n + 1))
+    // Neither the number nor its beacon (a card-linking token) rides in a cursor, which travels in URLs.
+    for (const each of cursors) {
+      const decoded = Buffer.from(each.split('.')[0]!, 'base64url').toString('latin1')
+      expect(decoded).not.toContain(CARD.number)
+      expect(decoded).not.toContain(Buffer.from(beacon).toString('base64'))
+      expect(decoded).not.toContain(Buffer.from(beacon).toString('latin1'))
+    }
+    const other = await search('5555555555554444')
+    expect(other.body).toEqual({ items: [expect.objectContaining({ amount: 9 })], cursor: null })
+    expect(logLines.join('\n')).not.toContain(CARD.number)
+  })
+
+  it('refuses a cursor of another card, route or partner, a tampered one, and unknown parameters, with 400', async () => {
+    const cursor: string = (await search(CARD.number)).body.cursor
+    expect(typeof cursor).toBe('string')
+    const forged = `${cursor.slice(0, -2)}${cursor.endsWith('AA') ? 'BB' : 'AA'}`
+    const listCursor: string = (
+      await send(stack, partner, 'GET', '/payments', { query: { status: 'authorized', limit: '1' } })
+    ).body.cursor
+    const refused: Array<[Answer, string]> = [
+      [await search('5555555555554444', { cursor }), 'ValidationError'],
+      [await search(CARD.number, { cursor: forged }), 'ValidationError'],
+      [await search(CARD.number, { cursor: listCursor }), 'ValidationError'],
+      [await search(CARD.number, { cursor }, A), 'ValidationError'],
+      [await search(CARD.number, { page: '2' }), 'PaymentRequestInvalidError'],
+      [await search(CARD.number, { cursor: '' }), 'PaymentRequestInvalidError'],
+    ]
+    for (const [answer, name] of refused) expectError(answer, 400, name)
   })
 })
 
