@@ -94,6 +94,15 @@ export function deadlineBoundClient(client: DynamoDBClient, deadline: RequestDea
  * own client (a partner's account) into a request.
  */
 export function boundToRequest(client: DynamoDBClient, db: Db): DynamoDBClient {
-  const deadline = deadlines.get(db.client)
+  const deadline = deadlineOf(db)
   return deadline === undefined ? client : deadlineBoundClient(client, deadline)
+}
+
+/**
+ * The deadline of the request `db` serves (a Db from `dynamoClient`, or one scoped from it): milliseconds
+ * its DynamoDB calls may still run. Undefined when the request has none (outside Lambda). For middlewares
+ * that wait on something else within the request (a partner's AssumeRole).
+ */
+export function deadlineOf(db: Db): RequestDeadline | undefined {
+  return deadlines.get(db.client)
 }
