@@ -1,7 +1,7 @@
 import { connect, createServer } from 'node:net'
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb'
 import { createDb, isDynamormError } from '@dynamorm/core'
-import { type DynamoFaultProxy, lambdaContext, startDynamoFaultProxy } from '@dynamorm/testing'
+import { type DynamoFaultProxy, findFreePort, lambdaContext, startDynamoFaultProxy } from '@dynamorm/testing'
 import middy from '@middy/core'
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { createWarmDynamoClient, dynamoClient, warmDynamoClientDefaults } from '../src/index.ts'
@@ -17,15 +17,6 @@ afterAll(() => proxy.close())
 afterEach(() => proxy.faults.reset())
 
 const local = (target: string) => ({ region: 'us-east-1', endpoint: target, credentials })
-
-/** A port nothing listens on, so connections are refused. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** A TCP relay to `target` that counts the connections opened through it. */
 async function connectionCounter(target: string) {
@@ -210,7 +201,7 @@ describe('dynamoClient warm-up', () => {
   it('swallows a failed warm-up and logs one line without secrets; requests still work', async () => {
     const lines: string[] = []
     const secret = { accessKeyId: 'AKIAWARMUPSECRET', secretAccessKey: 'very-secret-key' }
-    const port = await closedPort()
+    const port = await findFreePort()
     const middleware = dynamoClient({
       clientConfig: { region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials: secret },
       warmup: true,

@@ -1,26 +1,16 @@
 // DynamoDB that cannot be reached (a name that does not resolve, a port nobody listens on) is a typed,
 // retryable 503, whatever the network layer's error code.
-import { createServer } from 'node:net'
 import { GetItemCommand } from '@aws-sdk/client-dynamodb'
-import { localDynamoClient } from '@dynamorm/testing'
+import { findFreePort, localDynamoClient } from '@dynamorm/testing'
 import { describe, expect, it } from 'vitest'
 import { createDb, isDynamormError, marshallItem } from '../src/index.ts'
-
-/** A port that was free a moment ago: nothing listens on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 const get = new GetItemCommand({ TableName: 'payments', Key: marshallItem({ pk: 'x', sk: 'y' }) })
 
 describe('an unreachable DynamoDB', () => {
   it.each([
     ['a host name that does not resolve', async () => 'http://dynamodb.invalid:8000'],
-    ['a port nobody listens on', async () => `http://127.0.0.1:${await closedPort()}`],
+    ['a port nobody listens on', async () => `http://127.0.0.1:${await findFreePort()}`],
   ])('is a ServiceUnavailableError (503) for %s', async (_case, endpoint) => {
     const db = createDb({ client: localDynamoClient(await endpoint(), { maxAttempts: 1 }) })
     const error = await db.send(get).catch((e: unknown) => e)

@@ -10,12 +10,15 @@ export { startDynamoFaultProxy } from './dynamo-fault-proxy.ts'
 export type { EventBridgeEventOptions } from './event-bridge-event.ts'
 export { eventBridgeEvent } from './event-bridge-event.ts'
 export type { FaultInjector, Faults } from './fault-injector.ts'
+export { findFreePort } from './free-port.ts'
+
 export type {
   HttpApiAuthorizerContext,
   HttpApiEvent,
   HttpApiEventOptions,
   JwtClaims,
 } from './http-api-event.ts'
+
 export { httpApiEvent } from './http-api-event.ts'
 export { JavaNotFoundError } from './java-not-found-error.ts'
 export type { KmsKey } from './kms-key.ts'
