@@ -41,20 +41,32 @@ export class ItemTooLargeError extends DynamormError {
   }
 }
 
+/**
+ * The item a refused write met, on the error and in `details.item`, for the caller's code, but not
+ * enumerable: it is decoded (encrypted fields in plaintext), and a logger that serialises the error
+ * must not write it out.
+ */
+function attachItem(error: DynamormError, item: Record<string, unknown> | undefined): void {
+  Object.defineProperty(error, 'item', { value: item, enumerable: false })
+  if ('item' in error.details) {
+    Object.defineProperty(error.details, 'item', { value: error.details.item, enumerable: false })
+  }
+}
+
 /** A write's condition did not hold; `item` is the item as it was (ReturnValuesOnConditionCheckFailure ALL_OLD). */
 export class ConditionFailedError extends DynamormError {
-  readonly item: Record<string, unknown> | undefined
+  declare readonly item: Record<string, unknown> | undefined
   constructor(message: string, item: Record<string, unknown> | undefined, options?: DynamormErrorOptions) {
     super('ConditionFailedError', 409, message, options)
-    this.item = item
+    attachItem(this, item)
   }
 }
 
 export class OptimisticLockError extends DynamormError {
-  readonly item: Record<string, unknown> | undefined
+  declare readonly item: Record<string, unknown> | undefined
   constructor(message: string, item: Record<string, unknown> | undefined, options?: DynamormErrorOptions) {
     super('OptimisticLockError', 412, message, options)
-    this.item = item
+    attachItem(this, item)
   }
 }
 

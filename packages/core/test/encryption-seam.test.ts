@@ -21,6 +21,26 @@ async function stored(id: string): Promise<Record<string, unknown> | undefined> 
 }
 
 describe('item transformer seam', () => {
+  it('gives a refused write the item it met decoded, to code only: a logger serialising the error writes none of it', async () => {
+    const payments = env.db.scoped({ transformer: beaconCodec() }).model(Payment)
+    const created = await payments.create(newPayment({ cardNumber: '4111111111111111' }))
+    const refused = (await payments.create({ ...newPayment(), id: created.id }).catch((e: unknown) => e)) as {
+      item?: { cardNumber?: string }
+      details: { item?: { cardNumber?: string } }
+    }
+    expect(isDynamormError(refused, 'ConditionFailedError')).toBe(true)
+    expect(refused.item?.cardNumber).toBe('4111111111111111')
+    expect(refused.details.item?.cardNumber).toBe('4111111111111111')
+    expect(JSON.stringify(refused)).not.toContain('4111111111111111')
+    expect(JSON.stringify({ ...refused, details: { ...refused.details } })).not.toContain('4111')
+    const stale = (await payments.put({ ...created, version: 7 }).catch((e: unknown) => e)) as {
+      item?: { cardNumber?: string }
+    }
+    expect(isDynamormError(stale, 'OptimisticLockError')).toBe(true)
+    expect(stale.item?.cardNumber).toBe('4111111111111111')
+    expect(JSON.stringify(stale)).not.toContain('4111111111111111')
+  })
+
   it('writes the beacon with a whole item (partial false) and keeps it in step on update (partial true)', async () => {
     const codec = beaconCodec()
     const payments = env.db.scoped({ transformer: codec }).model(Payment)
