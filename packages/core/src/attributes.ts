@@ -236,6 +236,14 @@ function convertMap(attr: AttributeSpec, value: unknown, path: string): Attribut
   return { M: out }
 }
 
+/** The attribute (or map field) declared under `name`; never an inherited one ('constructor', ...). */
+export function ownAttribute(
+  attributes: Readonly<Record<string, AttributeSpec>> | undefined,
+  name: string,
+): AttributeSpec | undefined {
+  return attributes !== undefined && Object.hasOwn(attributes, name) ? attributes[name] : undefined
+}
+
 export function resolveDefault(attr: AttributeSpec): unknown {
   return typeof attr.defaultValue === 'function' ? (attr.defaultValue as () => unknown)() : attr.defaultValue
 }
@@ -266,7 +274,7 @@ export function fromAttributeValue(attr: AttributeSpec, value: AttributeValue): 
       if (value.M !== undefined && attr.fields !== undefined) {
         const out: Record<string, unknown> = {}
         for (const [name, entry] of Object.entries(value.M)) {
-          const field = Object.hasOwn(attr.fields, name) ? attr.fields[name] : undefined
+          const field = ownAttribute(attr.fields, name)
           assignOwn(
             out,
             name,

@@ -9,6 +9,7 @@ import {
   fromAttributeValue,
   type InputRequiredNames,
   type ObjectOf,
+  ownAttribute,
   resolveDefault,
   toAttributeValue,
   type ValueOf,
@@ -289,13 +290,6 @@ export function assertPlainPath(model: AnyModel, path: AttributePath, use: strin
       details: { attribute: first },
     })
   }
-}
-
-function ownAttribute(
-  attributes: Readonly<Record<string, AttributeSpec>> | undefined,
-  name: string,
-): AttributeSpec | undefined {
-  return attributes !== undefined && Object.hasOwn(attributes, name) ? attributes[name] : undefined
 }
 
 /** The attribute at a path, when the schema says (map fields and list elements are followed). */
