@@ -10,6 +10,8 @@ import {
   type Db,
   estimateCost,
   isDynamormError,
+  MAX_PARTITION_KEY_BYTES,
+  MAX_SORT_KEY_BYTES,
   toStoredItem,
   type UnprocessedItemsError,
 } from '@dynamorm/core'
@@ -70,8 +72,8 @@ export interface ImportReport {
 
 // DynamoDB's key size limits in UTF-8 bytes: a BatchWriteItem call naming a longer key is refused whole.
 const KEY_BYTE_LIMITS = [
-  ['pk', 2048],
-  ['sk', 1024],
+  ['pk', MAX_PARTITION_KEY_BYTES],
+  ['sk', MAX_SORT_KEY_BYTES],
 ] as const
 
 /** Rows that would be stored as given; the rest with the reason (first occurrence of a key wins). */

@@ -1,10 +1,10 @@
 // What one audit entry says, and how a record() call becomes one. The stored `content` attribute is
 // the canonical JSON of AuditEntryContent; the entry's hash is taken over exactly those bytes.
-import { canonicalJson, type JsonValue } from '@dynamorm/core'
+import { canonicalJson, type JsonValue, MAX_PARTITION_KEY_BYTES } from '@dynamorm/core'
 import { auditError } from './audit-error.ts'
 import { type ChangeSet, changedFields, isPlainObject } from './change-diff.ts'
 import { checkPathLists, type RedactionRule, redactionRule, toEntryValue } from './redaction.ts'
-import { entityRef, MAX_PARTITION_KEY_BYTES } from './table-layout.ts'
+import { entityRef } from './table-layout.ts'
 
 export type AuditOutcome = 'success' | { failure: string }
 

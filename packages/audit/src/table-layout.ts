@@ -16,8 +16,6 @@ export const HEAD_ATTRIBUTE_NAMES = {
   '#seq': 'seq',
   '#hash': 'hash',
 }
-/** DynamoDB refuses an item whose index partition key is longer, and with it the whole transaction. */
-export const MAX_PARTITION_KEY_BYTES = 2048
 const ENTRY_PREFIX = 'ENTRY#'
 const SEQ_DIGITS = 12
 

@@ -52,7 +52,14 @@ export { compileProjection } from './expressions/projection.ts'
 export type { UpdateAction } from './expressions/update.ts'
 export { compileUpdate } from './expressions/update.ts'
 export type { CapacityEstimate } from './item-size.ts'
-export { assertItemSize, estimateCapacity, itemSize, MAX_ITEM_BYTES } from './item-size.ts'
+export {
+  assertItemSize,
+  estimateCapacity,
+  itemSize,
+  MAX_ITEM_BYTES,
+  MAX_PARTITION_KEY_BYTES,
+  MAX_SORT_KEY_BYTES,
+} from './item-size.ts'
 export type { ItemTransformContext, ItemTransformer } from './item-transformer.ts'
 export type { KeyTemplate, TemplateVariables } from './key-template.ts'
 export { parseKeyTemplate, renderKey, renderKeyPrefix } from './key-template.ts'

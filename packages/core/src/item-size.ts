@@ -6,6 +6,9 @@ import type { AttributeMap } from './marshall.ts'
 
 /** DynamoDB's item size limit: 400 KB. */
 export const MAX_ITEM_BYTES = 409_600
+/** DynamoDB's limits on a key value (table or index), in UTF-8 bytes: a longer one fails the whole call. */
+export const MAX_PARTITION_KEY_BYTES = 2048
+export const MAX_SORT_KEY_BYTES = 1024
 
 const utf8 = (text: string): number => Buffer.byteLength(text, 'utf8')
 

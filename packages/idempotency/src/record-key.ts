@@ -1,5 +1,6 @@
 // The record's key: partner, operation and the client's idempotency key, so two partners or two
 // endpoints never share a record even when their clients pick the same key.
+import { MAX_PARTITION_KEY_BYTES } from '@dynamorm/core'
 import { keyInvalid } from './errors.ts'
 
 /** 1 to 255 printable ASCII characters (space through tilde), as most payment APIs accept. */
@@ -22,16 +23,13 @@ export function assertValidKey(key: unknown): asserts key is string {
 // which keeps the join unambiguous: partner 'a#b' + operation 'x' never meets partner 'a' + 'b#x'.
 const escapePart = (part: string): string => part.replaceAll('%', '%25').replaceAll('#', '%23')
 
-// DynamoDB's limit on a partition key value; a long concrete path can take a record key past it.
-const MAX_RECORD_KEY_BYTES = 2048
-
 /** `partnerId#operation#idempotencyKey` (partner empty for single-tenant handlers). */
 export function recordKey(partnerId: string | undefined, operation: string, key: string): string {
   const scoped = `${escapePart(partnerId ?? '')}#${escapePart(operation)}#${key}`
   const bytes = Buffer.byteLength(scoped)
-  if (bytes > MAX_RECORD_KEY_BYTES) {
+  if (bytes > MAX_PARTITION_KEY_BYTES) {
     throw keyInvalid(
-      `The idempotency key with its partner and operation takes ${bytes} bytes; a DynamoDB key holds ${MAX_RECORD_KEY_BYTES}`,
+      `The idempotency key with its partner and operation takes ${bytes} bytes; a DynamoDB key holds ${MAX_PARTITION_KEY_BYTES}`,
       { details: { bytes } },
     )
   }
