@@ -17,8 +17,8 @@ const deadlines = new WeakMap<object, RequestDeadline>()
 export function requestDeadline(context: unknown, marginMs: number): RequestDeadline | undefined {
   const remaining = (context as { getRemainingTimeInMillis?: () => number } | undefined)
     ?.getRemainingTimeInMillis
-  // A clock that gives no number (a hand-made context) is no deadline, as outside Lambda; fractions are
-  // dropped because AbortSignal.timeout takes whole milliseconds (and throws a RangeError otherwise).
+  // A clock that gives no number (a hand-made context) is no deadline, as outside Lambda; whole
+  // milliseconds, as DeadlineExceededError reports what is left.
   if (typeof remaining !== 'function' || !Number.isFinite(remaining.call(context))) return undefined
   return () => Math.floor(remaining.call(context) - marginMs)
 }
