@@ -72,7 +72,8 @@ describe('POST /payments', () => {
     expect(item.cardNumberBeacon?.B).toHaveLength(8)
     expect(item.cardLast4).toEqual({ S: '1111' })
     expect(asText(item)).not.toContain(CARD.number)
-    expect(asText(item)).not.toContain(CARD.cvc)
+    // As a token of its own: random ids, key ids and timestamps may hold the digits 737 by chance.
+    expect(asText(item)).not.toMatch(new RegExp(`\\b${CARD.cvc}\\b`))
     expect(asText(item)).not.toContain('12/2030')
   })
 
