@@ -23,6 +23,20 @@ const Invoice = defineModel({
   },
 })
 
+// The payment example's status index, had it no literal prefix: a timestamp first, then the id.
+const Capture = defineModel({
+  name: 'Capture',
+  table: 'payments',
+  attributes: {
+    partnerId: string().required(),
+    id: string().required(),
+    status: enumeration(['PENDING', 'SETTLED']).required(),
+    createdAt: string().required(),
+  },
+  key: { pk: 'CAPTURE#{partnerId}', sk: 'CAPTURE#{id}' },
+  indexes: { byStatus: { type: 'gsi', pk: 'CAPTURES#{status}', sk: '{createdAt}#{id}' } },
+})
+
 /** Every placeholder the input defines appears in one of its expressions (DynamoDB's own rule). */
 function unusedPlaceholders(params: object): string[] {
   const input = params as Record<string, unknown>
@@ -71,6 +85,20 @@ describe('queries on sort keys that start with a variable', () => {
     expect(await entity.count({ partnerId }, { index: 'byStatus' })).toBe(3)
     const projected = await entity.query({ partnerId }, { index: 'byStatus', projection: ['amount'] })
     expect(projected.items).toEqual([{ amount: 10 }, { amount: 30 }, { amount: 20 }])
+  })
+
+  it("reads an index whose sort key starts with a timestamp ('{createdAt}#{id}') by partition key only", async () => {
+    const captures = env.db.model(Capture)
+    const status = 'SETTLED' as const
+    for (const [id, createdAt] of [
+      ['c2', '2024-02-02T00:00:00.000Z'],
+      ['c1', '2024-02-01T00:00:00.000Z'],
+    ]) {
+      await captures.create({ partnerId, id: id!, status, createdAt: createdAt! })
+    }
+    expect(unusedPlaceholders(queryParams(Capture, { status }, { index: 'byStatus' }))).toEqual([])
+    const settled = await captures.query({ status }, { index: 'byStatus' })
+    expect(settled.items.map((item) => item.id)).toEqual(['c1', 'c2'])
   })
 
   it('still uses the sort key when a value or a range is given', async () => {
