@@ -394,6 +394,45 @@ describe('capture and refunds', () => {
   })
 })
 
+describe('GET /payments/{id} reads its own writes', () => {
+  // DynamoDB Local is always consistent, so the answers alone cannot tell a consistent read from an
+  // eventual one; the capacity it charges can: a small item costs 1 RCU read consistently, 0.5 if not.
+  async function get(id: string) {
+    const calls = stack.proxy.calls()
+    const queries = stack.proxy.calls('Query')
+    const answer = await send(stack, A, 'GET', `/payments/${id}`)
+    expect(answer.status).toBe(200)
+    expect(answer.headers['x-dynamorm-capacity']).toBe('calls=1; rcu=1; wcu=0')
+    expect(stack.proxy.calls() - calls).toBe(1)
+    expect(stack.proxy.calls('Query') - queries).toBe(1)
+    return answer.body
+  }
+
+  it('answers right after a create, a capture and a refund with that write, from one consistent Query', async () => {
+    const created = await create('own-writes', order({ amount: 900 }))
+    const id: string = created.body.id
+    expect(await get(id)).toEqual({ ...created.body, refunds: [], refundsCursor: null })
+
+    const captured = await send(stack, A, 'POST', `/payments/${id}/capture`, { key: 'own-writes-cap' })
+    expect(captured.status).toBe(200)
+    expect(await get(id)).toEqual({ ...captured.body, refunds: [], refundsCursor: null })
+
+    const refunded = await send(stack, A, 'POST', `/payments/${id}/refunds`, {
+      body: { amount: 250, reason: 'late delivery' },
+      key: 'own-writes-ref',
+    })
+    expect(refunded.status).toBe(201)
+    const afterRefund = await get(id)
+    expect(afterRefund).toEqual({
+      ...refunded.body.payment,
+      refunds: [refunded.body.refund],
+      refundsCursor: null,
+    })
+    expect(afterRefund.refundedAmount).toBe(250)
+    expect(JSON.stringify(afterRefund)).not.toContain(CARD.number)
+  })
+})
+
 describe('GET /payments/{id} of a payment with many refunds', () => {
   const partner = partnerName('many-refunds')
   // The README's bound: at most 100 refunds per read, the rest behind refundsCursor.
@@ -440,6 +479,28 @@ describe('GET /payments/{id} of a payment with many refunds', () => {
     const few = await send(stack, partner, 'GET', `/payments/${other}`)
     expect(few.body.refunds).toHaveLength(1)
     expect(few.body.refundsCursor).toBeNull()
+  })
+
+  it('reads the first page in one call and a later page consistently: the payment and the refunds after the cursor', async () => {
+    const paymentId = (await create('one-past-a-page', order({ amount: 1000 }), partner)).body.id
+    const start = Date.now()
+    const refunds = Array.from({ length: perRead + 1 }, (_, n) => ({
+      paymentId,
+      id: newId('ref', start + n),
+      amount: 1,
+      currency: 'EUR' as const,
+    }))
+    await stack.partnerDb(partner).model(Refund).batchWrite({ put: refunds })
+    const first = await send(stack, partner, 'GET', `/payments/${paymentId}`)
+    expect(first.body.refunds).toHaveLength(perRead)
+    expect(first.headers['x-dynamorm-capacity']).toMatch(/^calls=1; /)
+    const next = await send(stack, partner, 'GET', `/payments/${paymentId}`, {
+      query: { refundsCursor: first.body.refundsCursor },
+    })
+    expect(next.body).toMatchObject({ id: paymentId, refundsCursor: null })
+    expect(next.body.refunds.map((refund: { id: string }) => refund.id)).toEqual([refunds[perRead]!.id])
+    // The payment and one refund, each a small item read consistently: 1 RCU apiece (0.5 if not).
+    expect(next.headers['x-dynamorm-capacity']).toBe('calls=2; rcu=2; wcu=0')
   })
 
   it("refuses a cursor that is not this payment's refunds, and unknown parameters, with 400", async () => {
