@@ -28,4 +28,23 @@ describe('CloudFormation templates', () => {
     expect(platformYaml).not.toMatch(/Resource: '\*'/)
     expect(platformYaml).toContain('JwtConfiguration')
   })
+
+  it('grant on each table only the DynamoDB actions the code sends there', () => {
+    // The lock and its replay are PutItems (a refused one returns the record), the release a DeleteItem;
+    // the audit chain is Puts and Updates, read back (Query) by the verifier; nothing uses ConditionCheck.
+    expect(grantedActions(partnerYaml, 'Payments')).toEqual(['GetItem', 'Query', 'PutItem', 'UpdateItem'])
+    expect(grantedActions(partnerYaml, 'IdempotencyRecords')).toEqual(['PutItem', 'DeleteItem'])
+    expect(grantedActions(partnerYaml, 'AuditAppendAndVerify')).toEqual(['PutItem', 'UpdateItem', 'Query'])
+    expect(grantedActions(platformYaml, 'WritePlatformAuditOfUnresolvedRequests')).toEqual([
+      'PutItem',
+      'UpdateItem',
+    ])
+  })
 })
+
+/** The DynamoDB actions of the statement with this Sid (its one-line `Action: [...]` list). */
+function grantedActions(yaml: string, sid: string): string[] {
+  const statement = yaml.split(`Sid: ${sid}\n`)[1]?.split('- Sid:')[0] ?? ''
+  const list = /Action: \[([^\]]*)\]/.exec(statement)?.[1] ?? ''
+  return list.split(',').map((action) => action.trim().replace('dynamodb:', ''))
+}
