@@ -206,11 +206,16 @@ describe('importPayments', () => {
     expect(await countPartition('partial')).toBe(25)
   })
 
-  it('stops on a failure that is not throttling (a 500), with the typed error', async () => {
+  it('stops on a failure that is not throttling (a 500), with the typed error naming what did not land', async () => {
     proxy.faults.set({ serverError: 1, operation: 'BatchWriteItem' })
     const error = await importPayments(db, samplePayments(30, 'broken')).catch((e: unknown) => e)
-    expect(isDynamormError(error, 'ServiceUnavailableError')).toBe(true)
+    expect(isDynamormError(error, 'BatchInterruptedError')).toBe(true)
     expect((error as { status: number }).status).toBe(503)
+    expect(isDynamormError((error as Error).cause, 'ServiceUnavailableError')).toBe(true)
+    // One chunk of the slice got the 500, the other landed: what landed and what it names add up.
+    const { details, unprocessed } = error as { details: { written: number }; unprocessed: unknown[] }
+    expect(details.written + unprocessed.length).toBe(30)
+    expect(await countPartition('broken')).toBe(details.written)
   })
 
   it('rejects a slice size that is not a positive integer, and a progress callback that is not a function', async () => {

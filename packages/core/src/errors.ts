@@ -137,6 +137,25 @@ export class UnprocessedItemsError extends DynamormError {
 }
 
 /**
+ * A batch stopped midway by a failure that is not throttling (an item DynamoDB refused, DynamoDB or the
+ * network down, the request's deadline): `unprocessed` holds every write or key not confirmed (some
+ * may have landed; resend them, not the whole batch), `cause` the failure, and `status` is the cause's.
+ */
+export class BatchInterruptedError extends DynamormError {
+  readonly unprocessed: unknown[]
+  constructor(message: string, unprocessed: unknown[], options: DynamormErrorOptions & { cause: unknown }) {
+    const cause = options.cause instanceof Error ? options.cause.name : 'an error'
+    super(
+      'BatchInterruptedError',
+      isDynamormError(options.cause) ? options.cause.status : 500,
+      `${message} (stopped by ${cause})`,
+      options,
+    )
+    this.unprocessed = unprocessed
+  }
+}
+
+/**
  * The caller aborted the call through its AbortSignal (e.g. the request's deadline). 503 like an
  * unreachable service, but a write's outcome is unknown: it may have landed. Retry it with the same
  * condition or ClientRequestToken, or read before acting on it.

@@ -145,7 +145,11 @@ describe('batch write and get', () => {
       const unavailable = await throttled
         .batchWrite({ put: [payment('retry', 4)] }, { overwrite: true })
         .catch((e: unknown) => e)
-      expect(isDynamormError(unavailable, 'ServiceUnavailableError')).toBe(true)
+      // A failure that is not throttling stops the batch; the error names what is not confirmed.
+      expect(isDynamormError(unavailable, 'BatchInterruptedError')).toBe(true)
+      expect(isDynamormError((unavailable as Error).cause, 'ServiceUnavailableError')).toBe(true)
+      expect((unavailable as { status: number }).status).toBe(503)
+      expect((unavailable as { unprocessed: unknown[] }).unprocessed).toHaveLength(1)
     } finally {
       proxy.faults.reset()
       await proxy.close()

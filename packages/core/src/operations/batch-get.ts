@@ -1,12 +1,14 @@
 // BatchGetItem in chunks of 100 keys (DynamoDB's limit), a bounded number in flight, unprocessed keys
-// retried with backoff and jitter, and an UnprocessedItemsError naming the keys still unread.
+// retried with backoff and jitter, and an UnprocessedItemsError naming the keys still unread. Any other
+// failure stops the read (no chunk starts after it, those in flight settle) with a BatchInterruptedError
+// naming every key not read: the items already read are not returned, reading is safe to repeat.
 import {
   BatchGetItemCommand,
   type BatchGetItemCommandInput,
   type KeysAndAttributes,
 } from '@aws-sdk/client-dynamodb'
 import type { Db } from '../db.ts'
-import { isDynamormError, UnprocessedItemsError } from '../errors.ts'
+import { BatchInterruptedError, isDynamormError, UnprocessedItemsError } from '../errors.ts'
 import { Placeholders } from '../expressions/placeholders.ts'
 import { compileProjection } from '../expressions/projection.ts'
 import type { AttributeMap } from '../marshall.ts'
@@ -104,27 +106,44 @@ export async function batchGet<M extends AnyModel>(
   }))
   const maxAttempts = options.maxAttempts ?? 8
   const found = new Map<string, AttributeMap>()
-  const leftovers: AttributeMap[] = []
-  await mapBounded(requests, options.concurrency ?? 4, async (request) => {
-    let pending: KeysAndAttributes | undefined = request.RequestItems![table]
-    for (let attempt = 0; pending?.Keys?.length && attempt < maxAttempts; attempt++) {
-      if (attempt > 0) await sleep(backoffDelay(attempt - 1, options))
-      let throttled = false
-      try {
-        const output = await db.send(new BatchGetItemCommand({ RequestItems: { [table]: pending } }))
-        for (const item of output.Responses?.[table] ?? []) found.set(keyId(pick(item, model)), item)
-        const unprocessed: KeysAndAttributes | undefined = output.UnprocessedKeys?.[table]
-        read += pending.Keys.length - (unprocessed?.Keys?.length ?? 0)
-        pending = unprocessed
-      } catch (error) {
-        // A throttled call processed nothing: all of it is retried like unprocessed keys.
-        if (!isDynamormError(error, 'ThrottledError')) throw error
-        throttled = true
+  // Each chunk's keys DynamoDB has not answered yet: all of them until its first call answers.
+  const unread = requests.map((request) => request.RequestItems![table]!.Keys ?? [])
+  try {
+    await mapBounded(requests, options.concurrency ?? 4, async (request, index, stop) => {
+      for (let attempt = 0; unread[index]!.length > 0 && attempt < maxAttempts; attempt++) {
+        if (attempt > 0) await sleep(backoffDelay(attempt - 1, options), stop)
+        // Another chunk failed: read nothing more, its retries included.
+        if (stop.aborted) return
+        const pending = unread[index]!
+        let throttled = false
+        try {
+          const output = await db.send(
+            new BatchGetItemCommand({
+              RequestItems: { [table]: { ...request.RequestItems![table], Keys: pending } },
+            }),
+          )
+          for (const item of output.Responses?.[table] ?? []) found.set(keyId(pick(item, model)), item)
+          const unprocessed = output.UnprocessedKeys?.[table]?.Keys ?? []
+          read += pending.length - unprocessed.length
+          unread[index] = unprocessed
+        } catch (error) {
+          // A throttled call processed nothing: all of it is retried like unprocessed keys.
+          if (!isDynamormError(error, 'ThrottledError')) throw error
+          throttled = true
+        } finally {
+          tally.called(attempt, throttled)
+        }
       }
-      tally.called(attempt, throttled)
-    }
-    if (pending?.Keys?.length) leftovers.push(...pending.Keys)
-  })
+    })
+  } catch (error) {
+    const rest = unread.flat()
+    throw new BatchInterruptedError(
+      `Batch read stopped after ${read} of ${total} keys; ${rest.length} not read`,
+      rest,
+      { cause: error, details: { table, unprocessedKeys: rest.length, read, ...tally.stats } },
+    )
+  }
+  const leftovers = unread.flat()
   if (leftovers.length > 0) {
     throw new UnprocessedItemsError(
       `${leftovers.length} keys were still unprocessed after ${maxAttempts} attempts`,

@@ -1,5 +1,7 @@
 // BatchWriteItem in chunks of 25 (DynamoDB's limit), bounded parallelism, unprocessed items retried
-// with backoff and jitter, and an UnprocessedItemsError listing what is still unwritten. Batch
+// with backoff and jitter, and an UnprocessedItemsError listing what is still unwritten. Any other
+// failure stops the batch: no chunk starts after it, those in flight settle, and a BatchInterruptedError
+// lists every write not confirmed (a caller resends those, neither losing nor repeating one). Batch
 // writes carry no conditions: use create/update or a transaction where a check matters. A versioned
 // model's put checks its version (or only creates), which a batch cannot: its batch puts are refused
 // unless the caller says they may overwrite.
@@ -9,7 +11,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb'
 import type { Db } from '../db.ts'
-import { isDynamormError, UnprocessedItemsError, ValidationError } from '../errors.ts'
+import { BatchInterruptedError, isDynamormError, UnprocessedItemsError, ValidationError } from '../errors.ts'
 import { assertItemSize } from '../item-size.ts'
 import { type AnyModel, type InputOf, type KeyOf, keyAttributes, toStoredItem } from '../model.ts'
 import { type BatchCalls, BatchTally } from './batch-progress.ts'
@@ -124,27 +126,42 @@ export async function batchWrite<M extends AnyModel>(
     }
   }
   const maxAttempts = options.maxAttempts ?? 8
-  const leftovers: WriteRequest[] = []
-  await mapBounded(chunk(writes, MAX_BATCH_WRITE_ITEMS), options.concurrency ?? 4, async (pending0) => {
-    let pending: WriteRequest[] | undefined = pending0
-    for (let attempt = 0; pending?.length && attempt < maxAttempts; attempt++) {
-      if (attempt > 0) await sleep(backoffDelay(attempt - 1, options))
-      let throttled = false
-      try {
-        const output: { UnprocessedItems?: Record<string, WriteRequest[]> } = await db.send(
-          new BatchWriteItemCommand({ RequestItems: { [table]: pending } }),
-        )
-        const unprocessed: WriteRequest[] | undefined = output.UnprocessedItems?.[table]
-        written += pending.length - (unprocessed?.length ?? 0)
-        pending = unprocessed
-      } catch (error) {
-        if (!isDynamormError(error, 'ThrottledError')) throw error
-        throttled = true
+  const chunks = chunk(writes, MAX_BATCH_WRITE_ITEMS)
+  // Each chunk's writes DynamoDB has not confirmed yet: all of them until its first call answers.
+  const unconfirmed = [...chunks]
+  try {
+    await mapBounded(chunks, options.concurrency ?? 4, async (_, index, stop) => {
+      for (let attempt = 0; unconfirmed[index]!.length > 0 && attempt < maxAttempts; attempt++) {
+        if (attempt > 0) await sleep(backoffDelay(attempt - 1, options), stop)
+        // Another chunk failed: send nothing more, its retries included.
+        if (stop.aborted) return
+        const pending = unconfirmed[index]!
+        let throttled = false
+        try {
+          const output: { UnprocessedItems?: Record<string, WriteRequest[]> } = await db.send(
+            new BatchWriteItemCommand({ RequestItems: { [table]: pending } }),
+          )
+          const unprocessed = output.UnprocessedItems?.[table] ?? []
+          written += pending.length - unprocessed.length
+          unconfirmed[index] = unprocessed
+        } catch (error) {
+          if (!isDynamormError(error, 'ThrottledError')) throw error
+          throttled = true
+        } finally {
+          tally.called(attempt, throttled)
+        }
       }
-      tally.called(attempt, throttled)
-    }
-    if (pending?.length) leftovers.push(...pending)
-  })
+    })
+  } catch (error) {
+    const rest = unconfirmed.flat()
+    // Counts only in the message: the writes hold item values.
+    throw new BatchInterruptedError(
+      `Batch write stopped after ${written} of ${writes.length} writes; ${rest.length} not confirmed written`,
+      rest,
+      { cause: error, details: { table, unprocessedItems: rest.length, written, ...tally.stats } },
+    )
+  }
+  const leftovers = unconfirmed.flat()
   if (leftovers.length > 0) {
     throw new UnprocessedItemsError(
       `${leftovers.length} writes were still unprocessed after ${maxAttempts} attempts`,

@@ -44,24 +44,46 @@ export function backoffDelay(
   return Math.floor(random() * ceiling)
 }
 
-/** Resolves after `ms` milliseconds. */
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+/** Resolves after `ms` milliseconds, or as soon as `signal` aborts. */
+export const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve()
+    const wake = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', wake)
+      resolve()
+    }
+    const timer = setTimeout(wake, ms)
+    signal?.addEventListener('abort', wake, { once: true })
+  })
 
-/** Runs `work` over `tasks` with at most `concurrency` in flight; results keep the tasks' order. */
+/**
+ * Runs `work` over `tasks` with at most `concurrency` in flight; results keep the tasks' order. Once a
+ * task fails no other starts, `stop` tells those running to finish, and the first failure is raised
+ * only when all have settled: nothing a task sends lands after the caller was told it failed.
+ */
 export async function mapBounded<T, R>(
   tasks: readonly T[],
   concurrency: number,
-  work: (task: T) => Promise<R>,
+  work: (task: T, index: number, stop: AbortSignal) => Promise<R>,
 ): Promise<R[]> {
   const results: R[] = new Array(tasks.length)
+  const stop = new AbortController()
+  let failure: { error: unknown } | undefined
   let next = 0
   const worker = async () => {
-    while (next < tasks.length) {
+    while (next < tasks.length && !stop.signal.aborted) {
       const index = next++
-      results[index] = await work(tasks[index] as T)
+      try {
+        results[index] = await work(tasks[index] as T, index, stop.signal)
+      } catch (error) {
+        failure ??= { error }
+        stop.abort()
+      }
     }
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, tasks.length)) }, worker))
+  if (failure !== undefined) throw failure.error
   return results
 }
 
