@@ -29,8 +29,7 @@ export const Payment = defineModel({
   },
   key: { pk: 'PAYMENT#{id}', sk: 'PAYMENT' },
   indexes: {
-    // The literal prefix matters: core 0.0.0 leaves an unused name placeholder (a ValidationException)
-    // when a query gives no sort-key value for a template that starts with a variable.
+    // Payments of one status, oldest first (time-ordered ids).
     byStatus: { type: 'gsi', pk: 'STATUS#{status}', sk: 'PAYMENT#{id}' },
   },
   // Optimistic locking: capture and refund write only the version they read.
