@@ -9,6 +9,16 @@ export class DecryptionError extends DynamormError {
   }
 }
 
+/**
+ * An encrypted data key is under a KMS key this deployment does not trust (neither `keyId` nor one of
+ * `previousKeyIds`): a field forged under someone else's key, or a rotation whose old key is not listed.
+ */
+export class UntrustedKmsKeyError extends DynamormError {
+  constructor(message: string, options?: DynamormErrorOptions) {
+    super('UntrustedKmsKeyError', 500, message, options)
+  }
+}
+
 /** KMS could not be reached or answered with a server error or throttling after the SDK's retries. */
 export class KmsUnavailableError extends DynamormError {
   constructor(message: string, options?: DynamormErrorOptions) {
@@ -38,8 +48,6 @@ const unavailable = new Set([
   'KeyUnavailableException',
   'TimeoutError',
 ])
-// KMS exceptions that mean the ciphertext (an encrypted data key) is not what it claims to be.
-const badCiphertext = new Set(['InvalidCiphertextException', 'IncorrectKeyException'])
 
 /**
  * The one place a KMS failure becomes a typed error. The SDK error is kept as `cause` only in a
@@ -55,7 +63,15 @@ export function kmsFailure(error: unknown, operation: string): DynamormError {
   const name = typeof sdk?.name === 'string' ? sdk.name : 'Error'
   const httpStatusCode = sdk?.$metadata?.httpStatusCode
   const options = { cause: { name, httpStatusCode }, details: { operation, kmsError: name } }
-  if (badCiphertext.has(name)) {
+  // Decrypt names the key it trusts: KMS says the data key is under another one.
+  if (name === 'IncorrectKeyException') {
+    return new UntrustedKmsKeyError(
+      `KMS ${operation}: the encrypted data key is under a KMS key this deployment does not trust (${name})`,
+      options,
+    )
+  }
+  // The ciphertext (an encrypted data key) is not what it claims to be.
+  if (name === 'InvalidCiphertextException') {
     return new DecryptionError(`KMS ${operation} rejected an encrypted data key (${name})`, options)
   }
   if (unavailable.has(name) || sdk?.$fault === 'server' || httpStatusCode === undefined) {

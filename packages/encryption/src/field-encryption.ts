@@ -21,8 +21,14 @@ import { Keyring } from './keyring.ts'
 import { type KmsApi, lazyKmsApi } from './kms-client.ts'
 
 export interface FieldEncryptionOptions {
-  /** KMS key (id, ARN or alias) that protects new data keys. Old items name their own key. */
+  /** KMS key (id, ARN or alias) that protects new data keys; reads trust it first. */
   keyId: string
+  /**
+   * Other KMS keys (id or ARN; an alias only while it still names that key) whose data keys reads
+   * accept: keys being rotated away from. Data keys under any other KMS key are refused
+   * (`UntrustedKmsKeyError`). Default none.
+   */
+  previousKeyIds?: readonly string[]
   /**
    * KMS client (default: `new KMSClient({})`, region from the environment). Either way
    * `@aws-sdk/client-kms` is imported at the first KMS call, not at module init.
@@ -109,11 +115,16 @@ export function fieldEncryptionWith(
   if (typeof options.keyId !== 'string' || options.keyId === '') {
     throw new EncryptionConfigError('fieldEncryption needs a KMS keyId')
   }
+  const previousKeyIds = options.previousKeyIds ?? []
+  if (!Array.isArray(previousKeyIds) || previousKeyIds.some((id) => typeof id !== 'string' || id === '')) {
+    throw new EncryptionConfigError('previousKeyIds must be a list of KMS key ids')
+  }
   const dataKeyAttribute = options.dataKeyAttribute ?? defaults.dataKeyAttribute
   const bindingTable = options.bindingTable ?? ((table: string) => table)
   const keyring = new Keyring({
     kms,
     keyId: options.keyId,
+    previousKeyIds: [...previousKeyIds],
     maxMessagesPerKey: positiveInteger(
       options.maxMessagesPerKey ?? defaults.maxMessagesPerKey,
       'maxMessagesPerKey',

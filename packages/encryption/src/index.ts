@@ -1,6 +1,12 @@
 export type { BeaconAttributeOptions, BeaconOptions } from './beacon.ts'
 export { createBeaconKey } from './beacon.ts'
-export { DecryptionError, EncryptionConfigError, KmsKeyError, KmsUnavailableError } from './errors.ts'
+export {
+  DecryptionError,
+  EncryptionConfigError,
+  KmsKeyError,
+  KmsUnavailableError,
+  UntrustedKmsKeyError,
+} from './errors.ts'
 export type {
   FieldEncryption,
   FieldEncryptionContext,

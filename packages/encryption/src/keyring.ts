@@ -1,15 +1,17 @@
 // Keys from KMS: one current data key per table reused for a bounded number of fields and time (so
 // KMS is called about once per container and table, not per write), and decrypted keys (field data
 // keys and the beacon key) cached by their encrypted form. Concurrent misses share one KMS call.
-import { LruCache } from '@dynamorm/core'
+import { isDynamormError, LruCache } from '@dynamorm/core'
 import { DataKey } from './data-key.ts'
-import { KmsKeyError, kmsFailure } from './errors.ts'
+import { KmsKeyError, kmsFailure, UntrustedKmsKeyError } from './errors.ts'
 import type { KmsApi } from './kms-client.ts'
 
 export interface KeyringOptions {
   /** The KMS module and client, loaded at the first call. */
   kms: () => Promise<KmsApi>
   keyId: string
+  /** Other KMS keys a data key read back may be under (keys being rotated away from). */
+  previousKeyIds: readonly string[]
   maxMessagesPerKey: number
   maxKeyAgeMs: number
   maxCachedKeys: number
@@ -26,6 +28,16 @@ export const beaconKeyContext: Record<string, string> = { purpose: 'dynamorm-bea
 
 // setTimeout's longest delay; a longer one would fire at once.
 const MAX_TIMER_MS = 2 ** 31 - 1
+
+// An alias (name or ARN): which key it names only KMS knows (DescribeKey, another call).
+const ALIAS = /^(arn:[^:]+:kms:[^:]*:[^:]*:)?alias\//
+
+/** Whether the key ARN KMS answered with is the key `keyId` named; an alias is taken on KMS's word. */
+function answersFor(keyId: string, arn: string | undefined): arn is string {
+  if (arn === undefined) return false
+  if (ALIAS.test(keyId)) return true
+  return keyId.startsWith('arn:') ? arn === keyId : arn.endsWith(`:key/${keyId}`)
+}
 
 // The table is part of the id: the same blob is only valid under its own table's encryption context.
 const cacheId = (encrypted: Uint8Array, table = '') =>
@@ -96,33 +108,51 @@ export class Keyring {
   }
 
   async #generate(table: string): Promise<void> {
-    const [plaintext, output] = await this.#requestKey('GenerateDataKey', ({ kms, client }) =>
-      client.send(
-        new kms.GenerateDataKeyCommand({
-          KeyId: this.#options.keyId,
-          KeySpec: 'AES_256',
-          EncryptionContext: fieldKeyContext(table),
-        }),
-      ),
+    const [plaintext, kmsKeyArn, output] = await this.#requestKey(
+      'GenerateDataKey',
+      this.#options.keyId,
+      ({ kms, client }) =>
+        client.send(
+          new kms.GenerateDataKeyCommand({
+            KeyId: this.#options.keyId,
+            KeySpec: 'AES_256',
+            EncryptionContext: fieldKeyContext(table),
+          }),
+        ),
     )
     const encrypted = output.CiphertextBlob
     if (!encrypted?.length) {
       plaintext.fill(0)
       throw new KmsKeyError('KMS GenerateDataKey returned no encrypted data key')
     }
-    const key = new DataKey(plaintext, encrypted, output.KeyId ?? this.#options.keyId)
+    const key = new DataKey(plaintext, encrypted, kmsKeyArn)
     this.currentKmsKeyArn = key.kmsKeyArn
     this.#cache(this.#current, table, key)
     // Reading back what this container wrote needs no Decrypt call: the read cache holds it too.
     this.#cache(this.#decrypted, cacheId(encrypted, table), key.pin())
   }
 
+  // Decrypt names the KMS key it expects: without KeyId, KMS opens a data key under whatever key the
+  // blob names, so a writer of the table could seal a field of their choosing under a key of their
+  // own. The current key first (the usual case: one call), then each previous one after KMS answers
+  // IncorrectKeyException: a data key of a rotated-away key costs a refused call per key tried before.
   async #decrypt(id: string, encrypted: Uint8Array, table: string | undefined): Promise<void> {
     const context = table === undefined ? beaconKeyContext : fieldKeyContext(table)
-    const [plaintext, output] = await this.#requestKey('Decrypt', ({ kms, client }) =>
-      client.send(new kms.DecryptCommand({ CiphertextBlob: encrypted, EncryptionContext: context })),
-    )
-    this.#cache(this.#decrypted, id, new DataKey(plaintext, encrypted, output.KeyId ?? 'unknown'))
+    const trusted = [this.#options.keyId, ...this.#options.previousKeyIds]
+    for (const [index, keyId] of trusted.entries()) {
+      try {
+        const [plaintext, kmsKeyArn] = await this.#requestKey('Decrypt', keyId, ({ kms, client }) =>
+          client.send(
+            new kms.DecryptCommand({ CiphertextBlob: encrypted, EncryptionContext: context, KeyId: keyId }),
+          ),
+        )
+        this.#cache(this.#decrypted, id, new DataKey(plaintext, encrypted, kmsKeyArn))
+        return
+      } catch (error) {
+        // Under another key: the next trusted one may be it; after the last, none we trust is.
+        if (index === trusted.length - 1 || !isDynamormError(error, 'UntrustedKmsKeyError')) throw error
+      }
+    }
   }
 
   // An LruCache forgets an expired key only when asked for it: a key nobody asks for again would stay
@@ -139,11 +169,15 @@ export class Keyring {
     expire()
   }
 
-  /** One KMS call for a 256-bit key, copied out of the SDK's buffer (which is wiped). */
-  async #requestKey<Output extends { Plaintext?: Uint8Array }>(
+  /**
+   * One KMS call for a 256-bit key under the KMS key `keyId` names, copied out of the SDK's buffer
+   * (which is wiped); with the output and the key's ARN.
+   */
+  async #requestKey<Output extends { Plaintext?: Uint8Array; KeyId?: string }>(
     operation: string,
+    keyId: string,
     send: (api: KmsApi) => Promise<Output>,
-  ): Promise<[Buffer, Output]> {
+  ): Promise<[Buffer, string, Output]> {
     // Outside the try: a module that cannot load is a configuration error, not a KMS outage.
     const api = await this.#options.kms()
     let output: Output
@@ -153,13 +187,20 @@ export class Keyring {
       throw kmsFailure(error, operation)
     }
     const plaintext = output.Plaintext
+    // KMS itself refuses another key (IncorrectKeyException); an endpoint that ignored KeyId does not.
+    if (!answersFor(keyId, output.KeyId)) {
+      plaintext?.fill(0)
+      throw new UntrustedKmsKeyError(`KMS ${operation} answered for another KMS key than the one named`, {
+        details: { operation },
+      })
+    }
     if (plaintext?.length !== 32) {
       plaintext?.fill(0)
       throw new KmsKeyError(`KMS ${operation} returned no 256-bit key`)
     }
     const copy = Buffer.from(plaintext)
     plaintext.fill(0)
-    return [copy, output]
+    return [copy, output.KeyId, output]
   }
 
   /** Cached keys, for tests and metrics. */

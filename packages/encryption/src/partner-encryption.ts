@@ -18,9 +18,11 @@ export interface EncryptingPartner {
 }
 
 export interface PartnerFieldEncryptionOptions
-  extends Omit<FieldEncryptionOptions, 'kms' | 'keyId' | 'beacons'> {
+  extends Omit<FieldEncryptionOptions, 'kms' | 'keyId' | 'previousKeyIds' | 'beacons'> {
   /** Key for partners that name none (default: none, so such a partner is a configuration error). */
   keyId?: string
+  /** The partner's keys being rotated away from, whose data keys its reads still accept (default none). */
+  previousKeyIds?: (partner: EncryptingPartner) => readonly string[]
   /** Extra KMS client settings for every partner's client (endpoint, retries, request handler). */
   kmsConfig?: Omit<KMSClientConfig, 'credentials' | 'region'>
   /** Beacons, with the partner's own beacon key (encrypted under the partner's KMS key). */
@@ -55,7 +57,12 @@ class PartnerEntry {
   /** Made at the partner's first KMS call (with the SDK module), not when the partner is first seen. */
   #client: KMSClient | undefined
   #evicted = false
-  constructor(partner: EncryptingPartner, options: PartnerFieldEncryptionOptions, keyId: string) {
+  constructor(
+    partner: EncryptingPartner,
+    options: PartnerFieldEncryptionOptions,
+    keyId: string,
+    previousKeyIds: readonly string[],
+  ) {
     this.credentials = partner.credentials
     // A provider that caches credentials itself (marked memoized, as @dynamorm/partner's) is asked at
     // every signing, so a new session applies to the next call; the SDK keeps its own copy of any other.
@@ -82,6 +89,7 @@ class PartnerEntry {
       {
         ...options,
         keyId,
+        previousKeyIds,
         beacons: beacons && { key: beacons.key(partner), attributes: beacons.attributes },
       },
       kms,
@@ -108,14 +116,18 @@ export function partnerFieldEncryption(options: PartnerFieldEncryptionOptions): 
     if (keyId === undefined) {
       throw new EncryptionConfigError(`Partner ${partner.id} has no KMS key for field encryption`)
     }
-    // Everything that picks the KMS key: a partner moved to another account gets no key of the old one.
-    const id = [partner.id, partner.accountId ?? '', partner.region ?? '', keyId].join('\u0000')
+    const previousKeyIds = options.previousKeyIds?.(partner) ?? []
+    // Everything that picks the KMS keys: a partner moved to another account gets no key of the old
+    // one, and a changed list of trusted keys applies at once.
+    const id = [partner.id, partner.accountId ?? '', partner.region ?? '', keyId, ...previousKeyIds].join(
+      '\u0000',
+    )
     let entry = partners.get(id)
     if (entry === undefined) {
       // The partner's first write or read will need KMS: start loading the SDK module now (a failure
       // surfaces at that KMS call, which loads it again).
       loadKmsModule().catch(() => undefined)
-      entry = new PartnerEntry(partner, options, keyId)
+      entry = new PartnerEntry(partner, options, keyId, previousKeyIds)
       partners.set(id, entry)
     } else if (partner.credentials !== undefined) {
       entry.credentials = partner.credentials

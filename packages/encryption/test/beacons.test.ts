@@ -2,7 +2,7 @@ import { QueryCommand } from '@aws-sdk/client-dynamodb'
 import { type AttributeMap, createDb, defineModel, isDynamormError, string } from '@dynamorm/core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createBeaconKey, type FieldEncryption, fieldEncryption } from '../src/index.ts'
-import { contextFor, getRaw, KEY_A, keyOf, kmsAndTableForFile, putRaw } from './fixtures.ts'
+import { contextFor, getRaw, KEY_A, KEY_B, keyOf, kmsAndTableForFile, putRaw } from './fixtures.ts'
 
 const setup = kmsAndTableForFile({
   globalIndexes: [
@@ -136,6 +136,30 @@ describe('beacons', () => {
     )
     fresh.wipeKeys()
     expect(await fresh.beacon('cardNumber', 'y')).toHaveLength(8)
+  })
+
+  it('opens its beacon key only under a KMS key it trusts: the current one or a previous one', async () => {
+    const FOREIGN = '99999999-9999-9999-9999-999999999999'
+    setup.kms.addKey({ keyId: FOREIGN, accountId: '999999999999' })
+    const beaconUnder = async (kmsKey: string) =>
+      fieldEncryption({
+        keyId: KEY_A,
+        previousKeyIds: [KEY_B],
+        kms: setup.kmsClient,
+        beacons: { key: await createBeaconKey(setup.kmsClient, kmsKey), attributes: { cardNumber: {} } },
+      })
+    // A beacon key of someone else's: its beacons would be theirs to compute, so it is refused.
+    const foreign = await beaconUnder(FOREIGN)
+    const context = contextFor(setup.table.name, keyOf('foreign-beacon'), attributes)
+    const refused = await foreign
+      .beforeWrite({ ...keyOf('foreign-beacon'), cardNumber: { S: '4111111111111111' } }, context)
+      .catch((e) => e)
+    expect(isDynamormError(refused, 'UntrustedKmsKeyError')).toBe(true)
+    expect(
+      isDynamormError(await foreign.beacon('cardNumber', 'x').catch((e) => e), 'UntrustedKmsKeyError'),
+    ).toBe(true)
+    expect(foreign.cachedKeys.decrypted).toBe(0)
+    expect(await (await beaconUnder(KEY_B)).beacon('cardNumber', 'x')).toHaveLength(8)
   })
 
   it('reports a KMS failure while creating a beacon key', async () => {

@@ -23,6 +23,11 @@ describe('public types', () => {
     // @ts-expect-error bits is a number
     fieldEncryption({ keyId: 'k', beacons: { key: 'x', attributes: { card: { bits: '64' } } } })
     expectTypeOf<FieldEncryptionOptions['maxMessagesPerKey']>().toEqualTypeOf<number | undefined>()
+    expectTypeOf<FieldEncryptionOptions['previousKeyIds']>().toEqualTypeOf<readonly string[] | undefined>()
+    // A partner's previous keys come from the partner, like its beacon key.
+    partnerFieldEncryption({ previousKeyIds: (partner) => (partner.id === 'p' ? ['arn:old'] : []) })
+    // @ts-expect-error a partner's previous keys are a function of the partner
+    partnerFieldEncryption({ previousKeyIds: ['arn:old'] })
   })
 
   it('partnerFieldEncryption is a transformer factory partnerContext can take', () => {

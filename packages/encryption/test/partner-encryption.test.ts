@@ -256,6 +256,26 @@ describe('partnerFieldEncryption', () => {
     forPartner.dispose()
   })
 
+  it("opens only data keys under the partner's own key or the previous keys configured for it", async () => {
+    // Partner A's key was KEY_B until a rotation; partner B still seals under KEY_B.
+    const previous: Record<string, string[]> = {}
+    const forPartner = partnerFieldEncryption({
+      kmsConfig: kmsConfig(),
+      previousKeyIds: (partner) => previous[partner.id] ?? [],
+    })
+    const context = contextFor('t', keyOf('rotated-partner'), ['card'])
+    const item = { ...keyOf('rotated-partner'), card: { S: '4111111111111111' } }
+    const underKeyB = await forPartner(partnerB()).beforeWrite(item, context)
+    const refused = await forPartner(partnerA())
+      .afterRead(underKeyB, context)
+      .catch((e) => e)
+    expect(isDynamormError(refused, 'UntrustedKmsKeyError')).toBe(true)
+    // Listing the old key for partner A (a new configuration: a new cache entry) lets its old fields open.
+    previous['partner-a'] = [KEY_B]
+    expect(await forPartner(partnerA()).afterRead(underKeyB, context)).toEqual(item)
+    forPartner.dispose()
+  })
+
   it("fails closed when the partner's role cannot be assumed", async () => {
     const forPartner = partnerFieldEncryption({ kmsConfig: kmsConfig() })
     const denied = { ...partnerA(), id: 'denied', credentials: assumedRole(ROLE_A, 'wrong-external-id') }

@@ -21,6 +21,9 @@ async function writeItems(encryption: FieldEncryption, pks: string[]): Promise<v
   }
 }
 
+/** The rotated configuration: new data keys under KEY_B, fields under KEY_A still open. */
+const rotated = () => fieldEncryption({ keyId: KEY_B, previousKeyIds: [KEY_A], kms: setup.kmsClient })
+
 const read = async (encryption: FieldEncryption, pk: string) =>
   encryption.afterRead(
     (await getRaw(setup.db, setup.table.name, keyOf(pk)))!,
@@ -31,10 +34,21 @@ describe('key rotation', () => {
   it('writes new items under the new key, still reads old ones, and moves old ones with reencryptTable', async () => {
     const before = fieldEncryption({ keyId: 'alias/payments-a', kms: setup.kmsClient })
     await writeItems(before, ['rot-1', 'rot-2', 'rot-3'])
-    const after = fieldEncryption({ keyId: KEY_B, kms: setup.kmsClient })
+    const after = rotated()
     await writeItems(after, ['rot-4'])
-    // Old items decrypt under the rotated configuration: the data key names its KMS key.
+    // Old items decrypt under the rotated configuration: it lists the old key among those it trusts.
     expect(await read(after, 'rot-1')).toEqual(plainItem('rot-1'))
+    // Without it, the run stops at an old item, naming it, and moves nothing.
+    const forgotten = await reencryptTable({
+      db: setup.db,
+      table: setup.table.name,
+      encryption: fieldEncryption({ keyId: KEY_B, kms: setup.kmsClient }),
+      encryptedAttributes: attributes,
+    }).catch((e: unknown) => e)
+    expect(forgotten).toMatchObject({
+      name: 'UntrustedKmsKeyError',
+      details: { key: { pk: expect.stringMatching(/^rot-[123]$/), sk: 'PAYMENT' } },
+    })
     // Once KEY_A is disabled, its items no longer open, which is how we prove the move below.
     const stale = (await getRaw(setup.db, setup.table.name, keyOf('rot-2')))!
     const result = await reencryptTable({
@@ -46,7 +60,7 @@ describe('key rotation', () => {
     expect(result).toEqual({ scanned: 4, reencrypted: 3, conflicts: 0 })
     setup.kms.disableKey(KEY_A)
     try {
-      const fresh = fieldEncryption({ keyId: KEY_B, kms: setup.kmsClient })
+      const fresh = rotated()
       for (const pk of ['rot-1', 'rot-2', 'rot-3', 'rot-4'])
         expect(await read(fresh, pk)).toEqual(plainItem(pk))
       const error = await fresh
@@ -77,7 +91,7 @@ describe('key rotation', () => {
         local.table.name,
         await before.beforeWrite(plainItem('partial'), context(attributes)),
       )
-      const after = fieldEncryption({ keyId: KEY_B, kms: setup.kmsClient })
+      const after = rotated()
       // The rotation is told about card only; iban stays sealed under its old data key.
       const result = await reencryptTable({
         db: local.db,
@@ -88,8 +102,7 @@ describe('key rotation', () => {
       expect(result).toEqual({ scanned: 1, reencrypted: 1, conflicts: 0 })
       const stored = (await getRaw(local.db, local.table.name, keyOf('partial')))!
       expect(Object.keys(stored.__dk!.M!)).toHaveLength(2)
-      const fresh = fieldEncryption({ keyId: KEY_B, kms: setup.kmsClient })
-      expect(await fresh.afterRead(stored, context(attributes))).toEqual(plainItem('partial'))
+      expect(await rotated().afterRead(stored, context(attributes))).toEqual(plainItem('partial'))
     } finally {
       await local.table.delete()
     }
@@ -148,7 +161,7 @@ describe('key rotation', () => {
       const old = fieldEncryption({ keyId: KEY_A, kms: setup.kmsClient })
       const context = contextFor(local.table.name, keyOf('race'), attributes)
       await putRaw(local.db, local.table.name, await old.beforeWrite(plainItem('race'), context))
-      const current = fieldEncryption({ keyId: KEY_B, kms: setup.kmsClient })
+      const current = rotated()
       // The concurrent writer lands between the scan and the conditional rewrite.
       const racingDb = racingWriter(local.db, local.table.name, async () => {
         const newer = await current.beforeWrite({ ...plainItem('race'), card: { S: 'newer card' } }, context)
@@ -180,7 +193,7 @@ describe('key rotation', () => {
       const error = await reencryptTable({
         db: local.db,
         table: local.table.name,
-        encryption: fieldEncryption({ keyId: KEY_B, kms: setup.kmsClient }),
+        encryption: rotated(),
         encryptedAttributes: attributes,
       }).catch((e: unknown) => e)
       expect(error).toMatchObject({
