@@ -144,6 +144,23 @@ describe('startKmsServer', () => {
     expect(() => server.disableKey('missing')).toThrow()
   })
 
+  it('decrypts only under the KeyId named, in each form KMS takes: key id, key ARN, alias, alias ARN', async () => {
+    const encrypted = await kms.send(new EncryptCommand({ KeyId: 'key-1', Plaintext: Buffer.from('x') }))
+    const decrypt = (keyId: string) =>
+      kms.send(new DecryptCommand({ CiphertextBlob: encrypted.CiphertextBlob, KeyId: keyId }))
+    const aliasArn = (alias: string, accountId?: string) =>
+      kmsKeyArn(alias, accountId).replace(':key/', ':alias/')
+    for (const own of ['key-1', kmsKeyArn('key-1'), 'alias/payments', aliasArn('payments')]) {
+      expect((await decrypt(own)).KeyId).toBe(kmsKeyArn('key-1'))
+    }
+    for (const other of ['key-2', kmsKeyArn('key-2', '444455556666'), 'alias/other', aliasArn('other')]) {
+      await expect(decrypt(other)).rejects.toMatchObject({
+        name: 'IncorrectKeyException',
+        $metadata: { httpStatusCode: 400 },
+      })
+    }
+  })
+
   it('re-encrypts under another key and context', async () => {
     const encrypted = await kms.send(
       new EncryptCommand({ KeyId: 'key-1', Plaintext: Buffer.from('rotate me'), EncryptionContext: context }),
