@@ -26,6 +26,15 @@ export type { JsonValue } from './canonical-json.ts'
 export { canonicalJson } from './canonical-json.ts'
 export type { CapacityKind, CapacityTotals, CapacityUnits, MeterTotals, TableCapacity } from './capacity.ts'
 export { CapacityMeter } from './capacity.ts'
+export type {
+  CollectionAttributeNames,
+  CollectionKey,
+  CollectionMembers,
+  CollectionPage,
+  CollectionQueryOptions,
+  ItemCollection,
+} from './collection.ts'
+export { collectionQueryParams, itemCollection } from './collection.ts'
 export type { CapacityMode, CostEstimate, CostOptions, PriceTable, RegionPrices } from './cost.ts'
 export { defaultPriceTable, estimateCost } from './cost.ts'
 export type { CursorScope } from './cursor.ts'
