@@ -10,6 +10,10 @@ export type RequestDeadline = () => number
 
 const deadlines = new WeakMap<object, RequestDeadline>()
 
+// The longest delay a timer holds: past it Node fires the timer after 1 ms, so a clock reporting days
+// would cut every call (and partner's wait for credentials) short at once.
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 /**
  * The request deadline of a Lambda context, or undefined outside Lambda (no getRemainingTimeInMillis,
  * or one that does not return a finite number).
@@ -20,7 +24,7 @@ export function requestDeadline(context: unknown, marginMs: number): RequestDead
   // A clock that gives no number (a hand-made context) is no deadline, as outside Lambda; whole
   // milliseconds, as DeadlineExceededError reports what is left.
   if (typeof remaining !== 'function' || !Number.isFinite(remaining.call(context))) return undefined
-  return () => Math.floor(remaining.call(context) - marginMs)
+  return () => Math.min(MAX_TIMER_MS, Math.floor(remaining.call(context) - marginMs))
 }
 
 type Send = (command: unknown, options?: unknown, callback?: unknown) => Promise<unknown>

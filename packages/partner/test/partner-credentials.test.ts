@@ -339,6 +339,33 @@ describe('Lambda deadline', () => {
     }
   })
 
+  it('waits for a slow AssumeRole on a clock that reports more time than a timer holds (over 2^31 ms)', async () => {
+    const server = await startStsServer({ roles: [first], now: clock.date })
+    server.faults.set({ latencyMs: 100 })
+    // Middy's own early timeout would fire at once on such a clock; it can be turned off.
+    const handler = middy({ timeoutEarlyInMillis: 0 })
+      .use(dynamoClient({ client: admin, warmup: false }))
+      .use(
+        partnerContext(
+          options({
+            stsClientConfig: {
+              endpoint: server.endpoint,
+              region: 'us-east-1',
+              credentials: platformCredentials,
+            },
+          }),
+        ),
+      )
+      .handler(async (_event, context) => (await context.partner.credentials()).accessKeyId)
+    try {
+      const context = { ...lambdaContext(), getRemainingTimeInMillis: () => 2 ** 31 + 1000 }
+      expect(await invoke(handler, eventFor(first.id), context)).toMatch(/^ASIA/)
+      expect(server.calls(first.roleArn)).toBe(1)
+    } finally {
+      await server.close()
+    }
+  })
+
   it("leaves the shared AssumeRole to requests that still have time, and no later request inherits the first one's deadline", async () => {
     const { server, handler } = await slowSts(1500)
     try {
