@@ -1,7 +1,7 @@
 // Every read the ledger needs, each one Query on the table or an index (never a scan). Each returns
 // only the entity asked for: core adds `__entity = <name>` to the filter, because entities share
-// partitions and index keys here.
-import type { Db } from '@dynamorm/core'
+// partitions and index keys here; an item collection returns the entities it names, each apart.
+import { type Db, itemCollection } from '@dynamorm/core'
 import { Customer, Payment, Refund } from './entities.ts'
 
 export interface PageOptions {
@@ -52,6 +52,17 @@ export function paymentsByStatus(
 /** The refunds of one payment: its own partition, where the payment item sits too. */
 export function refundsOf(db: Db, partnerId: string, paymentId: string) {
   return db.model(Refund).query({ partnerId, paymentId }, { pages: 'all' })
+}
+
+/**
+ * A payment with its refunds: one consistent Query of the payment's partition, both entities (an item
+ * collection), so the refunds listed are the ones its refundedAmount counts.
+ */
+export function paymentWithRefunds(db: Db, partnerId: string, paymentId: string) {
+  return itemCollection(db, { payment: Payment, refunds: Refund }).query(
+    { partnerId, paymentId },
+    { consistent: true, pages: 'all' },
+  )
 }
 
 /** A partner's disputed payments, latest dispute first (gsi3 is sparse: it holds nothing else). */

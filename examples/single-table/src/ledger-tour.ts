@@ -7,6 +7,7 @@ import {
   disputedPayments,
   partnerCustomers,
   paymentsByStatus,
+  paymentWithRefunds,
   refundsOf,
 } from './access-patterns.ts'
 import { day, seedLedger } from './sample-ledger.ts'
@@ -20,6 +21,8 @@ export interface TourResult {
   capturedSince: string[]
   refunded: string[]
   refundsOfPay1: string[]
+  /** pay-1 and its refunds from one Query of its partition (an item collection). */
+  pay1WithRefunds: string[]
   disputed: string[]
   globexCustomers: string[]
   /** Items DynamoDB read for Ada's payments on gsi1 (payments and refunds), against those returned. */
@@ -67,6 +70,13 @@ export async function runLedgerTour(db: Db, say: (line: string) => void = () => 
   const refundsOfPay1 = ids(refundsPage, (r) => `${r.refundId} (${r.amount})`)
   show('refunds of pay-1', refundsOfPay1, refundsPage)
 
+  const pay1 = await paymentWithRefunds(db, 'acme', 'pay-1')
+  const pay1WithRefunds = [
+    ...pay1.items.payment.map((p) => `${p.paymentId} ${p.status} (refunded ${p.refundedAmount})`),
+    ...pay1.items.refunds.map((r) => `${r.refundId} (${r.amount})`),
+  ]
+  show('pay-1 with its refunds, one query', pay1WithRefunds)
+
   const disputed = ids(await disputedPayments(db, 'acme'), (p) => p.paymentId)
   show('disputed payments (sparse gsi3)', disputed)
 
@@ -82,6 +92,7 @@ export async function runLedgerTour(db: Db, say: (line: string) => void = () => 
     capturedSince,
     refunded,
     refundsOfPay1,
+    pay1WithRefunds,
     disputed,
     globexCustomers,
     adaPaymentsScanned: adaPage.scannedCount,

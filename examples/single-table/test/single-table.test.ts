@@ -6,7 +6,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb'
 import { createDb, type Db, isDynamormError, unmarshallItem } from '@dynamorm/core'
 import { localDynamoClient } from '@dynamorm/testing'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { customerPayments, partnerCustomers, refundsOf } from '../src/access-patterns.ts'
+import { customerPayments, partnerCustomers, paymentWithRefunds, refundsOf } from '../src/access-patterns.ts'
 import { Customer, Payment } from '../src/entities.ts'
 import { createLedgerTable, type LedgerTable } from '../src/ledger-table.ts'
 import { runLedgerTour, type TourResult } from '../src/ledger-tour.ts'
@@ -70,6 +70,16 @@ describe('access patterns over the sample ledger', () => {
     expect(tour.refundsOfPay1).toEqual(['ref-1 (200)', 'ref-2 (1000)'])
   })
 
+  it('reads a payment with its refunds in one consistent Query of its partition (an item collection)', async () => {
+    expect(tour.pay1WithRefunds).toEqual(['pay-1 REFUNDED (refunded 1200)', 'ref-1 (200)', 'ref-2 (1000)'])
+    const reader = db.forRequest()
+    const pay2 = await paymentWithRefunds(reader, 'acme', 'pay-2')
+    expect(pay2.items.payment.map((p) => p.paymentId)).toEqual(['pay-2'])
+    expect(pay2.items.refunds.map((r) => `${r.refundId} (${r.amount})`)).toEqual(['ref-3 (50)'])
+    // One call; two small items read consistently cost 1 RCU (0.5 if not).
+    expect(reader.meter.totals()).toMatchObject({ calls: 1, readCapacityUnits: 1 })
+  })
+
   it('keeps only disputed payments in the sparse gsi3', async () => {
     expect(tour.disputed).toEqual(['pay-6', 'pay-3'])
     const indexed = await scanIndex('gsi3')
@@ -80,7 +90,7 @@ describe('access patterns over the sample ledger', () => {
   })
 
   it('prints one line per access pattern', () => {
-    expect(lines).toHaveLength(10)
+    expect(lines).toHaveLength(11)
     expect(lines[0]).toMatch(/^acme's customers +cus-ada \(Ada\), cus-grace \(Grace\) {2}\[read 2, kept 2\]$/)
   })
 })
