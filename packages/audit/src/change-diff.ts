@@ -1,7 +1,7 @@
 // The changed fields of one record: compared on the real values (so a changed card number still shows
 // as changed), reported only in redacted form.
 import { canonicalJson, type JsonValue } from '@dynamorm/core'
-import { type RedactionRule, toEntryValue } from './redaction.ts'
+import { MAX_DEPTH, type RedactionRule, toEntryValue } from './redaction.ts'
 
 export interface FieldChange {
   before?: JsonValue
@@ -35,16 +35,27 @@ function compare(
   path: string[],
   rule: RedactionRule,
   changes: Array<[string, FieldChange]>,
+  ancestors: Set<object> = new Set(),
 ): void {
+  // The objects on the path down to here, on either side: meeting one again is a cycle.
+  ancestors.add(before).add(after)
   const keys = new Set([...Object.keys(before), ...Object.keys(after)])
   for (const key of [...keys].sort()) {
     const fieldPath = [...path, key]
     // Own members only: an absent '__proto__' would otherwise read as Object.prototype.
     const was = Object.hasOwn(before, key) ? before[key] : undefined
     const now = Object.hasOwn(after, key) ? after[key] : undefined
-    // A redacted subtree is reported as one field, so not even its inner shape leaks.
-    if (isPlainObject(was) && isPlainObject(now) && !rule(fieldPath)) {
-      compare(was, now, fieldPath, rule, changes)
+    // A redacted subtree is reported as one field, so not even its inner shape leaks. A cycle or a
+    // subtree deeper than entries keep is compared as a whole, in the form toEntryValue cuts it to.
+    if (
+      isPlainObject(was) &&
+      isPlainObject(now) &&
+      !rule(fieldPath) &&
+      fieldPath.length < MAX_DEPTH &&
+      !ancestors.has(was) &&
+      !ancestors.has(now)
+    ) {
+      compare(was, now, fieldPath, rule, changes, ancestors)
       continue
     }
     if (sameValue(was, now, fieldPath)) continue
@@ -54,6 +65,8 @@ function compare(
       { before: toEntryValue(was, fieldPath, rule), after: toEntryValue(now, fieldPath, rule) },
     ])
   }
+  ancestors.delete(before)
+  ancestors.delete(after)
 }
 
 function sameValue(a: unknown, b: unknown, path: string[]): boolean {

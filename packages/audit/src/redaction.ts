@@ -5,7 +5,7 @@ import type { JsonValue } from '@dynamorm/core'
 export const REDACTED = '[REDACTED]'
 
 // Deep or cyclic values are cut rather than overflowing the stack inside a Lambda's after phase.
-const MAX_DEPTH = 32
+export const MAX_DEPTH = 32
 
 /** Whether a value at this path (keys and array indexes) is redacted, itself or through an ancestor. */
 export type RedactionRule = (path: readonly string[]) => boolean

@@ -11,6 +11,7 @@ import {
   entityHistory,
   entriesBetween,
   exportJsonLines,
+  verifyAuditChain,
 } from '../src/index.ts'
 import { actorOf, routeOf, sourceIpOf } from '../src/request-facts.ts'
 import {
@@ -222,6 +223,53 @@ describe('bad input', () => {
       expect(isDynamormError(error, 'AuditRecordInvalidError')).toBe(true)
       expect((error as Error).message).not.toContain('4111')
     }
+  })
+
+  it('records changes of cyclic and very deep before/after values: the entry lands and verifies', async () => {
+    // Item graphs built in code can hold a parent reference, and a parsed body can nest deeper than
+    // DynamoDB allows; neither may overflow the stack in record().
+    const before: Record<string, unknown> = { status: 'authorized', twice: {} }
+    const after: Record<string, unknown> = { status: 'captured', twice: {} }
+    for (const side of [before, after]) {
+      side.self = side
+      Object.assign(side.twice as object, { left: side, right: side })
+    }
+    let deepBefore: Record<string, unknown> = { leaf: 1 }
+    let deepAfter: Record<string, unknown> = { leaf: 2 }
+    for (let i = 0; i < 50_000; i++) {
+      deepBefore = { next: deepBefore }
+      deepAfter = { next: deepAfter }
+    }
+    const partnerId = 'p-cyclic'
+    const db = createDb({ client })
+    const handler = auditedHandler(
+      client,
+      { table: table.name, shards: 1, logger: () => {} },
+      async (_e, context) => {
+        context.audit.record({ action: 'capture', entity: 'Payment', key: { id: 'c' }, before, after })
+        context.audit.record({
+          action: 'update',
+          entity: 'Payment',
+          key: { id: 'd' },
+          before: deepBefore,
+          after: deepAfter,
+        })
+        return { recorded: context.audit.size }
+      },
+    )
+    await expect(
+      handler(httpApiEvent({ jwtClaims: { sub: 'u', partner: partnerId } }), lambdaContext()),
+    ).resolves.toEqual({ recorded: 2 })
+    const [capture] = await entityHistory({
+      db,
+      table: table.name,
+      partnerId,
+      entity: 'Payment',
+      key: { id: 'c' },
+    })
+    expect(capture?.changes.status).toEqual({ before: 'authorized', after: 'captured' })
+    const verification = await verifyAuditChain({ db, table: table.name, partnerId, shards: 1 })
+    expect(verification).toMatchObject({ valid: true, entries: 2 })
   })
 
   it("refuses a Db that measures no capacity (dynamoClient({ consumedCapacity: 'NONE' })), before the handler runs", async () => {
