@@ -8,7 +8,7 @@ import {
   type KeysAndAttributes,
 } from '@aws-sdk/client-dynamodb'
 import type { Db } from '../db.ts'
-import { BatchInterruptedError, isDynamormError, UnprocessedItemsError } from '../errors.ts'
+import { BatchInterruptedError, UnprocessedItemsError } from '../errors.ts'
 import { Placeholders } from '../expressions/placeholders.ts'
 import { compileProjection } from '../expressions/projection.ts'
 import type { AttributeMap } from '../marshall.ts'
@@ -22,7 +22,8 @@ import {
   type PlainItemOf,
 } from '../model.ts'
 import { BatchTally } from './batch-progress.ts'
-import { backoffDelay, checkRetryOptions, chunk, mapBounded, type RetryOptions, sleep } from './retry.ts'
+import { sendInRounds } from './batch-rounds.ts'
+import { checkRetryOptions, chunk, type RetryOptions } from './retry.ts'
 import { readItem, withoutUnaskedTtl } from './write-support.ts'
 
 export const MAX_BATCH_GET_KEYS = 100
@@ -104,53 +105,35 @@ export async function batchGet<M extends AnyModel>(
     retries: stats.retries,
     throttled: stats.throttled,
   }))
-  const maxAttempts = options.maxAttempts ?? 8
   const found = new Map<string, AttributeMap>()
-  // Each chunk's keys DynamoDB has not answered yet: all of them until its first call answers.
-  const unread = requests.map((request) => request.RequestItems![table]!.Keys ?? [])
-  try {
-    await mapBounded(requests, options.concurrency ?? 4, async (request, index, stop) => {
-      for (let attempt = 0; unread[index]!.length > 0 && attempt < maxAttempts; attempt++) {
-        if (attempt > 0) await sleep(backoffDelay(attempt - 1, options), stop)
-        // Another chunk failed: read nothing more, its retries included.
-        if (stop.aborted) return
-        const pending = unread[index]!
-        let throttled = false
-        try {
-          const output = await db.send(
-            new BatchGetItemCommand({
-              RequestItems: { [table]: { ...request.RequestItems![table], Keys: pending } },
-            }),
-          )
-          for (const item of output.Responses?.[table] ?? []) found.set(keyId(pick(item, model)), item)
-          const unprocessed = output.UnprocessedKeys?.[table]?.Keys ?? []
-          read += pending.length - unprocessed.length
-          unread[index] = unprocessed
-        } catch (error) {
-          // A throttled call processed nothing: all of it is retried like unprocessed keys.
-          if (!isDynamormError(error, 'ThrottledError')) throw error
-          throttled = true
-        } finally {
-          tally.called(attempt, throttled)
-        }
-      }
-    })
-  } catch (error) {
-    const rest = unread.flat()
+  const chunks = requests.map((request) => request.RequestItems![table]!.Keys ?? [])
+  const rounds = await sendInRounds(chunks, options, tally, async (pending, index) => {
+    const output = await db.send(
+      new BatchGetItemCommand({
+        RequestItems: { [table]: { ...requests[index]!.RequestItems![table], Keys: pending } },
+      }),
+    )
+    for (const item of output.Responses?.[table] ?? []) found.set(keyId(pick(item, model)), item)
+    const unprocessed = output.UnprocessedKeys?.[table]?.Keys ?? []
+    read += pending.length - unprocessed.length
+    return unprocessed
+  })
+  const rest = rounds.unprocessed
+  if (rounds.interruption !== undefined) {
     throw new BatchInterruptedError(
       `Batch read stopped after ${read} of ${total} keys; ${rest.length} not read`,
       rest,
-      { cause: error, details: { table, unprocessedKeys: rest.length, read, ...tally.stats } },
+      {
+        cause: rounds.interruption.error,
+        details: { table, unprocessedKeys: rest.length, read, ...tally.stats },
+      },
     )
   }
-  const leftovers = unread.flat()
-  if (leftovers.length > 0) {
+  if (rest.length > 0) {
     throw new UnprocessedItemsError(
-      `${leftovers.length} keys were still unprocessed after ${maxAttempts} attempts`,
-      leftovers,
-      {
-        details: { table, unprocessedKeys: leftovers.length, read, ...tally.stats },
-      },
+      `${rest.length} keys were still unprocessed after ${options.maxAttempts ?? 8} attempts`,
+      rest,
+      { details: { table, unprocessedKeys: rest.length, read, ...tally.stats } },
     )
   }
   const now = Math.floor(Date.now() / 1000)

@@ -11,11 +11,12 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb'
 import type { Db } from '../db.ts'
-import { BatchInterruptedError, isDynamormError, UnprocessedItemsError, ValidationError } from '../errors.ts'
+import { BatchInterruptedError, UnprocessedItemsError, ValidationError } from '../errors.ts'
 import { assertItemSize } from '../item-size.ts'
 import { type AnyModel, type InputOf, type KeyOf, keyAttributes, toStoredItem } from '../model.ts'
 import { type BatchCalls, BatchTally } from './batch-progress.ts'
-import { backoffDelay, checkRetryOptions, chunk, mapBounded, type RetryOptions, sleep } from './retry.ts'
+import { sendInRounds } from './batch-rounds.ts'
+import { checkRetryOptions, chunk, type RetryOptions } from './retry.ts'
 import { transformForWrite } from './write-support.ts'
 
 export const MAX_BATCH_WRITE_ITEMS = 25
@@ -125,50 +126,31 @@ export async function batchWrite<M extends AnyModel>(
       write.PutRequest.Item = await transformForWrite(db, model, table, write.PutRequest.Item)
     }
   }
-  const maxAttempts = options.maxAttempts ?? 8
-  const chunks = chunk(writes, MAX_BATCH_WRITE_ITEMS)
-  // Each chunk's writes DynamoDB has not confirmed yet: all of them until its first call answers.
-  const unconfirmed = [...chunks]
-  try {
-    await mapBounded(chunks, options.concurrency ?? 4, async (_, index, stop) => {
-      for (let attempt = 0; unconfirmed[index]!.length > 0 && attempt < maxAttempts; attempt++) {
-        if (attempt > 0) await sleep(backoffDelay(attempt - 1, options), stop)
-        // Another chunk failed: send nothing more, its retries included.
-        if (stop.aborted) return
-        const pending = unconfirmed[index]!
-        let throttled = false
-        try {
-          const output: { UnprocessedItems?: Record<string, WriteRequest[]> } = await db.send(
-            new BatchWriteItemCommand({ RequestItems: { [table]: pending } }),
-          )
-          const unprocessed = output.UnprocessedItems?.[table] ?? []
-          written += pending.length - unprocessed.length
-          unconfirmed[index] = unprocessed
-        } catch (error) {
-          if (!isDynamormError(error, 'ThrottledError')) throw error
-          throttled = true
-        } finally {
-          tally.called(attempt, throttled)
-        }
-      }
-    })
-  } catch (error) {
-    const rest = unconfirmed.flat()
+  const rounds = await sendInRounds(chunk(writes, MAX_BATCH_WRITE_ITEMS), options, tally, async (pending) => {
+    const output: { UnprocessedItems?: Record<string, WriteRequest[]> } = await db.send(
+      new BatchWriteItemCommand({ RequestItems: { [table]: pending } }),
+    )
+    const unprocessed = output.UnprocessedItems?.[table] ?? []
+    written += pending.length - unprocessed.length
+    return unprocessed
+  })
+  const rest = rounds.unprocessed
+  if (rounds.interruption !== undefined) {
     // Counts only in the message: the writes hold item values.
     throw new BatchInterruptedError(
       `Batch write stopped after ${written} of ${writes.length} writes; ${rest.length} not confirmed written`,
       rest,
-      { cause: error, details: { table, unprocessedItems: rest.length, written, ...tally.stats } },
+      {
+        cause: rounds.interruption.error,
+        details: { table, unprocessedItems: rest.length, written, ...tally.stats },
+      },
     )
   }
-  const leftovers = unconfirmed.flat()
-  if (leftovers.length > 0) {
+  if (rest.length > 0) {
     throw new UnprocessedItemsError(
-      `${leftovers.length} writes were still unprocessed after ${maxAttempts} attempts`,
-      leftovers,
-      {
-        details: { table, unprocessedItems: leftovers.length, written, ...tally.stats },
-      },
+      `${rest.length} writes were still unprocessed after ${options.maxAttempts ?? 8} attempts`,
+      rest,
+      { details: { table, unprocessedItems: rest.length, written, ...tally.stats } },
     )
   }
   return { written, ...tally.stats }
