@@ -66,13 +66,13 @@ export interface ModelDefinition<
   table: string
   attributes: A
   key: K & KeyCheck<A, K>
-  indexes?: I
+  indexes?: I & { [N in keyof I]: TemplateCheck<A, IndexKeyNames<I[N]>> }
   /** Optimistic locking: this attribute is checked and incremented by every versioned write. */
   version?: V
   /** Maintain `createdAt` (never overwritten) and `updatedAt` (every write), as ISO-8601 strings. */
   timestamps?: T
   /** Attribute holding the TTL (a number or `date('epochSeconds')`); expired items are not returned. */
-  ttl?: keyof A & string
+  ttl?: TtlNames<A>
   /** Physical key attribute names of the table (default `pk` and `sk`). */
   keyAttributes?: { pk?: string; sk?: string }
   /** Attribute holding the entity type (default `__entity`). */
@@ -83,11 +83,25 @@ export interface ModelDefinition<
 
 type Vars<S> = S extends string ? TemplateVariables<S> : never
 /** Compile-time check of a key: every template variable is an attribute, and none is encrypted. */
-type KeyCheck<A, K extends KeyDefinition> = [Exclude<KeyNames<K>, keyof A>] extends [never]
-  ? [KeyNames<K> & EncryptedNames<A>] extends [never]
-    ? unknown
-    : { 'encrypted attributes cannot be key attributes': KeyNames<K> & EncryptedNames<A> }
-  : { 'key uses names that are not attributes': Exclude<KeyNames<K>, keyof A> }
+type KeyCheck<A, K extends KeyDefinition> = TemplateCheck<A, KeyNames<K>>
+type TemplateCheck<A, Names> = [Exclude<Names, keyof A>] extends [never]
+  ? [Names & EncryptedNames<A>] extends [never]
+    ? [Names & NonScalarNames<A>] extends [never]
+      ? unknown
+      : { 'lists, maps, sets and binaries cannot be key attributes': Names & NonScalarNames<A> }
+    : { 'encrypted attributes cannot be key attributes': Names & EncryptedNames<A> }
+  : { 'key uses names that are not attributes': Exclude<Names, keyof A> }
+type NonScalarNames<A> = {
+  [P in keyof A]: [ValueOf<A[P]>] extends [string | number | bigint | boolean | Date] ? never : P
+}[keyof A]
+type IndexKeyNames<D> =
+  | (D extends { pk: infer P } ? Vars<P> : never)
+  | (D extends { sk: infer S } ? Vars<S> : never)
+/** TTL needs epoch seconds in clear: a number or a Date attribute (the date's format is checked at definition). */
+type TtlNames<A> = {
+  [P in keyof A]: ValueOf<A[P]> extends number | Date ? P : never
+}[Exclude<keyof A, EncryptedNames<A>>] &
+  string
 type Simplify<T> = { [P in keyof T]: T[P] } & {}
 type KeyNames<K extends KeyDefinition> = Vars<K['pk']> | Vars<K['sk']>
 type VersionFields<V> = V extends string ? { [P in V]: number } : {}
@@ -116,6 +130,10 @@ export interface ModelTypes<
   indexes: I
   pkNames: Vars<K['pk']> & keyof A & string
   skNames: Vars<K['sk']> & keyof A & string
+  /** The sort key template; undefined when the model's key has none (a range cannot apply). */
+  skTemplate: K['sk']
+  /** The version attribute's name; never when the model is not versioned. */
+  versionName: V & string
 }
 type InputKeyNames<A> = { [P in keyof A]: A[P] extends { hasDefault: true } ? never : P }[keyof A]
 

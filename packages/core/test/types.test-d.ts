@@ -50,10 +50,71 @@ describe('inferred types', () => {
     // @ts-expect-error the byStatus index needs status as well
     payments.query({ partnerId: 'p' }, { index: 'byStatus' })
     payments.query({ partnerId: 'p', status: 'SETTLED' }, { index: 'byStatus' })
+    // A key that would do for every index, so that only the index name is wrong.
+    const everyIndexKey = { partnerId: 'p', status: 'SETTLED', settledAt: new Date() } as const
     // @ts-expect-error no such index
-    queryParams(Payment, { partnerId: 'p' }, { index: 'nope' })
+    queryParams(Payment, everyIndexKey, { index: 'nope' })
+    // @ts-expect-error no such index
+    payments.query(everyIndexKey, { index: 'byStatuss' })
+    // @ts-expect-error no such index
+    payments.count(everyIndexKey, { index: 'nope' })
+    // @ts-expect-error a query's key values have the attributes' types
+    payments.query({ partnerId: 1 })
     // @ts-expect-error missing required attributes
     payments.create({ partnerId: 'p', id: '1' })
+  })
+
+  it('a wrong key does not compile for update, delete, batchGet or conditionCheck either', () => {
+    // @ts-expect-error id is missing
+    payments.update({ partnerId: 'p' }, { set: { amount: 1 } })
+    // @ts-expect-error amount is not a key attribute
+    payments.delete({ partnerId: 'p', id: '1', amount: 3 })
+    // @ts-expect-error wrong type
+    payments.delete({ partnerId: 'p', id: 1 })
+    // @ts-expect-error id is missing
+    payments.batchGet([{ partnerId: 'p', id: '1' }, { partnerId: 'p' }])
+    // @ts-expect-error id is missing
+    payments.transactItem.conditionCheck({ partnerId: 'p' }, (c) => c.exists('amount'))
+    // @ts-expect-error id is missing
+    payments.queue.delete({ partnerId: 'p' })
+  })
+
+  it('an item to write has every required attribute, known attributes only, and valid enum values', () => {
+    const input = { partnerId: 'p', id: '1', amount: 1, status: 'PENDING' } as const
+    payments.create(input)
+    // @ts-expect-error status is required
+    payments.create({ partnerId: 'p', id: '1', amount: 1 })
+    // @ts-expect-error LOST is not a status
+    payments.put({ ...input, status: 'LOST' })
+    // @ts-expect-error amountt is not an attribute (a typo must not be stored)
+    payments.create({ ...input, amountt: 2 })
+    // @ts-expect-error the value has the attribute's type
+    payments.queue.put({ ...input, amount: '1' })
+    // @ts-expect-error LOST is not a status
+    payments.update({ partnerId: 'p', id: '1' }, { set: { status: 'LOST' } })
+  })
+
+  it('a range needs a sort key: on a table or index without one it does not compile', async () => {
+    const { defineModel, number, string } = await import('../src/index.ts')
+    const Balance = defineModel({
+      name: 'Balance',
+      table: 't',
+      attributes: { accountId: string().required(), currency: string(), amount: number() },
+      key: { pk: 'BALANCE#{accountId}' },
+      indexes: {
+        byCurrency: { type: 'gsi', pk: 'CURRENCY#{currency}' },
+        byAmount: { type: 'gsi', pk: 'CURRENCY#{currency}', sk: 'AMOUNT#{amount}' },
+      },
+    })
+    const balances = {} as Entity<typeof Balance>
+    balances.query({ accountId: 'a' })
+    balances.query({ currency: 'EUR' }, { index: 'byAmount', range: { gt: { amount: 10 } } })
+    // @ts-expect-error the table has no sort key to range over
+    balances.query({ accountId: 'a' }, { range: { gt: {} } })
+    // @ts-expect-error the index has no sort key to range over
+    balances.query({ currency: 'EUR' }, { index: 'byCurrency', range: { ge: {} } })
+    // @ts-expect-error a range is in sort-key values, and amount is not one
+    payments.query({ partnerId: 'p' }, { range: { gt: { amount: 1 } } })
   })
 
   it('types conditions, updates and projections, and keeps encrypted attributes out', () => {
@@ -83,6 +144,69 @@ describe('inferred types', () => {
     payments.delete({ partnerId: 'p', id: '1' }, { where: (c) => c.exists('cardNumber') })
     // @ts-expect-error encrypted attributes cannot be projected
     payments.get({ partnerId: 'p', id: '1' }, { projection: ['cardNumber'] })
+    // @ts-expect-error encrypted attributes cannot be projected
+    payments.query({ partnerId: 'p' }, { projection: ['amount', 'cardNumber'] })
+    // @ts-expect-error encrypted attributes cannot be projected
+    payments.scan({ projection: ['cardNumber'] })
+    // @ts-expect-error encrypted attributes cannot be filtered on
+    payments.query({ partnerId: 'p' }, { filter: (c) => c.eq('cardNumber', '4111111111111111') })
+    // @ts-expect-error encrypted attributes cannot be filtered on
+    payments.scan({ filter: (c) => c.beginsWith('cardNumber', '4111') })
+    // @ts-expect-error encrypted attributes cannot be filtered on
+    payments.count({ partnerId: 'p' }, { filter: (c) => c.exists('cardNumber') })
+    const key = { partnerId: 'p', id: '1' }
+    // @ts-expect-error encrypted attributes cannot be used in conditions
+    payments.update(key, { set: { amount: 1 } }, { where: (c) => c.eq('cardNumber', 'x') })
+    const input = { ...key, amount: 1, status: 'PENDING' } as const
+    // @ts-expect-error encrypted attributes cannot be used in conditions
+    payments.put(input, { where: (c) => c.exists('cardNumber') })
+    // @ts-expect-error encrypted attributes cannot be used in conditions
+    payments.transactItem.conditionCheck({ partnerId: 'p', id: '1' }, (c) => c.notExists('cardNumber'))
+    // @ts-expect-error encrypted attributes can only be set or removed: no arithmetic on ciphertext
+    payments.update({ partnerId: 'p', id: '1' }, { add: { cardNumber: 'x' } })
+    // @ts-expect-error encrypted attributes cannot be updated in part
+    payments.update({ partnerId: 'p', id: '1' }, { setPaths: [[['cardNumber', 0], 'x']] })
+    payments.update(
+      { partnerId: 'p', id: '1' },
+      { set: { cardNumber: '4111111111111111' }, remove: ['notes'] },
+    )
+    payments.update({ partnerId: 'p', id: '1' }, { remove: ['cardNumber'] })
+  })
+
+  it('names that are not attributes do not compile in filters, conditions, projections or updates', () => {
+    // @ts-expect-error amout is not an attribute
+    payments.query({ partnerId: 'p' }, { filter: (c) => c.gt('amout', 1) })
+    // @ts-expect-error amout is not an attribute
+    payments.delete({ partnerId: 'p', id: '1' }, { where: (c) => c.exists('amout') })
+    // @ts-expect-error amout is not an attribute
+    payments.get({ partnerId: 'p', id: '1' }, { projection: ['amout'] })
+    // @ts-expect-error amout is not an attribute
+    payments.update({ partnerId: 'p', id: '1' }, { set: { amout: 1 } })
+    // @ts-expect-error amout is not an attribute
+    payments.update({ partnerId: 'p', id: '1' }, { add: { amout: 1 } })
+    // @ts-expect-error amout is not an attribute
+    payments.update({ partnerId: 'p', id: '1' }, { remove: ['amout'] })
+  })
+
+  it('the version and the timestamps the model keeps cannot be updated by hand', () => {
+    const key = { partnerId: 'p', id: '1' }
+    payments.update(key, { set: { amount: 2 } }, { expectedVersion: 3 })
+    // @ts-expect-error the version is bumped by the model (use expectedVersion)
+    payments.update(key, { set: { version: 7 } })
+    // @ts-expect-error the version is bumped by the model (use expectedVersion)
+    payments.update(key, { setIfNotExists: { version: 1 } })
+    // @ts-expect-error the version is bumped by the model (use expectedVersion)
+    payments.update(key, { add: { version: 1 } })
+    // @ts-expect-error the version is bumped by the model (use expectedVersion)
+    payments.update(key, { subtract: { version: 1 } })
+    // @ts-expect-error the version is bumped by the model (use expectedVersion)
+    payments.queue.update(key, { set: { version: 7 } })
+    // @ts-expect-error the version is bumped by the model (use expectedVersion)
+    payments.transactItem.update(key, { set: { version: 7 } })
+    // @ts-expect-error updatedAt is kept by the model
+    payments.update(key, { set: { updatedAt: '2024-01-01T00:00:00.000Z' } })
+    // @ts-expect-error createdAt is kept by the model
+    payments.update(key, { setIfNotExists: { createdAt: '2024-01-01T00:00:00.000Z' } })
     expectTypeOf(
       payments.get({ partnerId: 'p', id: '1' }, { projection: ['amount', 'status'] }),
     ).resolves.toEqualTypeOf<{ amount: number; status: 'PENDING' | 'AUTHORIZED' | 'SETTLED' } | undefined>()
@@ -120,8 +244,8 @@ describe('inferred types', () => {
 })
 
 describe('model definitions', () => {
-  it('rejects encrypted or unknown attributes in keys at compile time', async () => {
-    const { defineModel, string } = await import('../src/index.ts')
+  it('rejects encrypted, unknown or non-scalar attributes in keys at compile time', async () => {
+    const { defineModel, list, string } = await import('../src/index.ts')
     defineModel({ name: 'Ok', table: 't', attributes: { id: string() }, key: { pk: 'X#{id}' } })
     defineModel({
       name: 'Secret',
@@ -137,6 +261,105 @@ describe('model definitions', () => {
       // @ts-expect-error {idd} is not an attribute
       key: { pk: 'X#{idd}' },
     })
+    defineModel({
+      name: 'Listed',
+      table: 't',
+      attributes: { id: list(string()).required() },
+      // @ts-expect-error a list cannot be in a key
+      key: { pk: 'X#{id}' },
+    })
+  })
+
+  it('rejects encrypted, unknown or non-scalar attributes in index key templates at compile time', async () => {
+    const { defineModel, string, stringSet } = await import('../src/index.ts')
+    const attributes = {
+      partnerId: string().required(),
+      id: string().required(),
+      cardNumber: string().encrypted(),
+      fingerprint: string(),
+      tags: stringSet(),
+    }
+    const key = { pk: 'PARTNER#{partnerId}', sk: 'CARD#{id}' } as const
+    defineModel({
+      name: 'Card',
+      table: 't',
+      attributes,
+      key,
+      indexes: {
+        byFingerprint: { type: 'gsi', pk: 'FP#{fingerprint}', sparse: true },
+        byId: { type: 'lsi', sk: 'ID#{id}' },
+      },
+    })
+    defineModel({
+      name: 'Card',
+      table: 't',
+      attributes,
+      key,
+      indexes: {
+        // @ts-expect-error an encrypted attribute cannot be in an index key (it is stored in clear)
+        byCardNumber: { type: 'gsi', pk: 'PAN#{cardNumber}' },
+      },
+    })
+    defineModel({
+      name: 'Card',
+      table: 't',
+      attributes,
+      key,
+      indexes: {
+        // @ts-expect-error an encrypted attribute cannot be in an index key (it is stored in clear)
+        byCardNumber: { type: 'gsi', pk: 'P#{partnerId}', sk: 'PAN#{cardNumber}' },
+      },
+    })
+    defineModel({
+      name: 'Card',
+      table: 't',
+      attributes,
+      key,
+      indexes: {
+        // @ts-expect-error an encrypted attribute cannot be in an index key (it is stored in clear)
+        byCardNumber: { type: 'lsi', sk: 'PAN#{cardNumber}' },
+      },
+    })
+    defineModel({
+      name: 'Card',
+      table: 't',
+      attributes,
+      key,
+      indexes: {
+        // @ts-expect-error {fingerprnt} is not an attribute
+        byFingerprint: { type: 'gsi', pk: 'FP#{fingerprnt}' },
+      },
+    })
+    defineModel({
+      name: 'Card',
+      table: 't',
+      attributes,
+      key,
+      indexes: {
+        // @ts-expect-error a set cannot be in an index key
+        byTags: { type: 'gsi', pk: 'TAGS#{tags}' },
+      },
+    })
+  })
+
+  it('a TTL attribute is a number or a date kept in clear', async () => {
+    const { date, defineModel, number, string } = await import('../src/index.ts')
+    const attributes = {
+      id: string().required(),
+      expiresAt: date('epochSeconds'),
+      holdUntil: number(),
+      note: string(),
+      sealedExpiry: number().encrypted(),
+    }
+    const key = { pk: 'HOLD#{id}' } as const
+    defineModel({ name: 'Hold', table: 't', attributes, key, ttl: 'expiresAt' })
+    defineModel({ name: 'Hold', table: 't', attributes, key, ttl: 'holdUntil' })
+    // @ts-expect-error a string cannot hold a TTL
+    defineModel({ name: 'Hold', table: 't', attributes, key, ttl: 'note' })
+    // @ts-expect-error DynamoDB cannot read an encrypted TTL
+    defineModel({ name: 'Hold', table: 't', attributes, key, ttl: 'sealedExpiry' })
+    // @ts-expect-error expires is not an attribute
+    defineModel({ name: 'Hold', table: 't', attributes, key, ttl: 'expires' })
   })
 })
 

@@ -26,6 +26,11 @@ type SkNames<M extends AnyModel, N> = [N] extends [undefined]
   : IndexDef<M, N> extends { sk: infer S }
     ? Vars<S> & keyof Item<M>
     : never
+type SkTemplate<M extends AnyModel, N> = [N] extends [undefined]
+  ? Types<M>['skTemplate']
+  : IndexDef<M, N> extends { sk: infer S }
+    ? S
+    : undefined
 type Values<M extends AnyModel, K> = { [P in K & keyof Item<M>]: NonNullable<Item<M>[P]> }
 
 /** What a query on index N (undefined: the table) takes: every partition-key value, a prefix of sort-key values. */
@@ -49,8 +54,8 @@ export interface QueryOptions<
 > {
   /** Query this secondary index (by its key in the model's `indexes`). */
   index?: N
-  /** Instead of the sort-key prefix from the key values: a range. */
-  range?: SortKeyRange<M, N>
+  /** Instead of the sort-key prefix from the key values: a range (only where there is a sort key). */
+  range?: SkTemplate<M, N> extends string ? SortKeyRange<M, N> : never
   filter?: (c: ConditionBuilder<PlainItemOf<M>>) => Condition
   projection?: readonly P[]
   /** 'asc' (default) or 'desc' by sort key. */

@@ -31,10 +31,7 @@ type Types<M extends AnyModel> = NonNullable<M['~types']>
 /** Attributes an update may change: not key attributes, not the version, not the timestamps. */
 export type UpdatableOf<M extends AnyModel> = Omit<
   ItemOf<M>,
-  | Types<M>['keyNames']
-  | (M extends { version: infer V extends string } ? V : never)
-  | 'createdAt'
-  | 'updatedAt'
+  Types<M>['keyNames'] | Types<M>['versionName'] | 'createdAt' | 'updatedAt'
 >
 type NamesWhere<T, V> = { [K in keyof T]-?: NonNullable<T[K]> extends V ? K : never }[keyof T] & string
 type OptionalNames<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? K : never }[keyof T] & string
