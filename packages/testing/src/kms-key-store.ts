@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { kmsErrors } from './kms-error.ts'
-import { defaultKmsAccountId, type KmsKey, kmsKeyArn, normalizeAlias, parseKeyReference } from './kms-key.ts'
+import {
+  defaultKmsAccountId,
+  type KmsKey,
+  kmsKeyArn,
+  kmsRegion,
+  normalizeAlias,
+  parseKeyReference,
+} from './kms-key.ts'
 
 export interface StoredKmsKey {
   keyId: string
@@ -34,10 +41,19 @@ export function createKmsKeyStore(): KmsKeyStore {
 
   const resolve = (reference: string): StoredKmsKey => {
     const parsed = parseKeyReference(reference)
-    if (parsed.kind === 'keyId') return requireKey(parsed.keyId)
+    // An ARN names a region and an account: the same key id or alias elsewhere is another key, not found.
+    const elsewhere = (key: StoredKmsKey) =>
+      parsed.location !== undefined &&
+      (parsed.location.region !== kmsRegion || parsed.location.accountId !== key.accountId)
+    if (parsed.kind === 'keyId') {
+      const key = requireKey(parsed.keyId)
+      if (elsewhere(key)) throw kmsErrors.notFound(`Key '${reference}' does not exist`)
+      return key
+    }
     const keyId = aliases.get(parsed.alias)
-    if (keyId === undefined) throw kmsErrors.notFound(`Alias ${parsed.alias} is not found.`)
-    return requireKey(keyId)
+    const key = keyId === undefined ? undefined : requireKey(keyId)
+    if (key === undefined || elsewhere(key)) throw kmsErrors.notFound(`Alias ${reference} is not found.`)
+    return key
   }
 
   return {

@@ -21,15 +21,25 @@ export function normalizeAlias(alias: string): string {
   return alias.startsWith('alias/') ? alias : `alias/${alias}`
 }
 
-export type KeyReference = { kind: 'keyId'; keyId: string } | { kind: 'alias'; alias: string }
+/** An ARN's region and account: a key is only found there, as in KMS, where keys and aliases are regional and per account. */
+export interface KeyLocation {
+  region: string
+  accountId: string
+}
+
+export type KeyReference =
+  | { kind: 'keyId'; keyId: string; location?: KeyLocation }
+  | { kind: 'alias'; alias: string; location?: KeyLocation }
 
 /** What a KeyId parameter points at: a key id, key ARN, alias name or alias ARN. */
 export function parseKeyReference(reference: string): KeyReference {
-  const arnMatch = /^arn:aws[\w-]*:kms:[\w-]+:\d{12}:(key|alias)\/(.+)$/.exec(reference)
+  const arnMatch = /^arn:aws[\w-]*:kms:([\w-]+):(\d{12}):(key|alias)\/(.+)$/.exec(reference)
   if (arnMatch) {
-    return arnMatch[1] === 'key'
-      ? { kind: 'keyId', keyId: arnMatch[2]! }
-      : { kind: 'alias', alias: `alias/${arnMatch[2]!}` }
+    const [, region, accountId, kind, name] = arnMatch as unknown as [string, string, string, string, string]
+    const location = { region, accountId }
+    return kind === 'key'
+      ? { kind: 'keyId', keyId: name, location }
+      : { kind: 'alias', alias: `alias/${name}`, location }
   }
   if (reference.startsWith('alias/')) return { kind: 'alias', alias: reference }
   return { kind: 'keyId', keyId: reference }

@@ -31,9 +31,9 @@ const contentType = 'application/x-amz-json-1.1'
  * A loopback KMS speaking JSON 1.1 (GenerateDataKey, GenerateDataKeyWithoutPlaintext, Encrypt,
  * Decrypt, ReEncrypt, DescribeKey) with real AES-256-GCM, for the real `KMSClient`. A KeyId may be a
  * key id, key ARN, alias name or alias ARN; Decrypt (and ReEncrypt's SourceKeyId) naming another key
- * than the blob's answers IncorrectKeyException (400), as KMS does. Unlike KMS, the account and region
- * of an ARN are not checked (keys and aliases are found by id and name alone), and there are no key
- * policies: any caller may use any key.
+ * than the blob's answers IncorrectKeyException (400), as KMS does; an ARN finds a key or alias only in
+ * its own account and the server's region (else NotFoundException). Unlike KMS, a bare key id or alias
+ * name is not tied to the caller's account, and there are no key policies: any caller may use any key.
  */
 export async function startKmsServer(options: StartKmsServerOptions = {}): Promise<KmsServer> {
   const store = createKmsKeyStore()

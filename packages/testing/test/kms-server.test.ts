@@ -153,12 +153,36 @@ describe('startKmsServer', () => {
     for (const own of ['key-1', kmsKeyArn('key-1'), 'alias/payments', aliasArn('payments')]) {
       expect((await decrypt(own)).KeyId).toBe(kmsKeyArn('key-1'))
     }
-    for (const other of ['key-2', kmsKeyArn('key-2', '444455556666'), 'alias/other', aliasArn('other')]) {
+    for (const other of [
+      'key-2',
+      kmsKeyArn('key-2', '444455556666'),
+      'alias/other',
+      aliasArn('other', '444455556666'),
+    ]) {
       await expect(decrypt(other)).rejects.toMatchObject({
         name: 'IncorrectKeyException',
         $metadata: { httpStatusCode: 400 },
       })
     }
+  })
+
+  it('finds a key or alias by ARN only in its own account and region, as KMS does', async () => {
+    const aliasArn = (alias: string, accountId?: string) =>
+      kmsKeyArn(alias, accountId).replace(':key/', ':alias/')
+    for (const elsewhere of [
+      kmsKeyArn('key-1', '999988887777'),
+      kmsKeyArn('key-1').replace(':us-east-1:', ':eu-west-1:'),
+      aliasArn('payments', '999988887777'),
+      aliasArn('other'),
+    ]) {
+      await expect(
+        kms.send(new GenerateDataKeyCommand({ KeyId: elsewhere, KeySpec: 'AES_256' })),
+      ).rejects.toMatchObject({ name: 'NotFoundException', $metadata: { httpStatusCode: 400 } })
+    }
+    const generated = await kms.send(
+      new GenerateDataKeyCommand({ KeyId: kmsKeyArn('key-2', '444455556666'), KeySpec: 'AES_256' }),
+    )
+    expect(generated.KeyId).toBe(kmsKeyArn('key-2', '444455556666'))
   })
 
   it('re-encrypts under another key and context', async () => {
