@@ -1,4 +1,5 @@
 import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
+import { finished } from 'node:stream/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createCallCounter } from './call-counter.ts'
 import { dropConnection } from './dropped-connection.ts'
@@ -9,6 +10,7 @@ import {
 } from './dynamo-fault-responses.ts'
 import { createFaultSchedule, type FaultInjector } from './fault-injector.ts'
 import { startLoopbackHttpServer } from './loopback-http-server.ts'
+import { createLostResponseFault, type LostResponseFaults, lostResponseCount } from './lost-response-fault.ts'
 import {
   createTransactionConflictFault,
   type DynamoFaults,
@@ -17,8 +19,11 @@ import {
 
 export interface DynamoFaultProxy {
   endpoint: string
-  /** The shared faults plus `transactionConflict` (and `conflictItemIndex`) for TransactWriteItems. */
-  faults: FaultInjector<DynamoFaults>
+  /**
+   * The shared faults plus `transactionConflict` (and `conflictItemIndex`) for TransactWriteItems, and
+   * `dropResponse`: requests applied by DynamoDB whose answer is lost.
+   */
+  faults: FaultInjector<DynamoFaults & LostResponseFaults>
   /** Requests received for this operation (from X-Amz-Target, e.g. 'PutItem'); all when omitted. */
   calls(operation?: string): number
   close(): Promise<void>
@@ -26,7 +31,8 @@ export interface DynamoFaultProxy {
 
 /**
  * An HTTP proxy on 127.0.0.1 in front of DynamoDB Local: point a client's endpoint at it to count
- * calls and inject latency, throttling, 500s, dropped connections and transaction conflicts per test.
+ * calls and inject latency, throttling, 500s, dropped connections, transaction conflicts and answers lost
+ * after DynamoDB applied the request, per test.
  */
 export async function startDynamoFaultProxy(targetEndpoint: string): Promise<DynamoFaultProxy> {
   const target = new URL(targetEndpoint)
@@ -34,18 +40,23 @@ export async function startDynamoFaultProxy(targetEndpoint: string): Promise<Dyn
   const counter = createCallCounter()
   const schedule = createFaultSchedule()
   const conflicts = createTransactionConflictFault()
-  const faults: FaultInjector<DynamoFaults> = {
-    set({ transactionConflict, conflictItemIndex, ...shared }) {
+  const lostResponses = createLostResponseFault()
+  const faults: FaultInjector<DynamoFaults & LostResponseFaults> = {
+    set({ transactionConflict, conflictItemIndex, dropResponse, ...shared }) {
+      // Every count is checked before any is applied, so a bad call changes nothing.
+      const lost = lostResponseCount(dropResponse)
       conflicts.set({ transactionConflict, conflictItemIndex })
+      lostResponses.set(lost)
       schedule.set(shared)
     },
     reset() {
       schedule.reset()
       conflicts.reset()
+      lostResponses.reset()
     },
   }
 
-  const forward = (incoming: IncomingMessage, response: ServerResponse, body: Buffer): Promise<void> =>
+  const forward = (incoming: IncomingMessage, body: Buffer): Promise<IncomingMessage> =>
     new Promise((resolve, reject) => {
       const outgoing = httpRequest(
         {
@@ -56,12 +67,7 @@ export async function startDynamoFaultProxy(targetEndpoint: string): Promise<Dyn
           path: incoming.url,
           headers: incoming.headers,
         },
-        (upstream) => {
-          response.writeHead(upstream.statusCode ?? 502, upstream.headers)
-          upstream.pipe(response)
-          upstream.on('end', resolve)
-          upstream.on('error', reject)
-        },
+        resolve,
       )
       outgoing.on('error', reject)
       outgoing.end(body)
@@ -83,7 +89,18 @@ export async function startDynamoFaultProxy(targetEndpoint: string): Promise<Dyn
         return sendTransactionConflict(response, transactItemCount(body), conflictIndex)
       }
     }
-    await forward(request, response, body)
+    // Decided on arrival, so "the next N" follows the order requests came in.
+    const loseResponse = schedule.applies(operation) && lostResponses.take()
+    const upstream = await forward(request, body)
+    if (loseResponse) {
+      // DynamoDB has applied the request and is answering: read its answer to the end, then lose it.
+      upstream.resume()
+      await finished(upstream)
+      return dropConnection(request)
+    }
+    response.writeHead(upstream.statusCode ?? 502, upstream.headers)
+    upstream.pipe(response)
+    await finished(upstream)
   }
 
   const server = await startLoopbackHttpServer(handle)

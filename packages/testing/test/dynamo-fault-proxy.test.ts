@@ -1,4 +1,5 @@
 import {
+  ConditionalCheckFailedException,
   GetItemCommand,
   ProvisionedThroughputExceededException,
   PutItemCommand,
@@ -206,6 +207,111 @@ describe('startDynamoFaultProxy', () => {
         __type: 'com.amazonaws.dynamodb.v20120810#TransactionCanceledException',
         CancellationReasons: [{ Code: 'TransactionConflict' }],
       })
+    })
+  })
+
+  describe('dropResponse', () => {
+    const stored = async (id: string) =>
+      (
+        await direct.send(
+          new GetItemCommand({ TableName: table.name, Key: { pk: { S: id }, sk: { S: 'x' } } }),
+        )
+      ).Item
+    const addOne = (id: string, token: string, client: ReturnType<typeof localDynamoClient>) =>
+      client.send(
+        new TransactWriteItemsCommand({
+          ClientRequestToken: token,
+          TransactItems: [
+            {
+              Update: {
+                TableName: table.name,
+                Key: { pk: { S: id }, sk: { S: 'x' } },
+                UpdateExpression: 'ADD balance :one',
+                ExpressionAttributeValues: { ':one': { N: '1' } },
+              },
+            },
+          ],
+        }),
+      )
+
+    it('applies the request, then loses its answer: the write lands, the client sees a network error', async () => {
+      proxy.faults.set({ dropResponse: 1 })
+      const before = proxy.calls('PutItem')
+      const lost = await put(undefined, 'lost-answer').catch((e: unknown) => e)
+      expect(lost).toBeInstanceOf(Error)
+      // A network error: no HTTP status, nothing DynamoDB said.
+      expect(lost).toMatchObject({ code: 'ECONNRESET' })
+      expect((lost as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode).toBeUndefined()
+      expect(await stored('lost-answer')).toEqual({ pk: { S: 'lost-answer' }, sk: { S: 'x' } })
+      expect(proxy.calls('PutItem') - before).toBe(1)
+      // Budget spent: the next answer arrives.
+      await expect(put(undefined, 'lost-answer')).resolves.toBeDefined()
+    })
+
+    it('loses the answer of a refused write too, leaving the item as it was', async () => {
+      await put(undefined, 'refused')
+      proxy.faults.set({ dropResponse: 1 })
+      const conditional = (client = localDynamoClient(proxy.endpoint, { maxAttempts: 1 })) =>
+        client.send(
+          new PutItemCommand({
+            TableName: table.name,
+            Item: { pk: { S: 'refused' }, sk: { S: 'x' }, amount: { N: '1' } },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        )
+      await expect(conditional()).rejects.toMatchObject({ code: 'ECONNRESET' })
+      await expect(conditional()).rejects.toBeInstanceOf(ConditionalCheckFailedException)
+      expect(await stored('refused')).toEqual({ pk: { S: 'refused' }, sk: { S: 'x' } })
+    })
+
+    it('lets the SDK resend a transaction whose answer was lost: the same token applies it once', async () => {
+      const client = localDynamoClient(proxy.endpoint, { maxAttempts: 3 })
+      proxy.faults.set({ dropResponse: 1, operation: 'TransactWriteItems' })
+      const before = proxy.calls('TransactWriteItems')
+      await addOne('once', crypto.randomUUID(), client)
+      expect(proxy.calls('TransactWriteItems') - before).toBe(2)
+      expect((await stored('once'))?.balance).toEqual({ N: '1' })
+    })
+
+    it('drops the answers of the next N matching calls only, after the other faults, until reset', async () => {
+      const client = localDynamoClient(proxy.endpoint, { maxAttempts: 1 })
+      proxy.faults.set({ dropResponse: 2, transactionConflict: 1, operation: 'TransactWriteItems' })
+      await expect(put(client, 'filtered-out')).resolves.toBeDefined()
+      // The conflict is answered first and writes nothing, so it spends no lost answer.
+      await expect(addOne('counted', crypto.randomUUID(), client)).rejects.toBeInstanceOf(
+        TransactionCanceledException,
+      )
+      expect(await stored('counted')).toBeUndefined()
+      await expect(addOne('counted', crypto.randomUUID(), client)).rejects.toMatchObject({
+        code: 'ECONNRESET',
+      })
+      await expect(addOne('counted', crypto.randomUUID(), client)).rejects.toMatchObject({
+        code: 'ECONNRESET',
+      })
+      await expect(addOne('counted', crypto.randomUUID(), client)).resolves.toBeDefined()
+      expect((await stored('counted'))?.balance).toEqual({ N: '3' })
+      proxy.faults.set({ dropResponse: 5 })
+      proxy.faults.reset()
+      await expect(addOne('counted', crypto.randomUUID(), client)).resolves.toBeDefined()
+    })
+
+    it('refuses a count that is not a non-negative integer, changing nothing', async () => {
+      for (const dropResponse of [-1, 1.5, Number.NaN]) {
+        expect(() => proxy.faults.set({ dropResponse, transactionConflict: 1, throttle: 1 })).toThrow(
+          /dropResponse must be a non-negative integer/,
+        )
+      }
+      expect(() => proxy.faults.set({ dropResponse: 1, transactionConflict: -1 })).toThrow(
+        /transactionConflict/,
+      )
+      await expect(put(undefined, 'unchanged-by-bad-counts')).resolves.toBeDefined()
+      await expect(
+        addOne(
+          'unchanged-by-bad-counts',
+          crypto.randomUUID(),
+          localDynamoClient(proxy.endpoint, { maxAttempts: 1 }),
+        ),
+      ).resolves.toBeDefined()
     })
   })
 
