@@ -19,8 +19,9 @@ import { auditError } from './audit-error.ts'
 import { chainWrites } from './chain-writes.ts'
 import { checkPathLists, redactionRule } from './redaction.ts'
 import { actorOf, routeOf, sourceIpOf } from './request-facts.ts'
-import { logRequest, type RequestSummary } from './request-log.ts'
+import { logRequest, logShardOutOfUse, type RequestSummary } from './request-log.ts'
 import { shardLeases } from './shard-lease.ts'
+import { HEAD_SORT_KEY } from './table-layout.ts'
 
 export interface AuditTrailOptions {
   /** Logical name of the audit table, resolved through the partner's (or the request's) Db. Default 'audit'. */
@@ -165,7 +166,17 @@ export function auditTrail(
     const lease = await leases.acquire(db, tableName, facts.partner)
     // Optimistic: the head advances in memory now, and is kept once the commit settles as committed,
     // else read again (a failed, dropped or discarded commit, whose outcome may be unknown).
-    db.unitOfWork.onSettled(({ committed }) => leases.settle(lease, committed))
+    db.unitOfWork.onSettled(({ committed, error }) => {
+      leases.settle(lease, committed)
+      if (headBehindEntries(error)) {
+        leases.retire(lease)
+        logShardOutOfUse(
+          { partner: facts.partner, shard: lease.shard, table: tableName },
+          request.context,
+          options,
+        )
+      }
+    })
     const timestamp = new Date().toISOString()
     const { writes, head } = chainWrites({
       tableName,
@@ -258,7 +269,8 @@ export function auditTrail(
           ]
     const db = request.context.partner?.db ?? request.context.db
     let auditWriteError: string | undefined = 'NoDynamoClient'
-    if (db !== undefined) {
+    // A shard found with its head behind its entries is out of use from then on: one more try elsewhere.
+    for (let attempt = 1; db !== undefined; attempt++) {
       try {
         // What the request queued never lands (dynamoClient() would drop it next), and a head advance of
         // ours in it is settled as not committed: the head is read again. The entries go alone.
@@ -267,9 +279,11 @@ export function auditTrail(
         await db.unitOfWork.commit()
         auditWriteError = undefined
       } catch (error) {
+        if (attempt === 1 && headBehindEntries(error)) continue
         // Never mask the request's own error with the audit's; the log line carries it instead.
         auditWriteError = nameOf(error)
       }
+      break
     }
     const entries = auditWriteError === undefined ? records.length : 0
     // The line prices what it reports: everything the request used, the failure entry's write included
@@ -290,6 +304,20 @@ export function auditTrail(
 function nameOf(error: unknown): string {
   const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined
   return typeof name === 'string' && /^[A-Za-z0-9_.:-]{1,128}$/.test(name) ? name : 'Error'
+}
+
+/**
+ * An entry slot of ours was already taken while our head condition held: the shard's head is behind its
+ * entries (set back by tampering or a partial restore), so every write to that shard would fail.
+ */
+function headBehindEntries(error: unknown): boolean {
+  if (!isDynamormError(error, 'TransactionCancelledError')) return false
+  const ours = (error as TransactionCancelledError).reasons.filter((reason) => reason.label === 'audit')
+  const isHead = (reason: (typeof ours)[number]) => reason.key?.sk === HEAD_SORT_KEY
+  return (
+    ours.some((reason) => !isHead(reason) && reason.code === 'ConditionalCheckFailed') &&
+    ours.some((reason) => isHead(reason) && reason.code === 'None')
+  )
 }
 
 /** The commit was cancelled only because an audit head condition failed: a lost lease, retryable. */

@@ -1,5 +1,6 @@
 // One JSON line per request (field names Powertools Logger uses, so log queries written for it work)
-// and one CloudWatch Embedded Metric Format line, both on stdout where Lambda ships them.
+// and one CloudWatch Embedded Metric Format line, both on stdout where Lambda ships them; the same pair
+// when a chain shard is taken out of use.
 import type { CapacityTotals } from '@dynamorm/core'
 import type { AuditOutcome } from './audit-entry.ts'
 
@@ -79,6 +80,42 @@ export function logRequest(
       },
       partner,
       ...metrics,
+    }),
+  )
+}
+
+/** A shard's head was found behind its entries (set back): an alarm an operator must look into. */
+export function logShardOutOfUse(
+  shard: { partner: string; shard: number; table: string },
+  context: { awsRequestId: string; functionName?: string },
+  { service, metricsNamespace, logger }: RequestLogOptions,
+): void {
+  const now = new Date()
+  logger(
+    JSON.stringify({
+      level: 'ERROR',
+      message: 'audit chain shard out of use: its head is behind its entries',
+      timestamp: now.toISOString(),
+      service,
+      function_name: context.functionName,
+      function_request_id: context.awsRequestId,
+      ...shard,
+    }),
+  )
+  logger(
+    JSON.stringify({
+      _aws: {
+        Timestamp: now.getTime(),
+        CloudWatchMetrics: [
+          {
+            Namespace: metricsNamespace,
+            Dimensions: [['partner']],
+            Metrics: [{ Name: 'AuditShardsOutOfUse', Unit: 'Count' }],
+          },
+        ],
+      },
+      ...shard,
+      AuditShardsOutOfUse: 1,
     }),
   )
 }

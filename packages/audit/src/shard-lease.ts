@@ -24,6 +24,8 @@ export interface ShardLease {
   busy: boolean
   /** The head in memory may be wrong (a commit failed or its outcome is unknown): re-claim to read it. */
   stale: boolean
+  /** Its head is behind its entries (set back): this container never writes to the shard again. */
+  outOfUse: boolean
 }
 
 // Partners whose leases a container keeps.
@@ -91,7 +93,7 @@ export function shardLeases(shards: number, leaseMs: number) {
       for (;;) {
         const now = Date.now()
         const leaseUntil = now + leaseMs
-        const idle = [...pool.values()].filter((lease) => !lease.busy)
+        const idle = [...pool.values()].filter((lease) => !lease.busy && !lease.outOfUse)
         const ready = idle.find((lease) => !lease.stale && lease.leaseUntil - renewMarginMs > now)
         if (ready !== undefined) {
           ready.busy = true
@@ -106,7 +108,14 @@ export function shardLeases(shards: number, leaseMs: number) {
         for (const shard of new Set([...idle.map((lease) => lease.shard), ...order])) {
           if (pool.has(shard)) continue // held by another request of this process
           // In the pool before the claim is sent, so a concurrent request of this process skips the shard.
-          const lease: ShardLease = { shard, head: { seq: 0, hash: '' }, leaseUntil, busy: true, stale: true }
+          const lease: ShardLease = {
+            shard,
+            head: { seq: 0, hash: '' },
+            leaseUntil,
+            busy: true,
+            stale: true,
+            outOfUse: false,
+          }
           pool.set(shard, lease)
           try {
             await claim(db, tableName, partnerId, lease, now)
@@ -115,11 +124,14 @@ export function shardLeases(shards: number, leaseMs: number) {
           }
           if (!lease.stale) return lease
         }
-        if (pool.size === 0 || Date.now() >= deadline) {
+        // Only a lease in use by this process can come free: shards out of use never do.
+        const leases = [...pool.values()]
+        if (!leases.some((lease) => lease.busy) || Date.now() >= deadline) {
+          const outOfUse = leases.filter((lease) => lease.outOfUse).length
           throw auditError(
             'AuditShardsExhaustedError',
-            `Every audit chain shard (${shards}) of the partner is leased by a live writer`,
-            { details: { shards } },
+            `Every audit chain shard (${shards}) of the partner is leased by a live writer or out of use (${outOfUse})`,
+            { details: { shards, outOfUse } },
           )
         }
         await sleep(WAIT_POLL_MS)
@@ -130,6 +142,14 @@ export function shardLeases(shards: number, leaseMs: number) {
     settle(lease: ShardLease, committed: boolean): void {
       lease.busy = false
       if (!committed) lease.stale = true
+    },
+
+    /**
+     * Stops using the shard in this container: its head is behind its entries, so every write to it
+     * would fail. Kept in the pool (never claimed again) and left as it is, for the verifier to report.
+     */
+    retire(lease: ShardLease): void {
+      lease.outOfUse = true
     },
   }
 }

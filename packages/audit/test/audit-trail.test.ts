@@ -3,7 +3,7 @@ import { createDb, defaultPriceTable, isDynamormError, marshallItem } from '@dyn
 import { httpApiEvent, lambdaContext, localDynamoClient, startDynamoFaultProxy } from '@dynamorm/testing'
 import { describe, expect, inject, it } from 'vitest'
 import { auditTrail, entityHistory, REDACTED, verifyAuditChain } from '../src/index.ts'
-import { shardPartitionKey } from '../src/table-layout.ts'
+import { entrySortKey, shardPartitionKey } from '../src/table-layout.ts'
 import {
   type AuditedContext,
   auditAndPaymentTablesForFile,
@@ -407,6 +407,114 @@ describe('auditTrail() on failure', () => {
       key: { paymentId: 'pay-steal-2' },
     })
     expect(history.map((entry) => entry.outcome)).toEqual([{ failure: 'AuditChainConflictError' }])
+  })
+
+  /** Sets a shard's head back to its entry `seq` (seq and hash), as tampering or a restore of the head alone would. */
+  async function setHeadBack(partnerId: string, shard: number, seq: number) {
+    const { Item } = await client.send(
+      new GetItemCommand({
+        TableName: tables.audit.name,
+        Key: { pk: { S: shardPartitionKey(partnerId, shard) }, sk: { S: entrySortKey(seq) } },
+        ConsistentRead: true,
+      }),
+    )
+    await client.send(
+      new UpdateItemCommand({
+        TableName: tables.audit.name,
+        Key: { pk: { S: shardPartitionKey(partnerId, shard) }, sk: { S: 'HEAD' } },
+        UpdateExpression: 'SET #seq = :seq, #hash = :hash',
+        ExpressionAttributeNames: { '#seq': 'seq', '#hash': 'hash' },
+        ExpressionAttributeValues: { ':seq': { N: String(seq) }, ':hash': Item!.hash! },
+      }),
+    )
+  }
+
+  it('takes a shard whose head was set back out of use, audits on another and leaves the tampering for the verifier', async () => {
+    const { lines, logger } = captureLogger()
+    const audit = auditTrail({ table: tables.audit.name, shards: 2, logger })
+    const handler = auditedHandler(
+      client,
+      {},
+      async (_e, context) => capture(context, `pay-${context.awsRequestId}`),
+      audit,
+    )
+    const run = (id: string) => handler(event('p-back'), lambdaContext({ awsRequestId: id }))
+    for (const id of ['back-1', 'back-2', 'back-3']) await run(id)
+    const [first] = await entityHistory({
+      db: createDb({ client }),
+      table: tables.audit.name,
+      partnerId: 'p-back',
+      entity: 'Payment',
+      key: { paymentId: 'pay-back-1' },
+    })
+    const shard = first!.chain.shard
+    await setHeadBack('p-back', shard, 1)
+    // The request in flight when the head moved fails as a conflict, with nothing of it written...
+    const error = await run('back-4').catch((e: unknown) => e)
+    expect(isDynamormError(error, 'AuditChainConflictError')).toBe(true)
+    expect((error as { status: number }).status).toBe(503)
+    expect(await payment('pay-back-4')).toBeUndefined()
+    // ...and the container stops writing to that shard: every later request lands on the other one.
+    for (const id of ['back-5', 'back-6', 'back-7']) await run(id)
+    for (const id of ['back-5', 'back-6', 'back-7']) expect(await payment(`pay-${id}`)).toBeDefined()
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'audit chain shard out of use: its head is behind its entries',
+        partner: 'p-back',
+        shard,
+      }),
+    )
+    expect(lines).toContainEqual(
+      expect.objectContaining({ partner: 'p-back', shard, AuditShardsOutOfUse: 1 }),
+    )
+    const history = async (paymentId: string) =>
+      entityHistory({
+        db: createDb({ client }),
+        table: tables.audit.name,
+        partnerId: 'p-back',
+        entity: 'Payment',
+        key: { paymentId },
+      })
+    // The failed request's failure entry landed too, on the other shard.
+    const [failed] = await history('pay-back-4')
+    expect(failed).toMatchObject({
+      outcome: { failure: 'AuditChainConflictError' },
+      chain: { shard: 1 - shard },
+    })
+    expect((await history('pay-back-7'))[0]!.chain).toMatchObject({ shard: 1 - shard, seq: 4 })
+    // Nothing was repaired or overwritten: the verifier reports the shard's entries past its head.
+    const report = await verifyAuditChain({
+      db: createDb({ client }),
+      table: tables.audit.name,
+      partnerId: 'p-back',
+      shards: 2,
+    })
+    expect(report.valid).toBe(false)
+    expect(report.problems.length).toBeGreaterThan(0)
+    expect(report.problems.every((problem) => problem.shard === shard)).toBe(true)
+    expect(report.problems).toContainEqual(expect.objectContaining({ kind: 'inserted', position: 2 }))
+  })
+
+  it('refuses with a typed error once every shard of the partner is out of use', async () => {
+    const { lines, logger } = captureLogger()
+    const audit = auditTrail({ table: tables.audit.name, shards: 1, logger })
+    const handler = auditedHandler(
+      client,
+      {},
+      async (_e, context) => capture(context, `pay-${context.awsRequestId}`),
+      audit,
+    )
+    const run = (id: string) => handler(event('p-back-all'), lambdaContext({ awsRequestId: id }))
+    await run('all-1')
+    await run('all-2')
+    await setHeadBack('p-back-all', 0, 1)
+    expect(isDynamormError(await run('all-3').catch((e: unknown) => e), 'AuditChainConflictError')).toBe(true)
+    const error = await run('all-4').catch((e: unknown) => e)
+    expect(isDynamormError(error, 'AuditShardsExhaustedError')).toBe(true)
+    expect(error).toMatchObject({ status: 503, details: { shards: 1, outOfUse: 1 } })
+    expect(await payment('pay-all-4')).toBeUndefined()
+    expect(lines.at(-2)).toMatchObject({ level: 'ERROR', audit_write_error: 'AuditShardsExhaustedError' })
   })
 
   it('audits a request that failed before the audit ran (unknown partner) under the unresolved partner', async () => {
