@@ -3,9 +3,13 @@
 // `concurrency` of them in flight, retries throttled calls and unprocessed items with jittered
 // exponential backoff, and reports what it took (calls, retries, throttled) in its result, its progress
 // callback and, for a slice still unwritten after `maxAttempts`, its UnprocessedItemsError: such a
-// slice is counted, not lost silently.
+// slice is counted, not lost silently. Any other failure stops the import with ImportInterruptedError,
+// naming every row not confirmed written, so a resume sends those alone.
+import type { WriteRequest } from '@aws-sdk/client-dynamodb'
 import {
+  type AttributeMap,
   type BatchCalls,
+  type BatchInterruptedError,
   type BatchWriteProgress,
   type Db,
   estimateCost,
@@ -15,6 +19,7 @@ import {
   toStoredItem,
   type UnprocessedItemsError,
 } from '@dynamorm/core'
+import { ImportInterruptedError } from './import-interrupted-error.ts'
 import { Payment } from './payment.ts'
 
 export interface ImportOptions {
@@ -76,6 +81,8 @@ const KEY_BYTE_LIMITS = [
   ['sk', MAX_SORT_KEY_BYTES],
 ] as const
 
+const storedKey = (item: AttributeMap | undefined) => `${item?.pk?.S}\u0000${item?.sk?.S}`
+
 /** Rows that would be stored as given; the rest with the reason (first occurrence of a key wins). */
 export function checkRows(rows: readonly Record<string, unknown>[]): {
   valid: Record<string, unknown>[]
@@ -92,7 +99,7 @@ export function checkRows(rows: readonly Record<string, unknown>[]): {
         if (Buffer.byteLength(item[attribute]?.S ?? '') > limit)
           throw new Error(`${attribute} is over DynamoDB's limit of ${limit} bytes`)
       }
-      const key = `${item.pk?.S}\u0000${item.sk?.S}`
+      const key = storedKey(item)
       // DynamoDB refuses a whole batch that names one key twice: the later row is reported instead.
       if (seen.has(key)) throw new Error('duplicate of an earlier row')
       seen.add(key)
@@ -104,8 +111,20 @@ export function checkRows(rows: readonly Record<string, unknown>[]): {
   return { valid, rejected }
 }
 
-/** What a slice that batchWrite gave up on still did: its UnprocessedItemsError's details. */
-function givenUpSlice(error: UnprocessedItemsError): BatchCalls & { written: number; unprocessed: number } {
+/** The rows of a slice among the writes core did not confirm (matched by key). */
+function unconfirmedRows(
+  slice: readonly Record<string, unknown>[],
+  unprocessed: readonly WriteRequest[],
+): Record<string, unknown>[] {
+  const keys = new Set(unprocessed.map((write) => storedKey(write.PutRequest?.Item)))
+  const now = new Date().toISOString()
+  return slice.filter((row) => keys.has(storedKey(toStoredItem(Payment, row, { now }))))
+}
+
+/** What a slice that batchWrite gave up on or was stopped in still did: its error's details. */
+function givenUpSlice(
+  error: UnprocessedItemsError | BatchInterruptedError,
+): BatchCalls & { written: number; unprocessed: number } {
   const figure = (name: string) => {
     const value = error.details[name]
     return typeof value === 'number' ? value : 0
@@ -136,6 +155,8 @@ export async function importPayments(
   const payments = importDb.model(Payment)
   // Figures of the slices finished so far; a running slice's own come from batchWrite.
   const sum = { written: 0, unprocessed: 0, calls: 0, retries: 0, throttled: 0 }
+  // Rows of finished slices left unwritten: a resume after an interruption imports them too.
+  const notWritten: Record<string, unknown>[] = []
   let slices = 0
   const report = (done: number, slice: Pick<BatchWriteProgress, 'written' | 'retries' | 'throttled'>) =>
     settings.onProgress?.({
@@ -155,9 +176,25 @@ export async function importPayments(
       console.error('batch-import: the onProgress callback failed', error)
     }
   }
+  const importReport = (): ImportReport => {
+    const consumed = importDb.meter.totals()
+    return {
+      rows: rows.length,
+      written: sum.written,
+      rejected,
+      unprocessed: sum.unprocessed,
+      batchCalls: sum.calls,
+      throttled: sum.throttled,
+      retries: sum.retries,
+      writeCapacityUnits: consumed.writeCapacityUnits,
+      costUsd: estimateCost(consumed).total,
+      elapsedMs: performance.now() - started,
+    }
+  }
   for (let start = 0; start < valid.length; start += settings.sliceSize) {
     const slice = valid.slice(start, start + settings.sliceSize)
     let outcome: BatchCalls & { written: number; unprocessed: number }
+    let interruption: BatchInterruptedError | undefined
     try {
       const result = await payments.batchWrite(
         { put: slice as never },
@@ -171,28 +208,23 @@ export async function importPayments(
       )
       outcome = { ...result, unprocessed: 0 }
     } catch (error) {
-      if (!isDynamormError(error, 'UnprocessedItemsError')) throw error
-      outcome = givenUpSlice(error as UnprocessedItemsError)
+      if (isDynamormError(error, 'BatchInterruptedError')) interruption = error as BatchInterruptedError
+      else if (!isDynamormError(error, 'UnprocessedItemsError')) throw error
+      const stopped = error as UnprocessedItemsError | BatchInterruptedError
+      outcome = givenUpSlice(stopped)
+      notWritten.push(...unconfirmedRows(slice, stopped.unprocessed as WriteRequest[]))
     }
     sum.written += outcome.written
     sum.unprocessed += outcome.unprocessed
     sum.calls += outcome.calls
     sum.retries += outcome.retries
     sum.throttled += outcome.throttled
+    if (interruption !== undefined) {
+      const remaining = [...notWritten, ...valid.slice(start + settings.sliceSize)]
+      throw new ImportInterruptedError(importReport(), remaining, interruption)
+    }
     slices += 1
     reportSliceEnd(start + slice.length)
   }
-  const consumed = importDb.meter.totals()
-  return {
-    rows: rows.length,
-    written: sum.written,
-    rejected,
-    unprocessed: sum.unprocessed,
-    batchCalls: sum.calls,
-    throttled: sum.throttled,
-    retries: sum.retries,
-    writeCapacityUnits: consumed.writeCapacityUnits,
-    costUsd: estimateCost(consumed).total,
-    elapsedMs: performance.now() - started,
-  }
+  return importReport()
 }

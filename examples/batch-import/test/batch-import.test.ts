@@ -59,6 +59,25 @@ async function countPartition(partnerId: string): Promise<number> {
   return count
 }
 
+async function storedTimestamps(partnerId: string): Promise<Map<string, string>> {
+  const stored = new Map<string, string>()
+  let start: Record<string, never> | undefined
+  do {
+    const page = await admin.send(
+      new QueryCommand({
+        TableName: table.name,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: `PARTNER#${partnerId}` } },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    )
+    for (const item of page.Items ?? []) stored.set(item.sk?.S ?? '', item.updatedAt?.S ?? '')
+    start = page.LastEvaluatedKey as typeof start
+  } while (start)
+  return stored
+}
+
 describe('importPayments', () => {
   it('writes every row through throttling bursts, retrying with backoff, and reports calls, capacity and cost', async () => {
     const progress: ImportProgress[] = []
@@ -209,13 +228,49 @@ describe('importPayments', () => {
   it('stops on a failure that is not throttling (a 500), with the typed error naming what did not land', async () => {
     proxy.faults.set({ serverError: 1, operation: 'BatchWriteItem' })
     const error = await importPayments(db, samplePayments(30, 'broken')).catch((e: unknown) => e)
-    expect(isDynamormError(error, 'BatchInterruptedError')).toBe(true)
+    expect(isDynamormError(error, 'ImportInterruptedError')).toBe(true)
     expect((error as { status: number }).status).toBe(503)
-    expect(isDynamormError((error as Error).cause, 'ServiceUnavailableError')).toBe(true)
+    const interrupted = (error as Error).cause
+    expect(isDynamormError(interrupted, 'BatchInterruptedError')).toBe(true)
+    expect(isDynamormError((interrupted as Error).cause, 'ServiceUnavailableError')).toBe(true)
     // One chunk of the slice got the 500, the other landed: what landed and what it names add up.
-    const { details, unprocessed } = error as { details: { written: number }; unprocessed: unknown[] }
+    const { details, unprocessed } = interrupted as { details: { written: number }; unprocessed: unknown[] }
     expect(details.written + unprocessed.length).toBe(30)
     expect(await countPartition('broken')).toBe(details.written)
+    const { report, remaining } = error as { report: ImportReport; remaining: unknown[] }
+    expect([report.written, remaining.length]).toEqual([details.written, unprocessed.length])
+    expect((error as Error).message).not.toContain('imp-')
+  })
+
+  it('stopped by a 500 in a later slice, says what landed and which rows remain, and resumes with those alone', async () => {
+    // The first slice lands, then a 500 stops the second: core's error names that slice's writes only, so
+    // the import must say how far it got, or a resume either skips the third slice or rewrites the first.
+    const rows = samplePayments(250, 'resumed')
+    rows[5] = { ...rows[5], amount: -1 }
+    let broken = false
+    const error = await importPayments(db, rows, {
+      onProgress: ({ slices }) => {
+        if (slices === 1 && !broken) {
+          broken = true
+          proxy.faults.set({ serverError: 1, operation: 'BatchWriteItem' })
+        }
+      },
+    }).catch((e: unknown) => e)
+    expect(isDynamormError(error, 'ImportInterruptedError')).toBe(true)
+    expect((error as { status: number }).status).toBe(503)
+    expect(isDynamormError((error as Error).cause, 'BatchInterruptedError')).toBe(true)
+    const { report, remaining } = error as { report: ImportReport; remaining: Record<string, unknown>[] }
+    expect(report.rejected.map((rejected) => rejected.row)).toEqual([6])
+    expect(report.written).toBeGreaterThanOrEqual(100)
+    expect(report.written + remaining.length).toBe(249)
+    expect(await countPartition('resumed')).toBe(report.written)
+    const landed = await storedTimestamps('resumed')
+    const resumed = await importPayments(db, remaining)
+    expect(resumed).toMatchObject({ rows: remaining.length, written: remaining.length, rejected: [] })
+    expect(await countPartition('resumed')).toBe(249)
+    // No row confirmed by the first run was written again.
+    const after = await storedTimestamps('resumed')
+    for (const [key, updatedAt] of landed) expect(after.get(key), key).toBe(updatedAt)
   })
 
   it('rejects a slice size that is not a positive integer, and a progress callback that is not a function', async () => {
