@@ -188,6 +188,17 @@ describe('inferred types', () => {
     payments.update({ partnerId: 'p', id: '1' }, { remove: ['amout'] })
   })
 
+  it('nested paths start at a map or a list attribute', () => {
+    const key = { partnerId: 'p', id: '1' }
+    payments.update(key, { setPaths: [[['card', 'brand'], 'visa']], removePaths: [['notes', 0]] })
+    // @ts-expect-error amount is a number: it has no fields or elements
+    payments.update(key, { setPaths: [[['amount', 'minor'], 1]] })
+    // @ts-expect-error settledAt is a date: it has no fields
+    payments.update(key, { removePaths: [['settledAt', 'day']] })
+    // @ts-expect-error carrd is not an attribute
+    payments.update(key, { setPaths: [[['carrd', 'brand'], 'visa']] })
+  })
+
   it('the version and the timestamps the model keeps cannot be updated by hand', () => {
     const key = { partnerId: 'p', id: '1' }
     payments.update(key, { set: { amount: 2 } }, { expectedVersion: 3 })

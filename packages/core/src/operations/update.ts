@@ -60,8 +60,18 @@ export interface UpdateChanges<M extends AnyModel> {
   removePaths?: readonly NestedPath<Plain<M>>[]
 }
 
-/** A path into an attribute: its name, then map field names and list indexes. */
-export type NestedPath<T> = readonly [keyof T & string, string | number, ...(string | number)[]]
+/** A path into an attribute: its name (a map or a list), then map field names and list indexes. */
+export type NestedPath<T> = readonly [NestedRoots<T>, string | number, ...(string | number)[]]
+type NestedRoots<T> = {
+  [K in keyof T]-?: NonNullable<T[K]> extends readonly unknown[]
+    ? K
+    : NonNullable<T[K]> extends Date | Uint8Array | Set<unknown>
+      ? never
+      : NonNullable<T[K]> extends object
+        ? K
+        : never
+}[keyof T] &
+  string
 
 export type ReturnValuesOption = 'ALL_NEW' | 'ALL_OLD' | 'UPDATED_NEW' | 'UPDATED_OLD' | 'NONE'
 
