@@ -60,9 +60,16 @@ export function keyPart(value: unknown, name: string): string {
   }
 }
 
+// A surrogate not paired into a code point ('\uD800' alone) has no UTF-8 encoding: DynamoDB reads it
+// as '?', so 'x\uDC00y' would address the item keyed 'x?y'.
+const LONE_SURROGATE = /\p{Surrogate}/u
+
 function checkedPart(template: KeyTemplate, name: string, value: unknown, delimiter: string): string {
   const part = keyPart(value, name)
   if (part.length === 0) throw new ValidationError(`Key value ${name} must not be empty`)
+  if (LONE_SURROGATE.test(part)) {
+    throw new ValidationError(`Key value ${name} must be well-formed text (it holds a lone surrogate)`)
+  }
   if (delimiter !== '' && part.includes(delimiter)) {
     throw new ValidationError(
       `Key value ${name} must not contain the key delimiter ${JSON.stringify(delimiter)} (template ${template.source})`,

@@ -218,6 +218,29 @@ describe('create, get, put, delete', () => {
     expect(db.meter.calls).toBe(calls)
   })
 
+  it('refuses a key value holding a lone surrogate instead of touching the payment it collides with', async () => {
+    // DynamoDB stores keys as UTF-8, where a lone surrogate has no encoding: 'x\uDC00y' addressed
+    // the payment 'x?y', so a get read it and a delete removed it.
+    const payments = db.model(Payment)
+    const calls = db.meter.calls
+    const stem = uniqueId('pay')
+    const created = await payments.create(newPayment({ id: `${stem}?` }))
+    for (const hostile of [`${stem}\uDC00`, `${stem}\uD800`]) {
+      for (const attempt of [
+        () => payments.get({ partnerId: 'p1', id: hostile }, { consistent: true }),
+        () => payments.delete({ partnerId: 'p1', id: hostile }),
+        () => payments.query({ partnerId: 'p\uD800' }),
+        () => payments.create(newPayment({ id: hostile })),
+      ]) {
+        const error = await attempt().catch((e: unknown) => e)
+        expect(isDynamormError(error, 'ValidationError')).toBe(true)
+        expect((error as { status: number }).status).toBe(400)
+      }
+    }
+    expect(db.meter.calls).toBe(calls + 1)
+    expect(await payments.get({ partnerId: 'p1', id: created.id }, { consistent: true })).toEqual(created)
+  })
+
   it('rejects an item over 400 KB with ItemTooLargeError before sending', async () => {
     const payments = db.model(Payment)
     const calls = db.meter.calls
