@@ -17,7 +17,7 @@ import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
 import { deadlineExceededError } from './client-error.ts'
 import { type WarmupLogger, type WarmupPolicy, warmsUp, warmUpConnection } from './connection-warmup.ts'
-import { deadlineBoundClient, requestDeadline } from './request-deadline.ts'
+import { deadlineBoundClient, deadlineOf, requestDeadline } from './request-deadline.ts'
 import { createWarmDynamoClient, type WarmDynamoClientOptions } from './warm-dynamo-client.ts'
 
 export interface DynamoClientOptions extends WarmDynamoClientOptions {
@@ -108,7 +108,8 @@ export function dynamoClient(
   const dynamoClientAfter = async (request: DynamoClientRequest): Promise<void> => {
     const { db, awsRequestId } = request.context
     if (db.unitOfWork.size > 0) {
-      const remainingMs = requestDeadline(request.context, settings.deadlineMarginMs)?.()
+      // The deadline the request's calls run under: a clock that broke since then reads as no time left.
+      const remainingMs = deadlineOf(db)?.()
       if (remainingMs !== undefined && remainingMs < settings.minCommitTimeMs) {
         db.unitOfWork.discard()
         throw deadlineExceededError(remainingMs, settings.minCommitTimeMs, 'Unit of work not committed')

@@ -16,7 +16,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 
 /**
  * The request deadline of a Lambda context, or undefined outside Lambda (no getRemainingTimeInMillis,
- * or one that does not return a finite number).
+ * or one that does not return a finite number). A clock that gave a finite number at first and later
+ * gives none (NaN, Infinity, not a number) reads as no time left.
  */
 export function requestDeadline(context: unknown, marginMs: number): RequestDeadline | undefined {
   const remaining = (context as { getRemainingTimeInMillis?: () => number } | undefined)
@@ -24,7 +25,13 @@ export function requestDeadline(context: unknown, marginMs: number): RequestDead
   // A clock that gives no number (a hand-made context) is no deadline, as outside Lambda; whole
   // milliseconds, as DeadlineExceededError reports what is left.
   if (typeof remaining !== 'function' || !Number.isFinite(remaining.call(context))) return undefined
-  return () => Math.min(MAX_TIMER_MS, Math.floor(remaining.call(context) - marginMs))
+  return () => {
+    const remainingMs: unknown = remaining.call(context)
+    // The time left is then unknown: no call starts on it, rather than a NaN timer (fired after 1 ms)
+    // cutting it short once sent, which leaves a write's outcome unknown.
+    if (!Number.isFinite(remainingMs)) return 0
+    return Math.min(MAX_TIMER_MS, Math.floor((remainingMs as number) - marginMs))
+  }
 }
 
 type Send = (command: unknown, options?: unknown, callback?: unknown) => Promise<unknown>

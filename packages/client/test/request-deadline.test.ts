@@ -173,6 +173,39 @@ describe('the Lambda deadline', () => {
     expect(await readPayment(admin, env.table.name, 'clock-nan')).toMatchObject({ amount: 1 })
   })
 
+  it('counts a clock that stops giving a finite number mid-request as out of time: nothing started, nothing half-sent', async () => {
+    env.proxy.faults.set({ latencyMs: 50 })
+    for (const reading of [Number.NaN, undefined, '5000', Number.POSITIVE_INFINITY]) {
+      let broken = false
+      const context = {
+        ...lambdaContext(),
+        getRemainingTimeInMillis: () => (broken ? reading : 10_000),
+      }
+      const paying = (read: boolean) =>
+        middy({ timeoutEarlyInMillis: 0 })
+          .use(dynamoClient({ client: localDynamoClient(env.proxy.endpoint), warmup: false }))
+          .handler(async (_event, context) => {
+            broken = true
+            context.db.unitOfWork.add(putPayment(env.table.name, 'clock-breaks', 1))
+            if (read) await readPayment(context.db, env.table.name, 'clock-breaks')
+          })
+      const before = env.proxy.calls()
+      broken = false
+      const read = await rejectionOf(invoke(paying(true), context))
+      expect(isDynamormError(read, 'DeadlineExceededError')).toBe(true)
+      expect(read.message).toBe(
+        'DynamoDB call not started: 0 ms left before the Lambda deadline, 1 ms needed',
+      )
+      broken = false
+      const commit = await rejectionOf(invoke(paying(false), context))
+      expect(isDynamormError(commit, 'DeadlineExceededError')).toBe(true)
+      expect(commit.message).toContain('Unit of work not committed: 0 ms left')
+      // Neither the read nor the commit was sent, so no write can have landed unseen.
+      expect(env.proxy.calls()).toBe(before)
+    }
+    expect(await readPayment(admin, env.table.name, 'clock-breaks')).toBeUndefined()
+  })
+
   it('lets calls run on a clock that reports more time than a timer holds (over 2^31 ms)', async () => {
     // A hand-made or local runner's context may report days; a timer past 2^31 - 1 ms fires at once.
     env.proxy.faults.set({ latencyMs: 100, operation: 'GetItem' })
