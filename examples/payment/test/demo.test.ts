@@ -76,4 +76,23 @@ describe('pnpm demo', () => {
     expect(isAlive(pid)).toBe(false)
     expect(isAlive(process.pid)).toBe(true)
   }, 120_000)
+
+  it('says why it stopped and exits 1, leaving no JVM behind, when DynamoDB Local dies midway', async () => {
+    let output = ''
+    let jvm = 0
+    const code = await runDemo({
+      write: (text) => {
+        output += text
+        jvm ||= Number(/ready at \S+ \(pid (\d+)\)/.exec(text)?.[1] ?? 0)
+        // DynamoDB Local gone after the first step: a dependency down in the middle of the story.
+        if (/^\S+ +1\. /.test(text)) process.kill(jvm, 'SIGKILL')
+      },
+      tty: false,
+    })
+    expect(code).toBe(1)
+    expect(output).toMatch(/^The demo stopped: \w+: .+$/m)
+    expect(output).not.toContain('    at ')
+    expect(output).toContain(`(pid ${jvm} gone)`)
+    expect(isAlive(jvm)).toBe(false)
+  }, 120_000)
 })

@@ -1,6 +1,6 @@
 // `pnpm demo`: start everything locally, run the story, print the report, stop everything, and check
 // that DynamoDB Local's JVM is really gone.
-import { startLocalStack } from '../local-stack.ts'
+import { type LocalStack, startLocalStack } from '../local-stack.ts'
 import { progress } from './progress.ts'
 import { stepHeader, stepLine, storyReport } from './report.ts'
 import { runPaymentStory } from './story.ts'
@@ -16,9 +16,10 @@ export async function runDemo(
 ): Promise<number> {
   const show = progress(output.write, output.tty ?? process.stdout.isTTY === true)
   output.write('DynamORM payment demo\n')
-  const stack = await startLocalStack({ onProgress: show.say, waitFor: show.during })
+  let stack: LocalStack | undefined
   let ok = false
   try {
+    stack = await startLocalStack({ onProgress: show.say, waitFor: show.during })
     let index = 0
     const result = await runPaymentStory(stack, {
       onStep: (step) => {
@@ -28,10 +29,13 @@ export async function runDemo(
     })
     for (const line of storyReport(result)) output.write(`${line}\n`)
     ok = result.ok
+  } catch (error) {
+    // One line, not Node's dump of the error: an SDK error's dump holds the request, signed headers included.
+    output.write(`\nThe demo stopped: ${whatStopped(error)}\n`)
   } finally {
-    await stack.stop()
+    await stack?.stop()
   }
-  const pid = stack.dynamoPid
+  const pid = stack?.dynamoPid
   const alive = pid !== undefined && isAlive(pid)
   output.write(
     alive
@@ -39,6 +43,11 @@ export async function runDemo(
       : `Stopped DynamoDB Local${pid === undefined ? '' : ` (pid ${pid} gone)`}, STS, KMS and the proxy.\n`,
   )
   return ok && !alive ? 0 : 1
+}
+
+function whatStopped(error: unknown): string {
+  const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) }
+  return `${name}: ${message.split('\n')[0]}`
 }
 
 export function isAlive(pid: number): boolean {
