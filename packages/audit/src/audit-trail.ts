@@ -32,7 +32,7 @@ export interface AuditTrailOptions {
   leaseMs?: number
   /** Paths redacted in every entry: 'card.number', 'bank.*.iban' ('*' = any one key or index). */
   redact?: string[]
-  /** Attribute names redacted wherever they appear: ['cvv', 'pan']. */
+  /** Attribute names redacted wherever they appear, in any letter case: ['cvv', 'pan']. */
   sensitiveAttributes?: string[]
   /** Makes entry hashes HMAC-SHA-256 under this key; the verifier then needs it too. Default: plain SHA-256. */
   chainKey?: string | Uint8Array

@@ -12,7 +12,8 @@ export type RedactionRule = (path: readonly string[]) => boolean
 
 /**
  * Paths split on '.', '*' matching any one key or array index ('bank.*.iban'), and attribute names
- * redacted wherever they appear; `also` adds another rule's (the middleware's, under a record's own).
+ * redacted wherever they appear, in any letter case ('cvv' hides 'CVV': better hidden than leaked);
+ * `also` adds another rule's (the middleware's, under a record's own).
  */
 export function redactionRule(
   paths: readonly string[],
@@ -20,9 +21,10 @@ export function redactionRule(
   also: RedactionRule = () => false,
 ): RedactionRule {
   const rules = paths.map((path) => path.split('.'))
+  const sensitive = new Set(names.map((name) => name.toLowerCase()))
   return (path) =>
     also(path) ||
-    path.some((segment) => names.includes(segment)) ||
+    path.some((segment) => sensitive.has(segment.toLowerCase())) ||
     rules.some(
       (rule) =>
         rule.length <= path.length &&

@@ -225,6 +225,40 @@ describe('auditTrail() redaction', () => {
       cvv: { before: REDACTED, after: REDACTED },
     })
   })
+  it('redacts sensitive attribute names in any letter case', async () => {
+    const handler = auditedHandler(
+      client,
+      { table: tables.audit.name, sensitiveAttributes: ['cvv', 'CardNumber'], logger: () => {} },
+      async (_e, context) => {
+        context.audit.record({
+          action: 'update',
+          entity: 'Payment',
+          key: { paymentId: 'pay-case' },
+          before: { CVV: 'cvv-111', card: { Cvv: 'cvv-222', cardnumber: 'pan-4111111111111111' } },
+          after: { CVV: 'cvv-333', card: { Cvv: 'cvv-444', CARDNUMBER: 'pan-5500000000000004' } },
+        })
+        return {}
+      },
+    )
+    await handler(event('p-redact-case'), lambdaContext())
+    const stored = JSON.stringify(await scanAll(client, tables.audit.name))
+    for (const secret of ['cvv-111', 'cvv-222', 'cvv-333', 'cvv-444', 'pan-4111', 'pan-5500']) {
+      expect(stored).not.toContain(secret)
+    }
+    const [entry] = await entityHistory({
+      db: createDb({ client }),
+      table: tables.audit.name,
+      partnerId: 'p-redact-case',
+      entity: 'Payment',
+      key: { paymentId: 'pay-case' },
+    })
+    expect(entry!.changes).toEqual({
+      CVV: { before: REDACTED, after: REDACTED },
+      'card.Cvv': { before: REDACTED, after: REDACTED },
+      'card.cardnumber': { before: REDACTED },
+      'card.CARDNUMBER': { after: REDACTED },
+    })
+  })
 })
 
 describe('auditTrail() on failure', () => {
