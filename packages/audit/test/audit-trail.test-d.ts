@@ -33,6 +33,53 @@ describe('auditTrail types', () => {
       })
   })
 
+  it('refuses record() calls of the wrong shape', () => {
+    middy()
+      .use(dynamoClient())
+      .use(auditTrail())
+      .handler(async (_event, context) => {
+        const key = { paymentId: 'p1' }
+        // @ts-expect-error entity is required
+        context.audit.record({ action: 'capture', key })
+        // @ts-expect-error action is a name, not a code
+        context.audit.record({ action: 7, entity: 'Payment', key })
+        // @ts-expect-error key is an object of the entity's key attributes, not a list
+        context.audit.record({ action: 'capture', entity: 'Payment', key: ['p1'] })
+        // @ts-expect-error before is the item, not a description of it
+        context.audit.record({ action: 'capture', entity: 'Payment', key, before: 'authorized' })
+        // @ts-expect-error afer is not a field of a record (a typo would drop the diff)
+        context.audit.record({ action: 'capture', entity: 'Payment', key, afer: { amount: 1 } })
+        // @ts-expect-error model is the core model (its encrypted names), not the entity's name
+        context.audit.record({ action: 'capture', entity: 'Payment', key, model: 'Payment' })
+        const record = { action: 'capture', entity: 'Payment', key }
+        // @ts-expect-error model.encrypted lists names
+        context.audit.record({ ...record, model: { encrypted: 'cardNumber' } })
+        // @ts-expect-error sensitive lists paths
+        context.audit.record({ action: 'capture', entity: 'Payment', key, sensitive: 'card.number' })
+        // @ts-expect-error the outcome is the request's, set by the middleware, never by the handler
+        context.audit.record({ action: 'capture', entity: 'Payment', key, outcome: 'success' })
+        // @ts-expect-error the recorder's count is read-only
+        context.audit.size = 0
+        return {}
+      })
+  })
+
+  it('has no context.audit without auditTrail(), and no context.db from auditTrail() alone', () => {
+    middy()
+      .use(dynamoClient())
+      .handler(async (_event, context) => {
+        // @ts-expect-error audit is only there after .use(auditTrail())
+        context.audit.record({ action: 'capture', entity: 'Payment', key: { paymentId: 'p1' } })
+      })
+    middy()
+      .use(auditTrail())
+      .handler(async (_event, context) => {
+        expectTypeOf(context.audit).toEqualTypeOf<AuditRecorder>()
+        // @ts-expect-error db is only there after .use(dynamoClient())
+        context.db
+      })
+  })
+
   it('composes with partnerContext() in the documented order', () => {
     middy()
       .use(dynamoClient())
