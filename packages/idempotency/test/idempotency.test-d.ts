@@ -77,6 +77,34 @@ describe('idempotency typing', () => {
     idempotency({ key: (event: SQSEvent) => event.Records[0]?.messageId })
   })
 
+  it('refuses extractors that do not return a key, an operation or a decision', () => {
+    // @ts-expect-error a key is a string, not the record it was read from
+    idempotency<SQSEvent>({ key: (event) => event.Records[0] })
+    // @ts-expect-error a key is read synchronously: a promise is not a key
+    idempotency<SQSEvent>({ key: async (event) => event.Records[0]?.messageId })
+    // @ts-expect-error an operation is a name
+    idempotency({ operation: () => 3 })
+    // @ts-expect-error reconcile answers asynchronously (it asks the payment provider)
+    idempotency({ reconcile: () => 'report' })
+  })
+
+  it('refuses a storeResponse rule of the wrong signature', () => {
+    type Result = { statusCode: number; body?: string }
+    idempotency<APIGatewayProxyEventV2, Result>({ storeResponse: (response) => response.statusCode < 500 })
+    // @ts-expect-error the rule answers whether to store: a boolean
+    idempotency<APIGatewayProxyEventV2, Result>({ storeResponse: () => 'yes' })
+    // @ts-expect-error the rule answers at once: a promise is not a boolean
+    idempotency<APIGatewayProxyEventV2, Result>({ storeResponse: async () => true })
+    // @ts-expect-error the rule takes the handler's result
+    idempotency<APIGatewayProxyEventV2, Result>({ storeResponse: (response: string) => response !== '' })
+    idempotency<APIGatewayProxyEventV2, Result>({
+      // @ts-expect-error the rule is called with the response alone
+      storeResponse: (response: Result, event: APIGatewayProxyEventV2) => event.rawPath !== response.body,
+    })
+    // @ts-expect-error without the result type the response is unknown: no statusCode to read
+    idempotency({ storeResponse: (response) => response.statusCode < 500 })
+  })
+
   it('types reconcile by the result, and its answers', () => {
     idempotency<APIGatewayProxyEventV2, { statusCode: number }>({
       reconcile: async (record) => {
