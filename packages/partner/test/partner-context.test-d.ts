@@ -6,6 +6,7 @@ import {
   type Partner,
   type PartnerCredentialsProvider,
   type PartnerIdentity,
+  type PartnerRegistry,
   partnerContext,
 } from '../src/index.ts'
 
@@ -67,5 +68,32 @@ describe('partnerContext typing', () => {
     partnerContext({ partners, resolve: () => 42 })
     // @ts-expect-error region is required in an entry
     partnerContext({ partners: { a: { roleArn: 'arn:aws:iam::123456789012:role/x' } } })
+  })
+
+  it('refuses resolvers and registries that answer the wrong shape', () => {
+    const entry = { roleArn: 'arn:aws:iam::123456789012:role/x', region: 'eu-west-1' }
+    partnerContext({
+      partners,
+      resolve: (event: { headers?: Record<string, string> }) => event.headers?.['x-partner'],
+    })
+    partnerContext({
+      partners: { get: async (partnerId: string) => (partnerId === 'a' ? entry : undefined) },
+    })
+    // @ts-expect-error a resolver returns the partner id, not an object holding it
+    partnerContext({ partners, resolve: () => ({ partnerId: 'partner-a' }) })
+    // @ts-expect-error a resolver answers at once: a promise is not a partner id
+    partnerContext({ partners, resolve: async () => 'partner-a' })
+    // @ts-expect-error the claims source is 'claims'
+    partnerContext({ partners, resolve: { source: 'claim' } })
+    // @ts-expect-error a registry's get returns an entry (roleArn and region), not a role name
+    const byRoleName: PartnerRegistry = { get: async () => ({ role: 'x', region: 'eu-west-1' }) }
+    // @ts-expect-error an entry needs its region
+    const withoutRegion: PartnerRegistry = { get: () => ({ roleArn: entry.roleArn }) }
+    partnerContext({ partners: byRoleName })
+    partnerContext({ partners: withoutRegion })
+    // @ts-expect-error tablePrefx is not a field of an entry (a typo would leave tables unprefixed)
+    partnerContext({ partners: { a: { ...entry, tablePrefx: 'partner-a-' } } })
+    // @ts-expect-error sessionDurationSeconds is a number of seconds
+    partnerContext({ partners: { a: { ...entry, sessionDurationSeconds: '1h' } } })
   })
 })
