@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Db, type ItemTransformer, isDynamormError } from '../src/index.ts'
+import {
+  type Db,
+  defineModel,
+  enumeration,
+  type ItemTransformer,
+  isDynamormError,
+  number,
+  string,
+} from '../src/index.ts'
 import { newPayment, Payment, paymentsDb, Refund, type TestDb, uniqueId } from './fixtures.ts'
 
 let env: TestDb
@@ -354,6 +362,35 @@ describe('update', () => {
       version: 2,
       updatedAt: expect.any(String),
     })
+  })
+
+  it('an upsert that creates the item writes the index keys create would, from defaults too', async () => {
+    // A payout's status defaults to PENDING and keys its status index: an upserted payout held the
+    // status but no index key, so the PENDING query never listed it.
+    const Payout = defineModel({
+      name: 'Payout',
+      table: 'payments',
+      attributes: {
+        partnerId: string().required(),
+        id: string().required(),
+        status: enumeration(['PENDING', 'SENT']).required().default('PENDING'),
+        amount: number(),
+      },
+      key: { pk: 'PARTNER#{partnerId}', sk: 'PAYOUT#{id}' },
+      indexes: { byStatus: { type: 'gsi', pk: 'STATUS#{partnerId}#{status}', sk: 'PAYOUT#{id}' } },
+    })
+    const payouts = db.model(Payout)
+    const partnerId = uniqueId('partner')
+    const upserted = await payouts.update({ partnerId, id: 'a' }, { set: { amount: 5 } }, { upsert: true })
+    expect(upserted).toEqual({ partnerId, id: 'a', status: 'PENDING', amount: 5 })
+    const pending = await payouts.query({ partnerId, status: 'PENDING' }, { index: 'byStatus' })
+    expect(pending.items).toEqual([upserted])
+    // On an existing payout the default is not applied, and neither is the index key rendered from it.
+    await payouts.update({ partnerId, id: 'a' }, { set: { status: 'SENT' } })
+    await payouts.update({ partnerId, id: 'a' }, { set: { amount: 6 } }, { upsert: true })
+    const sent = await payouts.query({ partnerId, status: 'SENT' }, { index: 'byStatus' })
+    expect(sent.items).toEqual([{ partnerId, id: 'a', status: 'SENT', amount: 6 }])
+    expect((await payouts.query({ partnerId, status: 'PENDING' }, { index: 'byStatus' })).items).toEqual([])
   })
 
   it('keeps index keys in step and refuses updates it cannot keep in step', async () => {

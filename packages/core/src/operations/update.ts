@@ -257,7 +257,8 @@ function planUpdate<M extends AnyModel>(
       const attr = attributeAt(model, name) as AttributeSpec
       actions.push({ action: 'set', path: name, value: toAttributeValue(attr, assigned[name], name) })
     }
-    upsertDefaults(model, touched, actions, encrypted)
+    const defaults = upsertDefaults(model, touched, actions, encrypted)
+    upsertIndexKeys(model, { ...assigned, ...defaults }, touched, removed, actions)
   }
 
   const condition = writeCondition(model, {
@@ -343,25 +344,55 @@ function maintainIndexes(
 /**
  * What an upsert that creates the item must write besides the key, so the item is one `create` would
  * have made: each attribute the update leaves alone gets its default (only where absent), and a
- * required one without a default is a ValidationError, before anything is sent.
+ * required one without a default is a ValidationError, before anything is sent. Returns the defaults.
  */
 function upsertDefaults(
   model: AnyModel,
   touched: ReadonlySet<string>,
   actions: UpdateAction[],
   encrypted: number[],
-): void {
+): Record<string, unknown> {
+  const defaults: Record<string, unknown> = {}
   for (const [name, attr] of Object.entries(model.attributes) as [string, AttributeSpec][]) {
     if (touched.has(name) || model.keyVariables.has(name)) continue
     if (attr.hasDefault) {
       if (attr.isEncrypted) encrypted.push(actions.length)
-      const value = toAttributeValue(attr, resolveDefault(attr), name)
+      defaults[name] = resolveDefault(attr)
+      const value = toAttributeValue(attr, defaults[name], name)
       actions.push({ action: 'setIfNotExists', path: name, value })
     } else if (attr.isRequired) {
       throw new ValidationError(
         `${model.name}: an upsert may create the item, so it must also set ${name} (required, no default)`,
         { details: { attribute: name } },
       )
+    }
+  }
+  return defaults
+}
+
+/**
+ * The index keys of an item the upsert creates, for indexes the update leaves alone: rendered from the
+ * key and the defaults, and written only where absent, as those defaults are, so an existing item keeps
+ * the keys of the values it holds.
+ */
+function upsertIndexKeys(
+  model: AnyModel,
+  values: Record<string, unknown>,
+  touched: ReadonlySet<string>,
+  removed: ReadonlySet<string>,
+  actions: UpdateAction[],
+): void {
+  for (const index of Object.values(model.indexes)) {
+    const variables = [...(index.pk?.variables ?? []), ...(index.sk?.variables ?? [])]
+    if (variables.some((name) => touched.has(name) || removed.has(name))) continue
+    if (variables.some((name) => values[name] === undefined)) continue
+    if (index.pk !== undefined && index.type === 'gsi') {
+      const value = { S: renderKey(index.pk, values, model.delimiter) }
+      actions.push({ action: 'setIfNotExists', path: index.pkAttribute, value })
+    }
+    if (index.sk !== undefined && index.skAttribute !== undefined) {
+      const value = { S: renderKey(index.sk, values, model.delimiter) }
+      actions.push({ action: 'setIfNotExists', path: index.skAttribute, value })
     }
   }
 }
