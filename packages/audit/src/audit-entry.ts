@@ -1,6 +1,6 @@
 // What one audit entry says, and how a record() call becomes one. The stored `content` attribute is
 // the canonical JSON of AuditEntryContent; the entry's hash is taken over exactly those bytes.
-import { canonicalJson, type JsonValue, MAX_PARTITION_KEY_BYTES } from '@dynamorm/core'
+import { canonicalJson, isDynamormError, type JsonValue, MAX_PARTITION_KEY_BYTES } from '@dynamorm/core'
 import { auditError } from './audit-error.ts'
 import { type ChangeSet, changedFields, isPlainObject } from './change-diff.ts'
 import { checkPathLists, type RedactionRule, redactionRule, toEntryValue } from './redaction.ts'
@@ -81,6 +81,16 @@ function checkName(field: string, value: unknown): string {
 
 /** Validates and redacts one record() call; throws AuditRecordInvalidError without echoing values. */
 export function queueRecord(input: AuditRecordInput, rule: RedactionRule, partnerId: string): QueuedRecord {
+  try {
+    return readRecord(input, rule, partnerId)
+  } catch (error) {
+    if (isDynamormError(error, 'AuditRecordInvalidError')) throw error
+    // A getter or proxy in the input threw: its error is left out, since its message may hold a value.
+    return invalid('the record, its key, before or after could not be read: a getter or proxy threw')
+  }
+}
+
+function readRecord(input: AuditRecordInput, rule: RedactionRule, partnerId: string): QueuedRecord {
   if (!isPlainObject(input)) invalid('expects an object { action, entity, key, before?, after? }')
   const action = checkName('action', input.action)
   const entity = checkName('entity', input.entity)

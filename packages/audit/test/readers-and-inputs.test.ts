@@ -225,6 +225,59 @@ describe('bad input', () => {
     }
   })
 
+  it("refuses a before, after or key whose getter or proxy throws with AuditRecordInvalidError, not the getter's error", async () => {
+    const throwing = (): Record<string, unknown> => ({
+      status: 'captured',
+      get pan(): string {
+        throw new TypeError('no card 4111111111111111 here')
+      },
+    })
+    const hostile = new Proxy(
+      { status: 'captured' },
+      {
+        ownKeys() {
+          throw new RangeError('card 4111111111111111')
+        },
+      },
+    )
+    const bad: AuditRecordInput[] = [
+      { action: 'capture', entity: 'Payment', key: { id: 1 }, after: throwing() },
+      { action: 'capture', entity: 'Payment', key: { id: 1 }, before: throwing(), after: {} },
+      { action: 'capture', entity: 'Payment', key: throwing() },
+      { action: 'capture', entity: 'Payment', key: { id: 1 }, after: hostile },
+    ]
+    const errors: unknown[] = []
+    const handler = auditedHandler(client, { table: table.name, logger: () => {} }, async (_e, context) => {
+      for (const input of bad) {
+        try {
+          context.audit.record(input)
+        } catch (error) {
+          errors.push(error)
+        }
+      }
+      // Uncaught, it fails the request with that typed error, and the failure is audited under its name.
+      context.audit.record(bad[0]!)
+      return {}
+    })
+    const error = await handler(
+      httpApiEvent({ jwtClaims: { sub: 'u', partner: 'p-getter' } }),
+      lambdaContext({ awsRequestId: 'getter-1' }),
+    ).catch((e: unknown) => e)
+    expect(errors).toHaveLength(bad.length)
+    for (const failure of [...errors, error]) {
+      expect(failure).toMatchObject({ name: 'AuditRecordInvalidError', status: 500 })
+      expect((failure as Error).message).not.toContain('4111')
+    }
+    const [entry] = await entityHistory({
+      db: createDb({ client }),
+      table: table.name,
+      partnerId: 'p-getter',
+      entity: 'request',
+      key: { requestId: 'getter-1' },
+    })
+    expect(entry?.outcome).toEqual({ failure: 'AuditRecordInvalidError' })
+  })
+
   it('records changes of cyclic and very deep before/after values: the entry lands and verifies', async () => {
     // Item graphs built in code can hold a parent reference, and a parsed body can nest deeper than
     // DynamoDB allows; neither may overflow the stack in record().
