@@ -15,7 +15,7 @@ import {
 } from '@dynamorm/core'
 import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
-import { deadlineExceededError } from './client-error.ts'
+import { commitOutcomeUnknownError, deadlineExceededError, leftCommitUnknown } from './client-error.ts'
 import { type WarmupLogger, type WarmupPolicy, warmsUp, warmUpConnection } from './connection-warmup.ts'
 import { deadlineBoundClient, deadlineOf, requestDeadline } from './request-deadline.ts'
 import { createWarmDynamoClient, type WarmDynamoClientOptions } from './warm-dynamo-client.ts'
@@ -118,7 +118,12 @@ export function dynamoClient(
     // Also when nothing is queued (core sends nothing then): the commit settles the unit of work, so
     // onSettled listeners (the audit trail's log line) always hear how the request ended.
     // The request id as ClientRequestToken: a retried commit of the same invocation is not applied twice.
-    await db.unitOfWork.commit(awsRequestId, settings.commit)
+    const writes = db.unitOfWork.size
+    try {
+      await db.unitOfWork.commit(awsRequestId, settings.commit)
+    } catch (error) {
+      throw leftCommitUnknown(error) ? commitOutcomeUnknownError(writes, error) : error
+    }
   }
 
   const dynamoClientOnError = (request: DynamoClientRequest): void => {

@@ -1,11 +1,19 @@
 import { randomUUID } from 'node:crypto'
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb'
-import { type CommitOutcome, Db, isDynamormError, marshallItem } from '@dynamorm/core'
+import { QueryCommand, type TransactWriteItem, UpdateItemCommand } from '@aws-sdk/client-dynamodb'
+import { type CommitOutcome, Db, isDynamormError, marshallItem, unmarshallItem } from '@dynamorm/core'
 import { lambdaContext, localDynamoClient } from '@dynamorm/testing'
 import middy from '@middy/core'
-import { describe, expect, it } from 'vitest'
-import { dynamoClient } from '../src/index.ts'
-import { admin, endpoint, invoke, paymentsTableAndProxyForFile, putPayment, readPayment } from './fixtures.ts'
+import { describe, expect, it, vi } from 'vitest'
+import { createWarmDynamoClient, dynamoClient } from '../src/index.ts'
+import {
+  admin,
+  credentials,
+  endpoint,
+  invoke,
+  paymentsTableAndProxyForFile,
+  putPayment,
+  readPayment,
+} from './fixtures.ts'
 
 const env = paymentsTableAndProxyForFile('client-payments')
 
@@ -281,5 +289,116 @@ describe('unit of work', () => {
       }),
     )
     expect(item.Attributes?.balance).toEqual({ N: '1' })
+  })
+})
+
+describe('a commit whose answer is lost', () => {
+  // An idempotency completion as the idempotency middleware queues it: conditioned on the lock's owner.
+  const completeRecord = (key: string, owner: string): TransactWriteItem => ({
+    Put: {
+      TableName: env.table.name,
+      Item: marshallItem({ pk: `IDEMPOTENCY#${key}`, sk: 'V1', status: 'COMPLETED', owner }),
+      ConditionExpression: 'attribute_not_exists(pk) OR #owner = :owner',
+      ExpressionAttributeNames: { '#owner': 'owner' },
+      ExpressionAttributeValues: marshallItem({ ':owner': owner }),
+    },
+  })
+  const paying = (id: string, outcomes: CommitOutcome[], meters: Db[], maxAttempts = 3) =>
+    middy()
+      .use(
+        dynamoClient({
+          client: createWarmDynamoClient({
+            clientConfig: { region: 'us-east-1', endpoint: env.proxy.endpoint, credentials },
+            maxAttempts,
+          }),
+          warmup: false,
+        }),
+      )
+      .handler(async (_event, context) => {
+        meters.push(context.db)
+        context.db.unitOfWork.onSettled((outcome) => outcomes.push(outcome))
+        context.db.unitOfWork.add(putPayment(env.table.name, id, 4200), { label: 'payment' })
+        context.db.unitOfWork.add(completeRecord(id, 'owner-1'), { label: 'idempotency-completion' })
+        return { statusCode: 201, body: id }
+      })
+
+  it('is sent again by the SDK with the same token: the request succeeds, the writes land once, one commit is reported', async () => {
+    const outcomes: CommitOutcome[] = []
+    const dbs: Db[] = []
+    env.proxy.faults.set({ dropResponse: 1, operation: 'TransactWriteItems' })
+    const before = env.proxy.calls('TransactWriteItems')
+    expect(await invoke(paying('lost-once', outcomes, dbs))).toEqual({ statusCode: 201, body: 'lost-once' })
+    // The first attempt landed unseen; the SDK's second, same ClientRequestToken, is answered with success.
+    expect(env.proxy.calls('TransactWriteItems') - before).toBe(2)
+    expect(await readPayment(admin, env.table.name, 'lost-once')).toMatchObject({ amount: 4200 })
+    const { Items } = await admin.send(
+      new QueryCommand({
+        TableName: env.table.name,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: marshallItem({ ':pk': 'IDEMPOTENCY#lost-once' }),
+        ConsistentRead: true,
+      }),
+    )
+    expect(Items?.map((item) => unmarshallItem(item))).toEqual([
+      { pk: 'IDEMPOTENCY#lost-once', sk: 'V1', status: 'COMPLETED', owner: 'owner-1' },
+    ])
+    expect(outcomes).toEqual([{ committed: true, writes: 2 }])
+    const totals = dbs[0]!.meter.totals()
+    expect(totals).toMatchObject({ calls: 1, failedCalls: 0 })
+    expect(totals.writeCapacityUnits).toBeGreaterThan(0)
+  })
+
+  it('says the outcome is unknown when the SDK may not send it again: the writes landed unseen', async () => {
+    env.proxy.faults.set({ dropResponse: 1, operation: 'TransactWriteItems' })
+    const error = await expectRejection(invoke(paying('lost-unseen', [], [], 1)))
+    expect(isDynamormError(error, 'ServiceUnavailableError')).toBe(true)
+    expect(error.status).toBe(503)
+    expect(error.message).toBe(
+      'DynamoDB is unavailable: socket hang up. The unit of work was sent and no answer came back: its 2 writes may have landed; retry with the same idempotency key, or read before acting',
+    )
+    expect((error as Error & { details: unknown }).details).toEqual({ outcome: 'unknown', writes: 2 })
+    expect(isDynamormError(error.cause, 'ServiceUnavailableError')).toBe(true)
+    // It did land: a caller that retried under a new request id without an idempotency key would pay twice.
+    expect(await readPayment(admin, env.table.name, 'lost-unseen')).toMatchObject({ amount: 4200 })
+  })
+
+  it('says the outcome is unknown when the deadline cuts the commit short, and it may still land', async () => {
+    env.proxy.faults.set({ latencyMs: 1500, operation: 'TransactWriteItems' })
+    const handler = middy()
+      .use(
+        dynamoClient({ client: localDynamoClient(env.proxy.endpoint), warmup: false, deadlineMarginMs: 500 }),
+      )
+      .handler(async (_event, context) => {
+        context.db.unitOfWork.add(putPayment(env.table.name, 'late-landing', 4200))
+      })
+    const error = await expectRejection(invoke(handler, lambdaContext({ timeoutMs: 1500 })))
+    expect(isDynamormError(error, 'DeadlineExceededError')).toBe(true)
+    expect(error.status).toBe(503)
+    expect(error.message).toMatch(/^DynamoDB call cut short: .*its 1 writes may have landed/)
+    expect((error as Error & { details: unknown }).details).toMatchObject({ outcome: 'unknown', writes: 1 })
+    expect(isDynamormError(error.cause, 'DeadlineExceededError')).toBe(true)
+    // The proxy still hands the transaction to DynamoDB once its delay is over.
+    await vi.waitFor(
+      async () =>
+        expect(await readPayment(admin, env.table.name, 'late-landing')).toMatchObject({ amount: 4200 }),
+      { timeout: 5000, interval: 50 },
+    )
+  })
+
+  it('keeps the errors of a commit that DynamoDB answered, or that was never sent', async () => {
+    env.proxy.faults.set({ throttle: 1, operation: 'TransactWriteItems' })
+    const throttled = await expectRejection(invoke(paying('throttled-once', [], [], 1)))
+    expect(isDynamormError(throttled, 'ThrottledError')).toBe(true)
+    expect((throttled as Error & { details: object }).details).not.toHaveProperty('outcome')
+    expect(await readPayment(admin, env.table.name, 'throttled-once')).toBeUndefined()
+    const handler = middy()
+      .use(viaProxy())
+      .handler(async (_event, context) => {
+        context.db.unitOfWork.add(putPayment(env.table.name, 'never-sent', 1))
+      })
+    const notSent = await expectRejection(invoke(handler, lambdaContext({ timeoutMs: 600 })))
+    expect(isDynamormError(notSent, 'DeadlineExceededError')).toBe(true)
+    expect((notSent as Error & { details: object }).details).not.toHaveProperty('outcome')
+    expect(await readPayment(admin, env.table.name, 'never-sent')).toBeUndefined()
   })
 })
