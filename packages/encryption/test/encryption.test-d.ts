@@ -30,6 +30,24 @@ describe('public types', () => {
     partnerFieldEncryption({ previousKeyIds: ['arn:old'] })
   })
 
+  it('refuses beacon and key settings of the wrong shape', () => {
+    const beaconKey = 'AQIDBA=='
+    fieldEncryption({
+      keyId: 'k',
+      beacons: { key: beaconKey, attributes: { cardNumber: { name: 'cardBeacon' } } },
+    })
+    // @ts-expect-error beacons name their attributes in an object, not a list
+    fieldEncryption({ keyId: 'k', beacons: { key: beaconKey, attributes: ['cardNumber'] } })
+    // @ts-expect-error the beacon key is its KMS ciphertext (bytes or base64), not a KMS key id number
+    fieldEncryption({ keyId: 'k', beacons: { key: 1234, attributes: { cardNumber: {} } } })
+    // @ts-expect-error a beacon attribute's stored name is a string
+    fieldEncryption({ keyId: 'k', beacons: { key: beaconKey, attributes: { cardNumber: { name: true } } } })
+    // @ts-expect-error previous keys are a list of key ids
+    fieldEncryption({ keyId: 'k', previousKeyIds: 'arn:old' })
+    // @ts-expect-error a partner's beacon key is the partner's own: a function of the partner
+    partnerFieldEncryption({ beacons: { key: beaconKey, attributes: { cardNumber: {} } } })
+  })
+
   it('partnerFieldEncryption is a transformer factory partnerContext can take', () => {
     const forPartner = partnerFieldEncryption({})
     expectTypeOf(forPartner).parameter(0).toEqualTypeOf<EncryptingPartner>()
