@@ -463,6 +463,37 @@ describe('nested paths', () => {
       expect(isDynamormError(error, 'ValidationError'), JSON.stringify(changes)).toBe(true)
     }
   })
+
+  it("refuses a nested path the map's schema does not have, and removing a required field", async () => {
+    // card is map({ last4: required, brand }): create refuses { bogus } and a card without last4, and
+    // an update stored both, so reads returned a card the item type says cannot exist.
+    const payments = db.model(Payment)
+    const created = await payments.create(
+      newPayment({ card: { last4: '4242', brand: 'visa' }, meta: { any: { depth: 0 } } }),
+    )
+    const key = { partnerId: 'p1', id: created.id }
+    const calls = db.meter.calls
+    for (const changes of [
+      { setPaths: [[['card', 'bogus'], 1]] },
+      { setPaths: [[['card', 0], 'x']] },
+      { setPaths: [[['notes', 'x'], 'y']] },
+      { setPaths: [[['card', 'last4', 'x'], 'y']] },
+      { removePaths: [['card', 'bogus']] },
+      { removePaths: [['card', 'last4']] },
+    ]) {
+      const error = await payments.update(key, changes as never).catch((e: unknown) => e)
+      expect(isDynamormError(error, 'ValidationError'), JSON.stringify(changes)).toBe(true)
+    }
+    expect(db.meter.calls).toBe(calls)
+    expect(await payments.get(key, { consistent: true })).toEqual(created)
+    // An optional field may go, and a map without fields takes any member.
+    const updated = await payments.update(key, {
+      removePaths: [['card', 'brand']],
+      setPaths: [[['meta', 'any', 'depth'], 1] as never],
+    })
+    expect(updated.card).toEqual({ last4: '4242' })
+    expect(updated.meta).toEqual({ any: { depth: 1 } })
+  })
 })
 
 describe('capacity and encryption seam', () => {

@@ -7,7 +7,7 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb'
-import { type AttributeSpec, resolveDefault, toAttributeValue } from '../attributes.ts'
+import { type AttributeSpec, ownAttribute, resolveDefault, toAttributeValue } from '../attributes.ts'
 import type { Db } from '../db.ts'
 import { ValidationError } from '../errors.ts'
 import type { Condition, ConditionBuilder } from '../expressions/condition.ts'
@@ -124,17 +124,43 @@ function attributeFor(model: AnyModel, name: string, action: string): AttributeS
   return attr
 }
 
-// A nested path starts at a map or list attribute of the model; keys and encrypted attributes are out.
-function nestedRoot(model: AnyModel, path: readonly (string | number)[]): void {
+// A nested path starts at a map or list attribute of the model (keys and encrypted attributes are out)
+// and follows its schema: a map's declared fields, a list's indexes; only a map without fields takes any
+// member. Returns the attribute at the path, undefined inside a map without fields. A required field
+// cannot be removed, as create would refuse the map without it.
+function nestedTarget(
+  model: AnyModel,
+  path: readonly (string | number)[],
+  removing: boolean,
+): AttributeSpec | undefined {
   if (!Array.isArray(path) || path.length < 2 || typeof path[0] !== 'string') {
     throw new ValidationError(`${model.name}: a nested path is [attribute, field or index, ...]`)
   }
-  const attr = attributeFor(model, path[0], 'a nested update')
+  let attr: AttributeSpec | undefined = attributeFor(model, path[0], 'a nested update')
   if (attr.isEncrypted)
     throw new ValidationError(`${model.name}: encrypted attribute ${path[0]} cannot be updated in part`)
   if (attr.kind !== 'map' && attr.kind !== 'list') {
     throw new ValidationError(`${model.name}: ${path[0]} is not a map or a list`)
   }
+  for (const segment of path.slice(1)) {
+    if (attr.kind === 'map' && attr.fields === undefined) return undefined
+    const next: AttributeSpec | undefined =
+      attr.kind === 'list' && typeof segment === 'number'
+        ? attr.element
+        : attr.kind === 'map' && typeof segment === 'string'
+          ? ownAttribute(attr.fields, segment)
+          : undefined
+    if (next === undefined) {
+      throw new ValidationError(`${model.name}: ${pathInMessage(path.join('.'))} is not in the schema`)
+    }
+    if (removing && next.isRequired && typeof segment === 'string') {
+      throw new ValidationError(
+        `${model.name}: required field ${pathInMessage(path.join('.'))} cannot be removed`,
+      )
+    }
+    attr = next
+  }
+  return attr
 }
 
 const isNumeric = (attr: AttributeSpec) =>
@@ -215,10 +241,9 @@ function planUpdate<M extends AnyModel>(
     touched.add(name)
   }
   for (const [path, value] of changes.setPaths ?? []) {
-    nestedRoot(model, path)
+    const attr = nestedTarget(model, path, false)
     if (value === undefined)
       throw new ValidationError(`${model.name}: setPaths value for ${path.join('.')} is undefined`)
-    const attr = attributeAt(model, path)
     const label = path.join('.')
     actions.push({
       action: 'set',
@@ -227,7 +252,7 @@ function planUpdate<M extends AnyModel>(
     })
   }
   for (const path of changes.removePaths ?? []) {
-    nestedRoot(model, path)
+    nestedTarget(model, path, true)
     actions.push({ action: 'remove', path: path as AttributePath })
   }
   if (actions.length === 0) throw new ValidationError(`${model.name}: an update needs at least one change`)
