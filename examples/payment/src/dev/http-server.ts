@@ -79,14 +79,18 @@ function readBody(incoming: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
+    // Past the limit the rest is read and dropped, then refused: a connection destroyed while the client
+    // still sends is reset, and the client never sees the 413.
     incoming.on('data', (chunk: Buffer) => {
       size += chunk.length
-      if (size > MAX_BODY_BYTES) {
-        incoming.destroy()
-        reject(Object.assign(new Error('body too large'), { code: 'BODY_TOO_LARGE' }))
-      } else chunks.push(chunk)
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk)
+      else chunks.length = 0
     })
-    incoming.on('end', () => resolve(Buffer.concat(chunks)))
+    incoming.on('end', () =>
+      size > MAX_BODY_BYTES
+        ? reject(Object.assign(new Error('body too large'), { code: 'BODY_TOO_LARGE' }))
+        : resolve(Buffer.concat(chunks)),
+    )
     incoming.on('error', reject)
   })
 }
