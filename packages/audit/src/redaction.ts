@@ -1,6 +1,7 @@
 // Sensitive values never reach an entry: configured paths, the model's encrypted attributes and every
 // binary value (binary attributes are where ciphertext lives) become '[REDACTED]' before hashing.
 import type { JsonValue } from '@dynamorm/core'
+import { auditError } from './audit-error.ts'
 
 export const REDACTED = '[REDACTED]'
 
@@ -92,10 +93,7 @@ function objectEntryValue(
       const members = [...value].map((entry) => toEntryValue(entry, path, rule, seen) ?? null)
       return members.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1))
     }
-    const entries =
-      value instanceof Map
-        ? Array.from(value, ([key, entry]) => [String(key), entry] as const)
-        : Object.entries(value)
+    const entries = value instanceof Map ? mapEntries(value) : Object.entries(value)
     const members: Array<[string, JsonValue]> = []
     for (const [key, entry] of entries) {
       const converted = toEntryValue(entry, [...path, key], rule, seen)
@@ -106,4 +104,24 @@ function objectEntryValue(
   } finally {
     seen.delete(value)
   }
+}
+
+/**
+ * A map's members under their keys as text. Keys without a text of their own (objects, symbols) or two
+ * keys with the same text (1 and '1') would merge members, and a change under one of them go unrecorded.
+ */
+function mapEntries(map: Map<unknown, unknown>): Array<readonly [string, unknown]> {
+  const entries = Array.from(map, ([key, entry]) => {
+    if (!['string', 'number', 'bigint', 'boolean'].includes(typeof key)) refuseMapKeys()
+    return [String(key), entry] as const
+  })
+  if (new Set(entries.map(([key]) => key)).size !== entries.length) refuseMapKeys()
+  return entries
+}
+
+function refuseMapKeys(): never {
+  throw auditError(
+    'AuditRecordInvalidError',
+    'A Map in the record has a key that is not a string, number, bigint or boolean, or two keys with the same text',
+  )
 }

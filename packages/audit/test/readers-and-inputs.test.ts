@@ -278,6 +278,81 @@ describe('bad input', () => {
     expect(entry?.outcome).toEqual({ failure: 'AuditRecordInvalidError' })
   })
 
+  it('refuses a Map whose keys are objects or collide as text, instead of losing the change under one of them', async () => {
+    const eur = { currency: 'EUR' }
+    const usd = { currency: 'USD' }
+    const limits = (eurLimit: number) =>
+      new Map<unknown, number>([
+        [eur, eurLimit],
+        [usd, 200],
+      ])
+    const bad: AuditRecordInput[] = [
+      {
+        action: 'limits',
+        entity: 'Merchant',
+        key: { id: 'm-1' },
+        before: { limits: limits(100) },
+        after: { limits: limits(150) },
+      },
+      {
+        action: 'limits',
+        entity: 'Merchant',
+        key: { id: 'm-1' },
+        after: {
+          limits: new Map<unknown, number>([
+            [1, 10],
+            ['1', 20],
+          ]),
+        },
+      },
+      { action: 'limits', entity: 'Merchant', key: { id: new Map([[eur, 1]]) } },
+    ]
+    const errors: unknown[] = []
+    const handler = auditedHandler(client, { table: table.name, logger: () => {} }, async (_e, context) => {
+      for (const input of bad) {
+        try {
+          context.audit.record(input)
+        } catch (error) {
+          errors.push(error)
+        }
+      }
+      // Keys that are distinct as text are fine: the change is recorded under the map.
+      context.audit.record({
+        action: 'limits',
+        entity: 'Merchant',
+        key: { id: 'm-2' },
+        before: {
+          limits: new Map<unknown, number>([
+            ['EUR', 100],
+            [1, 5],
+          ]),
+        },
+        after: {
+          limits: new Map<unknown, number>([
+            ['EUR', 150],
+            [1, 5],
+          ]),
+        },
+      })
+      return { recorded: context.audit.size }
+    })
+    await expect(
+      handler(httpApiEvent({ jwtClaims: { sub: 'u', partner: 'p-mapkeys' } }), lambdaContext()),
+    ).resolves.toEqual({ recorded: 1 })
+    expect(errors).toHaveLength(bad.length)
+    for (const error of errors) expect(error).toMatchObject({ name: 'AuditRecordInvalidError', status: 500 })
+    const [entry] = await entityHistory({
+      db: createDb({ client }),
+      table: table.name,
+      partnerId: 'p-mapkeys',
+      entity: 'Merchant',
+      key: { id: 'm-2' },
+    })
+    expect(entry?.changes).toEqual({
+      limits: { before: { '1': 5, EUR: 100 }, after: { '1': 5, EUR: 150 } },
+    })
+  })
+
   it('records changes of cyclic and very deep before/after values: the entry lands and verifies', async () => {
     // Item graphs built in code can hold a parent reference, and a parsed body can nest deeper than
     // DynamoDB allows; neither may overflow the stack in record().
