@@ -28,7 +28,16 @@ export function sqsBatchHandler(
   processRecord: RecordProcessor,
   options: BatchHandlerOptions = {},
 ): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
-  const report = options.onRecord ?? (() => {})
+  const onRecord = options.onRecord ?? (() => {})
+  // Logged, never thrown: inside the try it would report a settled record failed (SQS sends it again),
+  // and in the catch it would fail the whole invocation (SQS sends every record again).
+  const report = (outcome: RecordReport) => {
+    try {
+      onRecord(outcome)
+    } catch (error) {
+      console.error('sqs-consumer: the onRecord callback failed', error)
+    }
+  }
   return async function sqsBatch(event, context) {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = []
     const failedGroups = new Set<string>()

@@ -13,7 +13,7 @@ import {
   startDynamoFaultProxy,
 } from '@dynamorm/testing'
 import type { SQSRecord } from 'aws-lambda'
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { Balance } from '../src/ledger.ts'
 import { settlementProcessor } from '../src/settle-payment.ts'
 import { runSettlementDemo } from '../src/settlement-demo.ts'
@@ -154,6 +154,30 @@ describe('the consumer under failures', () => {
     await deliver(records, replays)
     expect(replays.map((r) => r.status)).toEqual(['replayed', 'replayed', 'replayed'])
     expect(await balanceOf('m-throttle')).toBe(111)
+  })
+
+  it('goes on when onRecord throws: a processed record is not reported failed, the batch still answers', async () => {
+    // A logger or metrics client that throws must not send a settled message back to the queue, nor fail the
+    // whole invocation (SQS would then redeliver every record of the batch).
+    const handler = sqsBatchHandler(
+      settlementProcessor({ client: localDynamoClient(proxy.endpoint, { maxAttempts: 1 }), tableName }),
+      {
+        onRecord: () => {
+          throw new Error('metrics endpoint down')
+        },
+      },
+    )
+    const good = sqsMessage({ messageId: 'noisy-good', body: event('m-noisy', 'no-1', 7) })
+    const bad = sqsMessage({ messageId: 'noisy-bad', body: { ...event('m-noisy', 'no-2', 1), amount: -1 } })
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      const response = await handler({ Records: [good, bad] }, lambdaContext())
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'noisy-bad' }])
+      expect(logged).toHaveBeenCalledTimes(2)
+    } finally {
+      logged.mockRestore()
+    }
+    expect(await balanceOf('m-noisy')).toBe(7)
   })
 
   it('reports the second copy of a message delivered twice in one batch as replayed, and credits once', async () => {
