@@ -70,9 +70,11 @@ function checkedPart(template: KeyTemplate, name: string, value: unknown, delimi
   if (LONE_SURROGATE.test(part)) {
     throw new ValidationError(`Key value ${name} must be well-formed text (it holds a lone surrogate)`)
   }
-  if (delimiter !== '' && part.includes(delimiter)) {
+  // Any character of the delimiter, not only all of it: with '::', { a: 'x:', b: 'y' } and
+  // { a: 'x', b: ':y' } would both render 'x:::y'.
+  if ([...delimiter].some((character) => part.includes(character))) {
     throw new ValidationError(
-      `Key value ${name} must not contain the key delimiter ${JSON.stringify(delimiter)} (template ${template.source})`,
+      `Key value ${name} must not contain the key delimiter ${JSON.stringify(delimiter)} or any of its characters (template ${template.source})`,
     )
   }
   return part

@@ -77,7 +77,7 @@ export interface ModelDefinition<
   keyAttributes?: { pk?: string; sk?: string }
   /** Attribute holding the entity type (default `__entity`). */
   entityAttribute?: string
-  /** Text a key value may not contain (default `#`). */
+  /** Text between key parts; a key value may hold none of its characters (default `#`). */
   keyDelimiter?: string
 }
 

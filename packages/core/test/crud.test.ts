@@ -249,6 +249,28 @@ describe('create, get, put, delete', () => {
     expect(await payments.get({ partnerId: 'p1', id: created.id }, { consistent: true })).toEqual(created)
   })
 
+  it('refuses a key value holding part of a multi-character delimiter, which could move a boundary', async () => {
+    // With '::', { day: 'd:', id: 'x' } and { day: 'd', id: ':x' } both rendered 'PAYOUT::d:::x'.
+    const Payout = defineModel({
+      name: 'Payout',
+      table: 'payments',
+      attributes: { partnerId: string().required(), day: string().required(), id: string().required() },
+      key: { pk: 'PARTNER::{partnerId}', sk: 'PAYOUT::{day}::{id}' },
+      keyDelimiter: '::',
+    })
+    const payouts = db.model(Payout)
+    const calls = db.meter.calls
+    for (const attempt of [
+      () => payouts.create({ partnerId: 'p1', day: 'd:', id: 'x' }),
+      () => payouts.get({ partnerId: 'p1', day: 'd', id: ':x' }, { consistent: true }),
+      () => payouts.delete({ partnerId: ':p1', day: 'd', id: 'x' }),
+    ]) {
+      const error = await attempt().catch((e: unknown) => e)
+      expect(isDynamormError(error, 'ValidationError')).toBe(true)
+    }
+    expect(db.meter.calls).toBe(calls)
+  })
+
   it('rejects an item over 400 KB with ItemTooLargeError before sending', async () => {
     const payments = db.model(Payment)
     const calls = db.meter.calls
