@@ -385,6 +385,51 @@ describe('a commit whose answer is lost', () => {
     )
   })
 
+  it('says the outcome is unknown when every attempt times out, and it still lands', async () => {
+    env.proxy.faults.set({ latencyMs: 400, operation: 'TransactWriteItems' })
+    const handler = middy()
+      .use(
+        dynamoClient({
+          client: createWarmDynamoClient({
+            clientConfig: { region: 'us-east-1', endpoint: env.proxy.endpoint, credentials },
+            maxAttempts: 2,
+            requestTimeoutMs: 200,
+          }),
+          warmup: false,
+        }),
+      )
+      .handler(async (_event, context) => {
+        context.db.unitOfWork.add({
+          Update: {
+            TableName: env.table.name,
+            Key: marshallItem({ pk: 'BALANCE#timed-out', sk: 'V1' }),
+            UpdateExpression: 'ADD balance :one',
+            ExpressionAttributeValues: marshallItem({ ':one': 1 }),
+          },
+        })
+      })
+    const before = env.proxy.calls('TransactWriteItems')
+    const error = await expectRejection(invoke(handler))
+    expect(isDynamormError(error, 'ServiceUnavailableError')).toBe(true)
+    expect((error as Error & { details: unknown }).details).toEqual({ outcome: 'unknown', writes: 1 })
+    expect(env.proxy.calls('TransactWriteItems') - before).toBe(2)
+    // The proxy hands the copies to DynamoDB once their delay is over: the write the caller gave up on lands.
+    await vi.waitFor(
+      async () => {
+        const balance = await admin.send(
+          new QueryCommand({
+            TableName: env.table.name,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: marshallItem({ ':pk': 'BALANCE#timed-out' }),
+            ConsistentRead: true,
+          }),
+        )
+        expect(balance.Items?.map((item) => unmarshallItem(item).balance)).toEqual([1])
+      },
+      { timeout: 5000, interval: 50 },
+    )
+  })
+
   it('keeps the errors of a commit that DynamoDB answered, or that was never sent', async () => {
     env.proxy.faults.set({ throttle: 1, operation: 'TransactWriteItems' })
     const throttled = await expectRejection(invoke(paying('throttled-once', [], [], 1)))
