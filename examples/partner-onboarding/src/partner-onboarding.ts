@@ -186,25 +186,31 @@ export interface OffboardingOptions {
   deleteTables?: boolean
 }
 
-/** Removes a partner: disabled in the registry first (it stops resolving), then its role is revoked. */
+/**
+ * Removes a partner: disabled in the registry first (it stops resolving, state OFFBOARDING), then its
+ * role is revoked and its tables deleted if asked, then OFFBOARDED. A removal stopped midway (IAM or
+ * DynamoDB failing) is finished by running it again.
+ */
 export async function offboardPartner(
   deps: OnboardingDeps,
   partnerId: string,
   options: OffboardingOptions = {},
 ): Promise<{ partnerId: string; roleArn: string; deletedTables: string[] }> {
+  const TableName = deps.db.tableName(deps.registryTable)
   let item: Record<string, unknown>
   try {
     const { Attributes } = await deps.db.send(
       new UpdateItemCommand({
-        TableName: deps.db.tableName(deps.registryTable),
+        TableName,
         Key: registryKey(partnerId),
         // Its ExternalId goes with the role: a later onboarding gets a new one.
-        UpdateExpression: 'SET disabled = :true, #state = :removed, offboardedAt = :now REMOVE externalId',
-        ConditionExpression: '#state = :active',
+        UpdateExpression: 'SET disabled = :true, #state = :removing, offboardedAt = :now REMOVE externalId',
+        // OFFBOARDING: an earlier removal stopped before its role or tables were dealt with.
+        ConditionExpression: '#state IN (:active, :removing)',
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: marshallItem({
           ':true': true,
-          ':removed': 'OFFBOARDED',
+          ':removing': 'OFFBOARDING',
           ':active': 'ACTIVE',
           ':now': new Date().toISOString(),
         }),
@@ -230,6 +236,21 @@ export async function offboardPartner(
       await deleteTestTable(deps.tablesClient, table)
       deletedTables.push(table)
     }
+  }
+  try {
+    await deps.db.send(
+      new UpdateItemCommand({
+        TableName,
+        Key: registryKey(partnerId),
+        UpdateExpression: 'SET #state = :removed',
+        ConditionExpression: '#state = :removing',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: marshallItem({ ':removed': 'OFFBOARDED', ':removing': 'OFFBOARDING' }),
+      }),
+    )
+  } catch (error) {
+    // An onboarding claimed the partner again meanwhile: the item is that onboarding's now.
+    if (!isDynamormError(error, 'ConditionFailedError')) throw error
   }
   return { partnerId, roleArn, deletedTables }
 }

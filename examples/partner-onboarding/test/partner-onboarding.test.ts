@@ -333,6 +333,49 @@ describe('onboardPartner and offboardPartner', () => {
     expect(isDynamormError(unknown, 'PartnerNotOnboardedError')).toBe(true)
   })
 
+  it('finishes a removal whose role revocation failed when it is run again', async () => {
+    // Disabled, then IAM failed: the role still trusted the platform, the tables asked to go were kept,
+    // and a second run was refused (404) since the partner was no longer active: no way to finish it.
+    const key = { pk: 'PARTNER#stuck', sk: 'PARTNER' }
+    const onboarded = await onboardPartner(deps, {
+      partnerId: 'stuck',
+      accountId: '999999999999',
+      region: 'eu-west-1',
+    })
+    const failing: OnboardingDeps = {
+      ...deps,
+      roles: {
+        grant: deps.roles.grant,
+        revoke: () => {
+          throw new Error('IAM unavailable')
+        },
+      },
+    }
+    await expect(offboardPartner(failing, 'stuck', { deleteTables: true })).rejects.toThrow('IAM unavailable')
+    expect(errorOf(await post('stuck', { id: 'p', amount: 1 }))).toBe('UnknownPartnerError')
+    expect(await getRaw(registryTable, key)).toMatchObject({ state: 'OFFBOARDING', disabled: true })
+    const removed = await offboardPartner(deps, 'stuck', { deleteTables: true })
+    expect(removed).toEqual({
+      partnerId: 'stuck',
+      roleArn: onboarded.roleArn,
+      deletedTables: [`${ns}partner-stuck-payments`],
+    })
+    expect(await tableExists(`${ns}partner-stuck-payments`)).toBe(false)
+    const refused = await rejection(
+      deps.sts.send(
+        new AssumeRoleCommand({
+          RoleArn: onboarded.roleArn,
+          RoleSessionName: 'after-removal',
+          ExternalId: onboarded.externalId,
+        }),
+      ),
+    )
+    expect(refused.name).toBe('AccessDenied')
+    expect(await getRaw(registryTable, key)).toMatchObject({ state: 'OFFBOARDED', disabled: true })
+    const again = await rejection(offboardPartner(deps, 'stuck'))
+    expect(isDynamormError(again, 'PartnerNotOnboardedError')).toBe(true)
+  })
+
   it('answers bad payment requests with typed statuses and no stack or AWS detail', async () => {
     await onboardPartner(deps, { partnerId: 'payer', accountId: '888888888888', region: 'eu-west-1' })
     const cases: Array<[string | undefined, unknown, number, string]> = [
