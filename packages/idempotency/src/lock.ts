@@ -112,6 +112,9 @@ export function decide(record: StoredRecord, lock: LockRequest): LockOutcome {
   // A reused key with another payload is refused whatever state the original is in.
   if (record.fingerprint !== lock.fingerprint) return { kind: 'refused', error: payloadMismatch(), record }
   if (record.status === 'COMPLETED') return { kind: 'completed', record }
+  // Our own lock: the SDK resent a PutItem whose answer was lost after DynamoDB applied it. Whether that
+  // first copy took over an expired lease is not known any more; the lock is ours either way.
+  if (record.ownerToken === lock.ownerToken) return { kind: 'acquired', previous: undefined }
   const leaseLeftMs = (record.leaseExpiresAt ?? 0) - lock.nowMs
   const error =
     leaseLeftMs < 0

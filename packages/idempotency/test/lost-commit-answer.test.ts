@@ -119,3 +119,23 @@ describe('a commit whose answer is lost', () => {
     expect(runs.count).toBe(1)
   })
 })
+
+describe('a lock whose answer is lost', () => {
+  it('is sent again by the SDK, found as this request’s own lock, and the handler runs once', async () => {
+    const { handler, runs } = viaProxy(3)
+    const key = newKey()
+    proxy.faults.set({ dropResponse: 1, operation: 'PutItem' })
+    const puts = proxy.calls('PutItem')
+    const first = await invoke(handler, payment(key))
+    expect(first).toMatchObject({ statusCode: 201, body: 'charged' })
+    // The lock landed unseen; the SDK's second copy was refused by it and read back as ours.
+    expect(proxy.calls('PutItem') - puts).toBe(2)
+    expect(runs.count).toBe(1)
+    expect(await readRecord(tables.records.name, recordKeyOf(key))).toMatchObject({ status: 'COMPLETED' })
+
+    const duplicate = await invoke(handler, payment(key))
+    expect(duplicate.headers?.[REPLAYED_HEADER]).toBe('true')
+    expect(runs.count).toBe(1)
+    expect(await readPayment(tables.payments.name, key)).toMatchObject({ amount: 5 })
+  })
+})
