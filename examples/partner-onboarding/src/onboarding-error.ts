@@ -6,6 +6,7 @@ export type OnboardingErrorName =
   | 'InvalidOnboardingRequestError'
   | 'PartnerAlreadyOnboardedError'
   | 'PartnerOnboardingConflictError'
+  | 'PartnerRemovalUnfinishedError'
   | 'PartnerNotOnboardedError'
   | 'PartnerRoleNotUsableError'
 
@@ -13,6 +14,7 @@ const statuses: Record<OnboardingErrorName, number> = {
   InvalidOnboardingRequestError: 400,
   PartnerAlreadyOnboardedError: 409,
   PartnerOnboardingConflictError: 409,
+  PartnerRemovalUnfinishedError: 409,
   PartnerNotOnboardedError: 404,
   PartnerRoleNotUsableError: 424,
 }

@@ -4,7 +4,13 @@
 import { randomUUID } from 'node:crypto'
 import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb'
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts'
-import { type Db, isDynamormError, marshallItem, unmarshallItem } from '@dynamorm/core'
+import {
+  type ConditionFailedError,
+  type Db,
+  isDynamormError,
+  marshallItem,
+  unmarshallItem,
+} from '@dynamorm/core'
 import { defaultPartnerIdPattern, tableRegistryDefaults } from '@dynamorm/partner'
 import { createTestTable, deleteTestTable } from '@dynamorm/testing'
 import { onboardingError } from './onboarding-error.ts'
@@ -95,8 +101,9 @@ export async function onboardPartner(
         Key: registryKey(partnerId),
         UpdateExpression:
           'SET externalId = if_not_exists(externalId, :externalId), roleArn = :roleArn, #region = :region, tablePrefix = :tablePrefix, disabled = :true, #state = :onboarding',
-        // A partner half-onboarded or removed may be onboarded again; an active one may not.
-        ConditionExpression: 'attribute_not_exists(pk) OR #state <> :active',
+        // A partner half-onboarded or removed may be onboarded again; an active one may not, nor one
+        // whose removal is running or unfinished: that removal would revoke the role granted here.
+        ConditionExpression: 'attribute_not_exists(pk) OR NOT (#state IN (:active, :removing))',
         ExpressionAttributeNames: { '#state': 'state', '#region': 'region' },
         ExpressionAttributeValues: marshallItem({
           ':externalId': randomUUID(),
@@ -106,13 +113,22 @@ export async function onboardPartner(
           ':true': true,
           ':onboarding': 'ONBOARDING',
           ':active': 'ACTIVE',
+          ':removing': 'OFFBOARDING',
         }),
         ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     )
     externalId = unmarshallItem(Attributes ?? {}).externalId as string
   } catch (error) {
     if (isDynamormError(error, 'ConditionFailedError')) {
+      if ((error as ConditionFailedError).item?.state === 'OFFBOARDING') {
+        throw onboardingError(
+          'PartnerRemovalUnfinishedError',
+          `Partner ${partnerId} is being removed; run its removal again to finish it, then onboard it`,
+          { partnerId },
+        )
+      }
       throw onboardingError('PartnerAlreadyOnboardedError', `Partner ${partnerId} is already onboarded`, {
         partnerId,
       })

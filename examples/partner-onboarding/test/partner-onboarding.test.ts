@@ -376,6 +376,40 @@ describe('onboardPartner and offboardPartner', () => {
     expect(isDynamormError(again, 'PartnerNotOnboardedError')).toBe(true)
   })
 
+  it('refuses to onboard a partner while its removal runs (409), so the removal never revokes the new role', async () => {
+    const request = { partnerId: 'comeback', accountId: '555555555555', region: 'eu-west-1' }
+    await onboardPartner(deps, request)
+    let reached!: () => void
+    let release!: () => void
+    const atRevoke = new Promise<void>((resolve) => {
+      reached = resolve
+    })
+    const released = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const slow: OnboardingDeps = {
+      ...deps,
+      roles: {
+        grant: deps.roles.grant,
+        revoke: async (roleArn) => {
+          reached()
+          await released
+          await deps.roles.revoke(roleArn)
+        },
+      },
+    }
+    const removal = offboardPartner(slow, 'comeback')
+    await atRevoke
+    // Onboarded now, its role granted, the removal would then revoke that role: active, and unservable.
+    const early = await rejection(onboardPartner(deps, request))
+    release()
+    await removal
+    expect(isDynamormError(early, 'PartnerRemovalUnfinishedError')).toBe(true)
+    expect(early.status).toBe(409)
+    await onboardPartner(deps, request)
+    expect((await post('comeback', { id: 'p1', amount: 1 })).statusCode).toBe(201)
+  })
+
   it('answers bad payment requests with typed statuses and no stack or AWS detail', async () => {
     await onboardPartner(deps, { partnerId: 'payer', accountId: '888888888888', region: 'eu-west-1' })
     const cases: Array<[string | undefined, unknown, number, string]> = [
