@@ -40,6 +40,13 @@ const UNAVAILABLE = new Set([
   'ENETUNREACH',
 ])
 
+const ACCESS_DENIED = new Set([
+  'AccessDeniedException',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'MissingAuthenticationTokenException',
+])
+
 interface AwsErrorShape {
   name?: string
   code?: string
@@ -73,6 +80,29 @@ export function toDynamormError(error: unknown, input?: { TransactItems?: Transa
     })
   }
   if (name === 'ValidationException') return new ValidationError(`DynamoDB rejected the request: ${message}`)
+  // A resend of a transaction (same ClientRequestToken) met the first copy still being applied: its
+  // writes may yet land, and a later resend gets the answer. Retryable, outcome unknown.
+  if (name === 'TransactionInProgressException') {
+    return new ServiceUnavailableError(
+      `DynamoDB is still applying a transaction with this request token; its writes may land: ${message}`,
+      { cause: error, details: { reason: 'transaction-in-progress' } },
+    )
+  }
+  // The same ClientRequestToken was used for other writes within 10 minutes: nothing of these was applied.
+  if (name === 'IdempotentParameterMismatchException') {
+    return new DynamormError(
+      'IdempotentParameterMismatchError',
+      500,
+      `DynamoDB refused the transaction: its request token was used for other writes (${message})`,
+      { cause: error },
+    )
+  }
+  // The role or the credentials do not allow the call: a deployment's configuration, not the caller's input.
+  if (ACCESS_DENIED.has(name)) {
+    return new DynamormError('AccessDeniedError', 500, `DynamoDB refused the credentials: ${message}`, {
+      cause: error,
+    })
+  }
   if (name === 'ResourceNotFoundException') {
     return new DynamormError('TableNotFoundError', 500, `DynamoDB table not found: ${message}`, {
       cause: error,
