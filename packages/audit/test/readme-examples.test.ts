@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest'
 
 const readmePath = new URL('../README.md', import.meta.url)
 
-describe('README examples', () => {
+// A whole TypeScript program per check: seconds alone, far longer on a loaded 2-core machine.
+const TYPECHECK_TIMEOUT_MS = 120_000
+
+describe('README examples', { timeout: TYPECHECK_TIMEOUT_MS }, () => {
   it('type-check against the source, the handler example among them', async () => {
     const { blocks, diagnostics } = await typecheckReadmeExamples({ readmePath })
     expect(blocks.join('\n')).toContain('.use(auditTrail(')

@@ -16,7 +16,10 @@ declare const keys: KeyOf<typeof Payment>[]
 declare const otherKey: KeyOf<typeof Payment>
 `
 
-describe('README examples', () => {
+// A whole TypeScript program per check: seconds alone, far longer on a loaded 2-core machine.
+const TYPECHECK_TIMEOUT_MS = 120_000
+
+describe('README examples', { timeout: TYPECHECK_TIMEOUT_MS }, () => {
   it('type-check against the source, all of them together', async () => {
     const { blocks, diagnostics } = await typecheckReadmeExamples({ readmePath, givens })
     // The examples this check covers.
@@ -46,7 +49,7 @@ describe('README examples', () => {
 })
 
 // docs/guides/core.md belongs to no package, so this package checks its examples too, with the same givens.
-describe('docs/guides/core.md examples', () => {
+describe('docs/guides/core.md examples', { timeout: TYPECHECK_TIMEOUT_MS }, () => {
   it('type-check against the source, all of them together', async () => {
     const guidePath = new URL('../../../docs/guides/core.md', import.meta.url)
     const packageDir = new URL('..', import.meta.url)

@@ -7,7 +7,10 @@ import { typecheckReadmeExamples } from '../src/index.ts'
 const fixture = new URL('./fixtures/readme-package/', import.meta.url)
 const givens = 'declare const partnerId: string'
 
-describe('typecheckReadmeExamples', () => {
+// A whole TypeScript program per check: seconds alone, far longer on a loaded 2-core machine.
+const TYPECHECK_TIMEOUT_MS = 120_000
+
+describe('typecheckReadmeExamples', { timeout: TYPECHECK_TIMEOUT_MS }, () => {
   it('passes a README whose ts blocks match the API, given what they take as given', async () => {
     const result = await typecheckReadmeExamples({ readmePath: new URL('README.md', fixture), givens })
     expect(result.diagnostics).toEqual([])
