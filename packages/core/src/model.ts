@@ -285,7 +285,8 @@ export function fromStoredItem<M extends AnyModel>(model: M, stored: AttributeMa
   const item: Record<string, unknown> = {}
   for (const [name, value] of Object.entries(stored)) {
     if (model.internalAttributes.has(name)) continue
-    const attr = model.attributes[name] as AttributeSpec | undefined
+    // Own names only: another writer's 'constructor' or '__proto__' is no attribute of the model.
+    const attr = ownAttribute(model.attributes, name)
     if (attr !== undefined) item[name] = fromAttributeValue(attr, value)
     else if (name === model.version) item[name] = Number(value.N)
     else if (model.timestamps && (name === 'createdAt' || name === 'updatedAt')) item[name] = value.S

@@ -1,3 +1,4 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type Db,
@@ -5,6 +6,7 @@ import {
   enumeration,
   type ItemTransformer,
   isDynamormError,
+  marshallItem,
   number,
   string,
 } from '../src/index.ts'
@@ -201,6 +203,31 @@ describe('create, get, put, delete', () => {
       )
       expect(none.items).toEqual([])
       expect(await payments.get(key, { consistent: true })).toEqual(created)
+    },
+  )
+
+  it.each(['constructor', 'toString', '__proto__'])(
+    'reads an item another writer gave an attribute named %s, leaving it out as the unknown name it is',
+    async (name) => {
+      // Found on the prototype, it passed for a model attribute and came back in the item; a stored
+      // '__proto__' made every read of the item throw a TypeError (a 500), a query of its partition too.
+      const id = uniqueId('pay')
+      const Item = marshallItem({
+        pk: 'PARTNER#p1',
+        sk: `PAYMENT#${id}`,
+        __entity: 'Payment',
+        partnerId: 'p1',
+        id,
+        amount: 1,
+        status: 'PENDING',
+        version: 1,
+      })
+      Object.defineProperty(Item, name, { value: { S: 'x' }, enumerable: true })
+      await db.options.client.send(new PutItemCommand({ TableName: env.table.name, Item }))
+      const expected = { partnerId: 'p1', id, amount: 1, status: 'PENDING', version: 1 }
+      const read = await db.model(Payment).get({ partnerId: 'p1', id }, { consistent: true })
+      expect(read).toEqual(expected)
+      expect(Object.hasOwn(read as object, name)).toBe(false)
     },
   )
 
