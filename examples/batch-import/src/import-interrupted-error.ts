@@ -8,7 +8,7 @@ export class ImportInterruptedError extends DynamormError {
   /** The figures so far (`written` rows landed; `rejected` as checked). */
   readonly report: ImportReport
   /** Every valid row not confirmed written, in input order: `importPayments(db, remaining)` resumes. */
-  readonly remaining: Record<string, unknown>[]
+  declare readonly remaining: Record<string, unknown>[]
   constructor(report: ImportReport, remaining: Record<string, unknown>[], cause: DynamormError) {
     // Counts only in the message: the rows hold payment values.
     super(
@@ -18,6 +18,7 @@ export class ImportInterruptedError extends DynamormError {
       { cause, details: { written: report.written, remaining: remaining.length } },
     )
     this.report = report
-    this.remaining = remaining
+    // Not enumerable, like core's `unprocessed`: the rows are for resuming, not for a logger to print.
+    Object.defineProperty(this, 'remaining', { value: remaining, enumerable: false })
   }
 }

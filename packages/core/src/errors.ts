@@ -128,11 +128,19 @@ export class CrossAccountTransactionError extends DynamormError {
   }
 }
 
+/**
+ * A batch's writes or keys on its error, for the caller to resend, but not enumerable: they hold item
+ * values, and a logger that serialises the error must not write them out.
+ */
+function attachUnprocessed(error: DynamormError, unprocessed: unknown[]): void {
+  Object.defineProperty(error, 'unprocessed', { value: unprocessed, enumerable: false })
+}
+
 export class UnprocessedItemsError extends DynamormError {
-  readonly unprocessed: unknown[]
+  declare readonly unprocessed: unknown[]
   constructor(message: string, unprocessed: unknown[], options?: DynamormErrorOptions) {
     super('UnprocessedItemsError', 503, message, options)
-    this.unprocessed = unprocessed
+    attachUnprocessed(this, unprocessed)
   }
 }
 
@@ -142,7 +150,7 @@ export class UnprocessedItemsError extends DynamormError {
  * may have landed; resend them, not the whole batch), `cause` the failure, and `status` is the cause's.
  */
 export class BatchInterruptedError extends DynamormError {
-  readonly unprocessed: unknown[]
+  declare readonly unprocessed: unknown[]
   constructor(message: string, unprocessed: unknown[], options: DynamormErrorOptions & { cause: unknown }) {
     const cause = options.cause instanceof Error ? options.cause.name : 'an error'
     super(
@@ -151,7 +159,7 @@ export class BatchInterruptedError extends DynamormError {
       `${message} (stopped by ${cause})`,
       options,
     )
-    this.unprocessed = unprocessed
+    attachUnprocessed(this, unprocessed)
   }
 }
 
