@@ -197,6 +197,17 @@ export type IndexNamesOf<M extends AnyModel> = keyof NonNullable<M['~types']>['i
 export function keyAttributes(model: AnyModel, values: Record<string, unknown>): AttributeMap {
   if (typeof values !== 'object' || values === null)
     throw new ValidationError(`${model.name}: a key must be an object`)
+  for (const name of model.keyVariables) {
+    // Stored as whole seconds, a key rendered with milliseconds could not be rendered again from the
+    // item as read back: its update or delete would address another key.
+    const attr = ownAttribute(model.attributes, name)
+    const value = values[name]
+    if (attr?.dateFormat === 'epochSeconds' && value instanceof Date && value.getTime() % 1000 !== 0) {
+      throw new ValidationError(`${model.name}: key value ${name} must be whole seconds, as it is stored`, {
+        details: { attribute: name },
+      })
+    }
+  }
   const key: AttributeMap = { [model.pkAttribute]: { S: renderKey(model.pk, values, model.delimiter) } }
   if (model.sk !== undefined) key[model.skAttribute] = { S: renderKey(model.sk, values, model.delimiter) }
   return key

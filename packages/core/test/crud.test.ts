@@ -2,6 +2,7 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type Db,
+  date,
   defineModel,
   enumeration,
   type ItemTransformer,
@@ -296,6 +297,37 @@ describe('create, get, put, delete', () => {
       expect(isDynamormError(error, 'ValidationError')).toBe(true)
     }
     expect(db.meter.calls).toBe(calls)
+  })
+
+  it('refuses a date(epochSeconds) key value with milliseconds, which the item read back could not address', async () => {
+    // The attribute stores whole seconds but the key was rendered with the milliseconds: delete(read)
+    // rendered another key and deleted nothing, without a word.
+    const Cutoff = defineModel({
+      name: 'Cutoff',
+      table: 'payments',
+      attributes: { partnerId: string().required(), at: date('epochSeconds').required(), note: string() },
+      key: { pk: 'PARTNER#{partnerId}', sk: 'CUTOFF#{at}' },
+    })
+    const cutoffs = db.model(Cutoff)
+    const partnerId = uniqueId('partner')
+    const calls = db.meter.calls
+    for (const attempt of [
+      () => cutoffs.create({ partnerId, at: new Date('2026-01-01T00:00:00.123Z') }),
+      () =>
+        cutoffs.update(
+          { partnerId, at: new Date(1_767_225_600_123) },
+          { set: { note: 'x' } },
+          { upsert: true },
+        ),
+    ]) {
+      const error = await attempt().catch((e: unknown) => e)
+      expect(isDynamormError(error, 'ValidationError')).toBe(true)
+    }
+    expect(db.meter.calls).toBe(calls)
+    await cutoffs.create({ partnerId, at: new Date('2026-01-01T00:00:00.000Z') })
+    const [read] = (await cutoffs.query({ partnerId })).items
+    expect(await cutoffs.delete(read!)).toEqual(read)
+    expect((await cutoffs.query({ partnerId })).items).toEqual([])
   })
 
   it('rejects an item over 400 KB with ItemTooLargeError before sending', async () => {
