@@ -189,7 +189,10 @@ function convert(attr: AttributeSpec, value: unknown, path: string): AttributeVa
     case 'list': {
       if (!Array.isArray(value)) fail(path, 'must be an array')
       const element = attr.element as AttributeSpec
-      return { L: value.map((entry, index) => toAttributeValue(element, entry, `${path}[${index}]`)) }
+      // Array.from visits holes ([1, , 3]) as undefined, so they are refused; map would skip them.
+      return {
+        L: Array.from(value, (entry, index) => toAttributeValue(element, entry, `${path}[${index}]`)),
+      }
     }
     case 'map':
       return convertMap(attr, value, path)

@@ -31,7 +31,8 @@ function marshallObject(value: object, path: string): AttributeValue {
   if (value instanceof Uint8Array) return { B: value }
   if (value instanceof Date) return { S: value.toISOString() }
   if (Array.isArray(value))
-    return { L: value.map((entry, index) => marshallValue(entry, `${path}[${index}]`)) }
+    // Array.from visits holes as undefined, so they are refused; map would skip them.
+    return { L: Array.from(value, (entry, index) => marshallValue(entry, `${path}[${index}]`)) }
   if (value instanceof Set) return marshallSet(value, path)
   const map: AttributeMap = {}
   for (const [key, entry] of Object.entries(value)) {

@@ -330,6 +330,22 @@ describe('create, get, put, delete', () => {
     expect((await cutoffs.query({ partnerId })).items).toEqual([])
   })
 
+  it('refuses a sparse array (a list with holes) before sending', async () => {
+    // A hole skipped the element check and went out as a null AttributeValue, for DynamoDB to refuse.
+    const payments = db.model(Payment)
+    const notes = ['a', 'b', 'c']
+    delete notes[1]
+    const lines: number[] = new Array(3)
+    lines[0] = 1
+    lines[2] = 3
+    const calls = db.meter.calls
+    for (const input of [newPayment({ notes }), newPayment({ meta: { lines } })]) {
+      const error = await payments.create(input).catch((e: unknown) => e)
+      expect(isDynamormError(error, 'ValidationError')).toBe(true)
+    }
+    expect(db.meter.calls).toBe(calls)
+  })
+
   it('rejects an item over 400 KB with ItemTooLargeError before sending', async () => {
     const payments = db.model(Payment)
     const calls = db.meter.calls
