@@ -193,19 +193,29 @@ export type KeyOf<M extends AnyModel> = NonNullable<M['~types']>['key']
 export type PlainItemOf<M extends AnyModel> = Omit<ItemOf<M>, NonNullable<M['~types']>['encrypted']>
 export type IndexNamesOf<M extends AnyModel> = keyof NonNullable<M['~types']>['indexes'] & string
 
+// A decimal as DynamoDB returns it: plain digits, no exponent, no leading or trailing zeros, never -0.
+const STORED_DECIMAL = /^(?!-0$)-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$/
+
 /** The primary key attributes of an item, from its key values. */
 export function keyAttributes(model: AnyModel, values: Record<string, unknown>): AttributeMap {
   if (typeof values !== 'object' || values === null)
     throw new ValidationError(`${model.name}: a key must be an object`)
   for (const name of model.keyVariables) {
-    // Stored as whole seconds, a key rendered with milliseconds could not be rendered again from the
-    // item as read back: its update or delete would address another key.
+    // A key rendered from a value DynamoDB stores in another form (a date's milliseconds dropped, '12.30'
+    // read back as '12.3') could not be rendered again from the item as read back: its update or delete
+    // would address another key.
     const attr = ownAttribute(model.attributes, name)
     const value = values[name]
     if (attr?.dateFormat === 'epochSeconds' && value instanceof Date && value.getTime() % 1000 !== 0) {
       throw new ValidationError(`${model.name}: key value ${name} must be whole seconds, as it is stored`, {
         details: { attribute: name },
       })
+    }
+    if (attr?.kind === 'decimal' && typeof value === 'string' && !STORED_DECIMAL.test(value)) {
+      throw new ValidationError(
+        `${model.name}: key value ${name} must be written as DynamoDB stores it (no exponent, no leading or trailing zeros, no -0)`,
+        { details: { attribute: name } },
+      )
     }
   }
   const key: AttributeMap = { [model.pkAttribute]: { S: renderKey(model.pk, values, model.delimiter) } }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type Db,
   date,
+  decimal,
   defineModel,
   enumeration,
   type ItemTransformer,
@@ -344,6 +345,29 @@ describe('create, get, put, delete', () => {
       expect(isDynamormError(error, 'ValidationError')).toBe(true)
     }
     expect(db.meter.calls).toBe(calls)
+  })
+
+  it('refuses a decimal key value DynamoDB would store in another form, which the item read back could not address', async () => {
+    // '12.30' is stored (and read back) as 12.3, so delete(read) rendered another key and deleted nothing.
+    const Tier = defineModel({
+      name: 'Tier',
+      table: 'payments',
+      attributes: { partnerId: string().required(), rate: decimal().required(), note: string() },
+      key: { pk: 'PARTNER#{partnerId}', sk: 'TIER#{rate}' },
+    })
+    const tiers = db.model(Tier)
+    const partnerId = uniqueId('partner')
+    const calls = db.meter.calls
+    for (const rate of ['12.30', '012.3', '1e2', '-0', '1.0']) {
+      const error = await tiers.create({ partnerId, rate }).catch((e: unknown) => e)
+      expect(isDynamormError(error, 'ValidationError'), rate).toBe(true)
+    }
+    expect(db.meter.calls).toBe(calls)
+    for (const rate of ['12.3', '-0.0012', '100', '0']) await tiers.create({ partnerId, rate })
+    const read = (await tiers.query({ partnerId })).items
+    expect(read).toHaveLength(4)
+    for (const item of read) expect(await tiers.delete(item)).toEqual(item)
+    expect((await tiers.query({ partnerId })).items).toEqual([])
   })
 
   it('rejects an item over 400 KB with ItemTooLargeError before sending', async () => {
