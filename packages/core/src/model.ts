@@ -192,6 +192,10 @@ export type KeyOf<M extends AnyModel> = NonNullable<M['~types']>['key']
 /** The item as expressions see it: encrypted attributes are not there. */
 export type PlainItemOf<M extends AnyModel> = Omit<ItemOf<M>, NonNullable<M['~types']>['encrypted']>
 export type IndexNamesOf<M extends AnyModel> = keyof NonNullable<M['~types']>['indexes'] & string
+/** An `expectedVersion` option: a number for a versioned model, never for one without a version. */
+export type ExpectedVersionOf<M extends AnyModel> = [NonNullable<M['~types']>['versionName']] extends [never]
+  ? never
+  : number
 
 // A decimal as DynamoDB returns it: plain digits, no exponent, no leading or trailing zeros, never -0.
 const STORED_DECIMAL = /^(?!-0$)-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$/

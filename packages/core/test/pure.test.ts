@@ -189,7 +189,7 @@ describe('model definitions', () => {
       Limit: 5,
       ConsistentRead: true,
     })
-    throwsValidation(() => scanParams(Payment, { index: 'nope' }))
+    throwsValidation(() => scanParams(Payment, { index: 'nope' as never }))
     throwsValidation(() => scanParams(Payment, { limit: -1 }))
     throwsValidation(() => putParams(Payment, { ...key, amount: 1, status: 'PENDING', version: 1.5 }))
     throwsValidation(() => updateParams(Payment, key, { set: { nope: 1 } as never }))

@@ -12,9 +12,10 @@ import {
   queryParams,
   transactWrite,
 } from '../src/index.ts'
-import { Payment } from './fixtures.ts'
+import { Payment, type Refund } from './fixtures.ts'
 
 declare const payments: Entity<typeof Payment>
+declare const refunds: Entity<typeof Refund>
 
 describe('inferred types', () => {
   it('infers item, input and key types', () => {
@@ -58,6 +59,9 @@ describe('inferred types', () => {
     payments.query(everyIndexKey, { index: 'byStatuss' })
     // @ts-expect-error no such index
     payments.count(everyIndexKey, { index: 'nope' })
+    payments.scan({ index: 'byStatus' })
+    // @ts-expect-error no such index
+    payments.scan({ index: 'nope' })
     // @ts-expect-error a query's key values have the attributes' types
     payments.query({ partnerId: 1 })
     // @ts-expect-error missing required attributes
@@ -202,6 +206,14 @@ describe('inferred types', () => {
   it('the version and the timestamps the model keeps cannot be updated by hand', () => {
     const key = { partnerId: 'p', id: '1' }
     payments.update(key, { set: { amount: 2 } }, { expectedVersion: 3 })
+    payments.delete(key, { expectedVersion: 3 })
+    const refundKey = { partnerId: 'p', paymentId: 'pay', id: 'r' }
+    // @ts-expect-error Refund has no version: there is nothing to check expectedVersion against
+    refunds.update(refundKey, { set: { amount: 2 } }, { expectedVersion: 3 })
+    // @ts-expect-error Refund has no version: there is nothing to check expectedVersion against
+    refunds.delete(refundKey, { expectedVersion: 3 })
+    // @ts-expect-error Refund has no version: there is nothing to check expectedVersion against
+    refunds.queue.delete(refundKey, { expectedVersion: 3 })
     // @ts-expect-error the version is bumped by the model (use expectedVersion)
     payments.update(key, { set: { version: 7 } })
     // @ts-expect-error the version is bumped by the model (use expectedVersion)

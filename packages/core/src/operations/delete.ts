@@ -6,15 +6,22 @@ import {
 import type { Db } from '../db.ts'
 import type { Condition, ConditionBuilder } from '../expressions/condition.ts'
 import { Placeholders } from '../expressions/placeholders.ts'
-import { type AnyModel, type ItemOf, type KeyOf, keyAttributes, type PlainItemOf } from '../model.ts'
+import {
+  type AnyModel,
+  type ExpectedVersionOf,
+  type ItemOf,
+  type KeyOf,
+  keyAttributes,
+  type PlainItemOf,
+} from '../model.ts'
 import { attachCondition, expectedVersionOf, writeCondition } from './write-condition.ts'
 import { sendWrite, withoutReturnValues } from './write-support.ts'
 
 export interface DeleteOptions<M extends AnyModel> {
   table?: string
   where?: (c: ConditionBuilder<PlainItemOf<M>>) => Condition
-  /** Delete only at this version (optimistic locking); otherwise OptimisticLockError. */
-  expectedVersion?: number
+  /** Delete only at this version (optimistic locking); otherwise OptimisticLockError. Versioned models only. */
+  expectedVersion?: ExpectedVersionOf<M>
   /** Fail with NotFoundError when there is nothing to delete. */
   mustExist?: boolean
 }

@@ -5,14 +5,14 @@ import type { Db } from '../db.ts'
 import { ValidationError } from '../errors.ts'
 import type { Condition, ConditionBuilder } from '../expressions/condition.ts'
 import { Placeholders } from '../expressions/placeholders.ts'
-import type { AnyModel, ItemOf, PlainItemOf } from '../model.ts'
+import type { AnyModel, IndexNamesOf, ItemOf, PlainItemOf } from '../model.ts'
 import { applyReadOptions, type Page, readPages } from './read-pages.ts'
 
 export interface ScanOptions<M extends AnyModel, P = keyof PlainItemOf<M>> {
   filter?: (c: ConditionBuilder<PlainItemOf<M>>) => Condition
   projection?: readonly P[]
-  /** Secondary index to scan. */
-  index?: string
+  /** Secondary index to scan (by its key in the model's `indexes`). */
+  index?: IndexNamesOf<M>
   limit?: number
   cursor?: string
   pages?: number | 'all'

@@ -18,6 +18,7 @@ import { type AttributeMap, marshallValue } from '../marshall.ts'
 import {
   type AnyModel,
   attributeAt,
+  type ExpectedVersionOf,
   type ItemOf,
   type KeyOf,
   keyAttributes,
@@ -78,8 +79,11 @@ export type ReturnValuesOption = 'ALL_NEW' | 'ALL_OLD' | 'UPDATED_NEW' | 'UPDATE
 export interface UpdateOptions<M extends AnyModel> {
   table?: string
   where?: (c: ConditionBuilder<PlainItemOf<M>>) => Condition
-  /** Optimistic locking: update only at this version (else OptimisticLockError); the version is bumped. */
-  expectedVersion?: number
+  /**
+   * Optimistic locking: update only at this version (else OptimisticLockError); the version is bumped.
+   * A model without a version has nothing to check it against: a compile error (and a ValidationError).
+   */
+  expectedVersion?: ExpectedVersionOf<M>
   /**
    * Create the item when it does not exist (default false: a missing item is a NotFoundError). It is then
    * created as `create` would make it: key attributes, defaults of attributes the update leaves alone,
