@@ -200,14 +200,17 @@ export type ExpectedVersionOf<M extends AnyModel> = [NonNullable<M['~types']>['v
 // A decimal as DynamoDB returns it: plain digits, no exponent, no leading or trailing zeros, never -0.
 const STORED_DECIMAL = /^(?!-0$)-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$/
 
-/** The primary key attributes of an item, from its key values. */
-export function keyAttributes(model: AnyModel, values: Record<string, unknown>): AttributeMap {
-  if (typeof values !== 'object' || values === null)
-    throw new ValidationError(`${model.name}: a key must be an object`)
-  for (const name of model.keyVariables) {
-    // A key rendered from a value DynamoDB stores in another form (a date's milliseconds dropped, '12.30'
-    // read back as '12.3') could not be rendered again from the item as read back: its update or delete
-    // would address another key.
+/**
+ * Refuses key values DynamoDB stores in another form (a date's milliseconds dropped, '12.30' read back
+ * as '12.3'): a key rendered from one could not be rendered again from the item as read back, so its
+ * update or delete would address another key, and a query would silently find nothing.
+ */
+export function checkKeyValues(
+  model: AnyModel,
+  names: Iterable<string>,
+  values: Record<string, unknown>,
+): void {
+  for (const name of names) {
     const attr = ownAttribute(model.attributes, name)
     const value = values[name]
     if (attr?.dateFormat === 'epochSeconds' && value instanceof Date && value.getTime() % 1000 !== 0) {
@@ -222,6 +225,13 @@ export function keyAttributes(model: AnyModel, values: Record<string, unknown>):
       )
     }
   }
+}
+
+/** The primary key attributes of an item, from its key values. */
+export function keyAttributes(model: AnyModel, values: Record<string, unknown>): AttributeMap {
+  if (typeof values !== 'object' || values === null)
+    throw new ValidationError(`${model.name}: a key must be an object`)
+  checkKeyValues(model, model.keyVariables, values)
   const key: AttributeMap = { [model.pkAttribute]: { S: renderKey(model.pk, values, model.delimiter) } }
   if (model.sk !== undefined) key[model.skAttribute] = { S: renderKey(model.sk, values, model.delimiter) }
   return key

@@ -372,6 +372,30 @@ describe('create, get, put, delete', () => {
     expect((await tiers.query({ partnerId })).items).toEqual([])
   })
 
+  it('refuses a query by a key value DynamoDB stores in another form, instead of silently finding nothing', async () => {
+    const Tier = defineModel({
+      name: 'Tier',
+      table: 'payments',
+      attributes: { partnerId: string().required(), rate: decimal().required(), at: date('epochSeconds') },
+      key: { pk: 'PARTNER#{partnerId}', sk: 'TIER#{rate}' },
+      indexes: { byTime: { type: 'gsi', pk: 'TIME#{partnerId}', sk: 'AT#{at}' } },
+    })
+    const tiers = db.model(Tier)
+    const partnerId = uniqueId('partner')
+    await tiers.create({ partnerId, rate: '12.3', at: new Date('2026-01-01T00:00:00.000Z') })
+    const calls = db.meter.calls
+    for (const attempt of [
+      () => tiers.query({ partnerId, rate: '12.30' }),
+      () => tiers.query({ partnerId }, { range: { ge: { rate: '1e1' } } }),
+      () => tiers.query({ partnerId, at: new Date('2026-01-01T00:00:00.500Z') }, { index: 'byTime' }),
+    ]) {
+      const error = await attempt().catch((e: unknown) => e)
+      expect(isDynamormError(error, 'ValidationError')).toBe(true)
+    }
+    expect(db.meter.calls).toBe(calls)
+    expect((await tiers.query({ partnerId, rate: '12.3' })).items).toHaveLength(1)
+  })
+
   it('rejects an item over 400 KB with ItemTooLargeError before sending', async () => {
     const payments = db.model(Payment)
     const calls = db.meter.calls

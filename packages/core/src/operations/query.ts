@@ -7,7 +7,7 @@ import { ValidationError } from '../errors.ts'
 import type { Condition, ConditionBuilder } from '../expressions/condition.ts'
 import { Placeholders } from '../expressions/placeholders.ts'
 import { type KeyTemplate, renderKey, renderKeyPrefix, type TemplateVariables } from '../key-template.ts'
-import type { AnyModel, IndexNamesOf, ItemOf, PlainItemOf } from '../model.ts'
+import { type AnyModel, checkKeyValues, type IndexNamesOf, type ItemOf, type PlainItemOf } from '../model.ts'
 import { applyReadOptions, type Page, readPages } from './read-pages.ts'
 
 export type { Page } from './read-pages.ts'
@@ -118,6 +118,7 @@ export function queryParams<M extends AnyModel, const N extends IndexNamesOf<M> 
       `${model.name}: a query needs the partition key value ${missing} (scans must be asked for by name)`,
     )
   }
+  checkKeyValues(model, [...where.pk.variables, ...(where.sk?.variables ?? [])], values)
   const placeholders = new Placeholders()
   const pkValue = placeholders.value({ S: renderKey(where.pk, values, model.delimiter) })
   let keyCondition = `${placeholders.name(where.pkAttribute)} = ${pkValue}`
@@ -130,6 +131,7 @@ export function queryParams<M extends AnyModel, const N extends IndexNamesOf<M> 
     if (range !== undefined) {
       const [op, bound] = Object.entries(range)[0] ?? []
       const render = (partial: unknown) => {
+        checkKeyValues(model, where.sk!.variables, (partial ?? {}) as Record<string, unknown>)
         const { prefix } = renderKeyPrefix(
           where.sk!,
           (partial ?? {}) as Record<string, unknown>,
