@@ -159,6 +159,16 @@ export function fieldEncryptionWith(
         throw new ValidationError(`${attribute} is a name reserved by field encryption`)
       }
     }
+    // Beacons are written only for encrypted fields: one configured for a field the model keeps in
+    // clear would never be written, and lookups by it would find nothing, without a word.
+    for (const attribute of beacons.keys()) {
+      if (item[attribute] !== undefined && !context.encryptedAttributes.includes(attribute)) {
+        throw new EncryptionConfigError(
+          `A beacon is configured for ${attribute}, which ${context.model} does not mark encrypted`,
+          { details: { model: context.model, attribute } },
+        )
+      }
+    }
     return context.encryptedAttributes.filter((attribute) => item[attribute] !== undefined)
   }
 

@@ -208,3 +208,43 @@ describe('beacons through core updates', () => {
     expect((await payments.get({ id: 'rm-1' }))?.cardNumber).toBe('4111111111111111')
   })
 })
+
+// A beacon configured for cardNumber, on a model that forgot to mark it encrypted.
+const Unsealed = defineModel({
+  name: 'UnsealedPayment',
+  table: 'payments',
+  attributes: { id: string().required(), cardNumber: string(), iban: string().encrypted() },
+  key: { pk: 'UPAY#{id}', sk: 'V1' },
+})
+
+describe('beacons configured for an attribute the model does not encrypt', () => {
+  it('are a typed configuration error at the first write or read, not a beacon never written', async () => {
+    const dbWith = (transformer: FieldEncryption) =>
+      createDb({ client: setup.db.client, tableName: () => setup.table.name, transformer })
+    const key = { pk: { S: 'UPAY#u-1' }, sk: { S: 'V1' } }
+    const write = await dbWith(encryption)
+      .model(Unsealed)
+      .create({ id: 'u-1', cardNumber: '4111111111111111', iban: 'DE01' })
+      .catch((error) => error)
+    expect(isDynamormError(write, 'EncryptionConfigError')).toBe(true)
+    expect(write.status).toBe(500)
+    expect(write.message).toContain('cardNumber')
+    expect(write.message).not.toContain('4111111111111111')
+    expect(await getRaw(setup.db, setup.table.name, key)).toBeUndefined()
+
+    // Written by a deployment without that beacon, read by one with it: refused as well.
+    const noCardBeacon = fieldEncryption({
+      keyId: KEY_A,
+      kms: setup.kmsClient,
+      beacons: { key: beaconKey, attributes: { iban: { name: 'ibanHash', bits: 128 } } },
+    })
+    await dbWith(noCardBeacon)
+      .model(Unsealed)
+      .create({ id: 'u-1', cardNumber: '4111111111111111', iban: 'DE01' })
+    const read = await dbWith(encryption)
+      .model(Unsealed)
+      .get({ id: 'u-1' })
+      .catch((error) => error)
+    expect(isDynamormError(read, 'EncryptionConfigError')).toBe(true)
+  })
+})
