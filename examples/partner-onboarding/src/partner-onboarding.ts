@@ -22,6 +22,10 @@ import { keyValueTable, partnerTables } from './tables.ts'
  */
 export interface PartnerRoles {
   grant(role: { roleArn: string; externalId: string }): void | Promise<void>
+  /**
+   * Stops new AssumeRole calls. Sessions already issued keep working until they expire (up to the
+   * session duration) unless the partner also revokes the role's active sessions (see README).
+   */
   revoke(roleArn: string): void | Promise<void>
 }
 

@@ -410,6 +410,42 @@ describe('onboardPartner and offboardPartner', () => {
     expect((await post('comeback', { id: 'p1', amount: 1 })).statusCode).toBe(201)
   })
 
+  it("keeps serving a removed partner in another warm container until that container's cached lookup expires: revoking the role ends no session already issued", async () => {
+    await onboardPartner(deps, { partnerId: 'lingering', accountId: '123456789012', region: 'eu-west-1' })
+    // Another container: its own registry cache (not the one offboardPartner invalidates) and its own
+    // cached credentials, both warm.
+    let now = Date.now()
+    const elsewhere = paymentsHandler({
+      client,
+      partners: tableRegistry({ table: registryTable, now: () => now }),
+      stsClientConfig: { endpoint: sts.endpoint, region: 'us-east-1', credentials: platformCredentials },
+      partnerClientConfig: { endpoint },
+    })
+    const postElsewhere = async (id: string) =>
+      (await elsewhere(
+        httpApiEvent({
+          method: 'POST',
+          path: '/payments',
+          body: JSON.stringify({ id, amount: 1 }),
+          jwtClaims: { partner_id: 'lingering' },
+        }),
+        lambdaContext(),
+      )) as APIGatewayProxyStructuredResultV2
+    expect((await postElsewhere('before')).statusCode).toBe(201)
+    const assumed = sts.calls()
+    await offboardPartner(deps, 'lingering')
+    expect(errorOf(await post('lingering', { id: 'here', amount: 1 }))).toBe('UnknownPartnerError')
+    // The role is revoked, yet the other container still resolves the partner and uses the session
+    // it holds: no AssumeRole is needed for it, so nothing refuses it.
+    expect((await postElsewhere('after-revoke')).statusCode).toBe(201)
+    expect(sts.calls()).toBe(assumed)
+    // Once its cached lookup expires it reads the registry again, drops the partner and answers 403.
+    now += 60_001
+    const after = await postElsewhere('after-ttl')
+    expect(after.statusCode).toBe(403)
+    expect(errorOf(after)).toBe('UnknownPartnerError')
+  })
+
   it('answers bad payment requests with typed statuses and no stack or AWS detail', async () => {
     await onboardPartner(deps, { partnerId: 'payer', accountId: '888888888888', region: 'eu-west-1' })
     const cases: Array<[string | undefined, unknown, number, string]> = [
