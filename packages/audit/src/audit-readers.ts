@@ -6,7 +6,14 @@ import { canonicalJson, type JsonValue } from '@dynamorm/core'
 import type { AuditEntry } from './audit-entry.ts'
 import { auditError } from './audit-error.ts'
 import { toEntryValue } from './redaction.ts'
-import { ENTITY_INDEX, entityRef, PARTNER_TIME_INDEX, partnerRef, shardPartitionKey } from './table-layout.ts'
+import {
+  ENTITY_INDEX,
+  entityRef,
+  PARTNER_TIME_INDEX,
+  partnerRef,
+  shardOfPartitionKey,
+  shardPartitionKey,
+} from './table-layout.ts'
 
 export interface AuditReadOptions {
   db: Db
@@ -113,6 +120,32 @@ export async function entriesBetween(options: TimeRangeOptions): Promise<AuditEn
     },
   })
   return collect(items, options.limit)
+}
+
+/**
+ * The shards to read for a partner's whole trail: 0 to `floor` - 1, and every shard with an entry on the
+ * byPartnerTime index. The trail does not record the shard count it was written with, so a count given
+ * by the reader can only be a floor; the index finds shards beyond it (and is not fooled by a deleted head).
+ */
+export async function trailShards(
+  db: Db,
+  tableName: string,
+  partnerId: string,
+  floor: number,
+): Promise<number[]> {
+  const shards = new Set(Array.from({ length: floor }, (_, shard) => shard))
+  const items = queryItems(db, {
+    TableName: tableName,
+    IndexName: PARTNER_TIME_INDEX,
+    KeyConditionExpression: 'partnerRef = :partner',
+    ExpressionAttributeValues: { ':partner': { S: partnerRef(partnerId) } },
+    ProjectionExpression: 'pk',
+  })
+  for await (const item of items) {
+    const shard = shardOfPartitionKey(partnerId, item.pk?.S ?? '')
+    if (shard !== undefined) shards.add(shard)
+  }
+  return [...shards].sort((a, b) => a - b)
 }
 
 function isoOf(value: Date | string, name: string): string {

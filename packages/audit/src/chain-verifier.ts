@@ -5,6 +5,7 @@ import { type AttributeValue, QueryCommand } from '@aws-sdk/client-dynamodb'
 import type { Db } from '@dynamorm/core'
 import type { AuditEntryContent } from './audit-entry.ts'
 import { auditError } from './audit-error.ts'
+import { trailShards } from './audit-readers.ts'
 import { chainHash, genesisHash } from './chain-hash.ts'
 import { HEAD_SORT_KEY, seqOfSortKey, shardPartitionKey } from './table-layout.ts'
 
@@ -36,7 +37,10 @@ export interface VerifyAuditChainOptions {
   /** Logical audit table name (default 'audit'). */
   table?: string
   partnerId: string
-  /** Shards to read: the `shards` auditTrail() was configured with (default 64). */
+  /**
+   * Shards always read: 0 to `shards` - 1 (default 64), so a shard whose entries are all gone but whose
+   * head is left is found. Every other shard holding an entry is found through the byPartnerTime index.
+   */
   shards?: number
   /** The chainKey auditTrail() was configured with, if any. */
   chainKey?: string | Uint8Array
@@ -71,10 +75,11 @@ export async function verifyAuditChain(options: VerifyAuditChainOptions): Promis
     throw auditError('AuditOptionsInvalidError', 'verifyAuditChain(): concurrency must be a positive integer')
   const tableName = db.tableName(options.table ?? 'audit')
   const result: ChainVerification = { valid: true, entries: 0, shards: 0, problems: [] }
+  const toRead = await trailShards(db, tableName, partnerId, shards)
   let next = 0
   const worker = async () => {
-    while (next < shards) {
-      const shard = next++
+    while (next < toRead.length) {
+      const shard = toRead[next++]!
       const { items, head } = await readShard(db, tableName, partnerId, shard)
       if (items.length === 0 && head === undefined) continue
       result.shards += 1
@@ -82,7 +87,7 @@ export async function verifyAuditChain(options: VerifyAuditChainOptions): Promis
       result.problems.push(...verifyShard(partnerId, shard, items, head, options.chainKey))
     }
   }
-  await Promise.all(Array.from({ length: Math.min(concurrency, shards) }, worker))
+  await Promise.all(Array.from({ length: Math.min(concurrency, toRead.length) }, worker))
   result.problems.sort((a, b) => a.shard - b.shard || a.position - b.position)
   result.valid = result.problems.length === 0
   return result

@@ -27,6 +27,14 @@ export function shardPartitionKey(partnerId: string, shard: number): string {
   return `AUDIT#${part(partnerId)}#${shard}`
 }
 
+/** The shard of one of the partner's chain partitions, or undefined when `pk` is not one. */
+export function shardOfPartitionKey(partnerId: string, pk: string): number | undefined {
+  const prefix = `AUDIT#${part(partnerId)}#`
+  if (!pk.startsWith(prefix)) return undefined
+  const digits = pk.slice(prefix.length)
+  return /^(0|[1-9][0-9]{0,8})$/.test(digits) ? Number(digits) : undefined
+}
+
 export function entrySortKey(seq: number): string {
   return `${ENTRY_PREFIX}${String(seq).padStart(SEQ_DIGITS, '0')}`
 }

@@ -4,6 +4,7 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb'
 import { canonicalJson, createDb, isDynamormError, type JsonValue } from '@dynamorm/core'
@@ -50,6 +51,33 @@ async function chainOf(n: number, chainKey?: string): Promise<string> {
   }
   return partner
 }
+
+/** A partner whose trail fills all 8 shards: 8 containers (auditTrail() instances), one lease each. */
+async function trailOnEightShards(): Promise<string> {
+  const partner = `eight-${++partnerCount}`
+  await Promise.all(
+    Array.from({ length: 8 }, (_, container) =>
+      auditedHandler(
+        client,
+        {},
+        async (_e, context) => {
+          context.audit.record({ action: 'capture', entity: 'Payment', key: { id: context.awsRequestId } })
+          return {}
+        },
+        auditTrail({ table: table.name, shards: 8, logger: () => {} }),
+      )(
+        httpApiEvent({ jwtClaims: { sub: 'u', partner } }),
+        lambdaContext({ awsRequestId: `${partner}-c${container}` }),
+      ),
+    ),
+  )
+  return partner
+}
+
+const shardKey = (partner: string, shard: number, sortKey: string) => ({
+  pk: { S: shardPartitionKey(partner, shard) },
+  sk: { S: sortKey },
+})
 
 const key = (partner: string, slot: number | string) => ({
   pk: { S: shardPartitionKey(partner, 0) },
@@ -281,6 +309,48 @@ describe('verifyAuditChain()', () => {
     expect(
       verifyShard('p', 0, [{ sortKey: entrySortKey(1), content: '{"chain":null}', hash: 'x' }], undefined),
     ).toHaveLength(2)
+  })
+
+  it('verifies every shard the trail has, not only the count given (a lower count is a floor)', async () => {
+    const partner = await trailOnEightShards()
+    const report = await verifyAuditChain({
+      db: createDb({ client }),
+      table: table.name,
+      partnerId: partner,
+      shards: 2,
+    })
+    expect(report).toEqual({ valid: true, entries: 8, shards: 8, problems: [] })
+  })
+
+  it('finds a deleted head of a shard beyond the count given, its entries left', async () => {
+    const partner = await trailOnEightShards()
+    await client.send(new DeleteItemCommand({ TableName: table.name, Key: shardKey(partner, 6, 'HEAD') }))
+    const report = await verifyAuditChain({
+      db: createDb({ client }),
+      table: table.name,
+      partnerId: partner,
+      shards: 2,
+    })
+    expect(report.valid).toBe(false)
+    expect(report.problems.map(({ kind, shard, position }) => ({ kind, shard, position }))).toEqual([
+      { kind: 'deleted', shard: 6, position: 0 },
+    ])
+  })
+
+  it('cannot see a whole shard deleted, head and entries: documented, an external anchor is the remedy', async () => {
+    const partner = await trailOnEightShards()
+    const { Items } = await client.send(
+      new QueryCommand({
+        TableName: table.name,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: shardPartitionKey(partner, 6) } },
+      }),
+    )
+    for (const item of Items!)
+      await client.send(new DeleteItemCommand({ TableName: table.name, Key: { pk: item.pk!, sk: item.sk! } }))
+    // The index loses the shard's entries with them: it looks like a shard never used.
+    const report = await verifyAuditChain({ db: createDb({ client }), table: table.name, partnerId: partner })
+    expect(report).toEqual({ valid: true, entries: 7, shards: 7, problems: [] })
   })
 
   it('rejects bad options before reading anything', async () => {
