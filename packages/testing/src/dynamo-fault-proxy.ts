@@ -8,9 +8,10 @@ import {
   sendDynamoThrottle,
   sendTransactionConflict,
 } from './dynamo-fault-responses.ts'
+import { faultCount } from './fault-count.ts'
 import { createFaultSchedule, type FaultInjector } from './fault-injector.ts'
 import { startLoopbackHttpServer } from './loopback-http-server.ts'
-import { createLostResponseFault, type LostResponseFaults, lostResponseCount } from './lost-response-fault.ts'
+import { createLostResponseFault, type LostResponseFaults } from './lost-response-fault.ts'
 import {
   createTransactionConflictFault,
   type DynamoFaults,
@@ -44,7 +45,7 @@ export async function startDynamoFaultProxy(targetEndpoint: string): Promise<Dyn
   const faults: FaultInjector<DynamoFaults & LostResponseFaults> = {
     set({ transactionConflict, conflictItemIndex, dropResponse, ...shared }) {
       // Every count is checked before any is applied, so a bad call changes nothing.
-      const lost = lostResponseCount(dropResponse)
+      const lost = dropResponse === undefined ? undefined : faultCount('dropResponse', dropResponse)
       conflicts.set({ transactionConflict, conflictItemIndex })
       lostResponses.set(lost)
       schedule.set(shared)

@@ -11,14 +11,12 @@ export type { EventBridgeEventOptions } from './event-bridge-event.ts'
 export { eventBridgeEvent } from './event-bridge-event.ts'
 export type { FaultInjector, Faults } from './fault-injector.ts'
 export { findFreePort } from './free-port.ts'
-
 export type {
   HttpApiAuthorizerContext,
   HttpApiEvent,
   HttpApiEventOptions,
   JwtClaims,
 } from './http-api-event.ts'
-
 export { httpApiEvent } from './http-api-event.ts'
 export { JavaNotFoundError } from './java-not-found-error.ts'
 export type { KmsKey } from './kms-key.ts'
@@ -28,6 +26,7 @@ export { startKmsServer } from './kms-server.ts'
 export type { LambdaContextOptions } from './lambda-context.ts'
 export { lambdaContext } from './lambda-context.ts'
 export { localDynamoClient } from './local-dynamo-client.ts'
+export type { LostResponseFaults } from './lost-response-fault.ts'
 export type { ReadmeDiagnostic, ReadmeTypecheck, ReadmeTypecheckOptions } from './readme-typecheck.ts'
 export { typecheckReadmeExamples } from './readme-typecheck.ts'
 export type { RestApiEventOptions } from './rest-api-event.ts'

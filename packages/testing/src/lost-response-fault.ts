@@ -9,19 +9,11 @@ export interface LostResponseFaults {
 }
 
 export interface LostResponseFault {
-  /** Takes a count checked by `lostResponseCount`; undefined keeps the current one. */
+  /** Takes a count checked by `faultCount`; undefined keeps the current one. */
   set(dropResponse: number | undefined): void
   reset(): void
   /** Consumes one lost answer: true when this request's answer is to be dropped. */
   take(): boolean
-}
-
-/** Checks a `dropResponse` before anything is changed, so a bad call changes nothing. */
-export function lostResponseCount(dropResponse: number | undefined): number | undefined {
-  if (dropResponse !== undefined && (!Number.isInteger(dropResponse) || dropResponse < 0)) {
-    throw new RangeError(`dropResponse must be a non-negative integer, got ${String(dropResponse)}`)
-  }
-  return dropResponse
 }
 
 export function createLostResponseFault(): LostResponseFault {

@@ -1,3 +1,4 @@
+import { faultCount } from './fault-count.ts'
 import type { Faults } from './fault-injector.ts'
 
 /** The DynamoDB proxy's faults: the shared ones plus DynamoDB's transaction conflicts. */
@@ -18,13 +19,6 @@ export interface TransactionConflictFault {
   take(): number | undefined
 }
 
-function countOf(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) {
-    throw new RangeError(`${name} must be a non-negative integer, got ${String(value)}`)
-  }
-  return value
-}
-
 export function createTransactionConflictFault(): TransactionConflictFault {
   let remaining = 0
   let itemIndex = 0
@@ -34,11 +28,11 @@ export function createTransactionConflictFault(): TransactionConflictFault {
       const nextRemaining =
         update.transactionConflict === undefined
           ? remaining
-          : countOf('transactionConflict', update.transactionConflict)
+          : faultCount('transactionConflict', update.transactionConflict)
       const nextIndex =
         update.conflictItemIndex === undefined
           ? itemIndex
-          : countOf('conflictItemIndex', update.conflictItemIndex)
+          : faultCount('conflictItemIndex', update.conflictItemIndex)
       remaining = nextRemaining
       itemIndex = nextIndex
     },
