@@ -78,6 +78,7 @@ export { marshallItem, marshallValue, unmarshallItem, unmarshallValue } from './
 export type {
   AnyModel,
   Attributes,
+  ExpectedVersionOf,
   GlobalIndexDefinition,
   IndexDefinition,
   IndexNamesOf,
