@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { isAlive } from '../src/demo/run-demo.ts'
 import { curlExamples, type DevServer, serveLocally } from '../src/dev/http-server.ts'
 import type { LocalStack } from '../src/local-stack.ts'
 import { CARD, order, partnerName, testStack } from './fixtures.ts'
@@ -87,4 +91,37 @@ describe('pnpm dev server', () => {
     }
     expect(lines).toContain('Bearer acme')
   })
+})
+
+describe('pnpm dev on a port already in use', () => {
+  it('says which port and how to choose another in one line, stops the services it started and exits 1', async () => {
+    const holder = createServer()
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve))
+    const port = (holder.address() as { port: number }).port
+    const main = fileURLToPath(new URL('../src/dev/main.ts', import.meta.url))
+    try {
+      await expect(serveLocally(stack.api.route, port)).rejects.toMatchObject({ code: 'EADDRINUSE' })
+      const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>(
+        (resolve) => {
+          execFile(
+            process.execPath,
+            ['--conditions=source', main],
+            { env: { ...process.env, PORT: String(port) }, timeout: 60_000 },
+            (error, stdout, stderr) => resolve({ code: (error?.code as number) ?? 0, stdout, stderr }),
+          )
+        },
+      )
+      expect(code).toBe(1)
+      expect(stderr.trim().split('\n')).toEqual([
+        `Port ${port} is already in use on 127.0.0.1: choose another with PORT=<port> pnpm dev`,
+      ])
+      expect(stdout).not.toContain('Payment API on')
+      const jvm = Number(/ready at \S+ \(pid (\d+)\)/.exec(stdout)?.[1])
+      expect(jvm).toBeGreaterThan(0)
+      expect(isAlive(jvm)).toBe(false)
+      expect(stdout).toContain('stopped')
+    } finally {
+      await new Promise((resolve) => holder.close(resolve))
+    }
+  }, 90_000)
 })

@@ -63,7 +63,14 @@ export async function serveLocally(handler: LambdaHandler, port = 0): Promise<De
         )
       })
   })
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+  // A port in use is a rejection here, not an unhandled 'error' event that kills the process.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
   const { port: bound } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${bound}`,

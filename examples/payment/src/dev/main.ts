@@ -2,7 +2,7 @@
 
 import { progress } from '../demo/progress.ts'
 import { startLocalStack } from '../local-stack.ts'
-import { curlExamples, serveLocally } from './http-server.ts'
+import { curlExamples, type DevServer, serveLocally } from './http-server.ts'
 
 const show = progress()
 const stack = await startLocalStack({
@@ -12,7 +12,21 @@ const stack = await startLocalStack({
 })
 await stack.registerPartner('acme')
 await stack.registerPartner('globex')
-const server = await serveLocally(stack.api.route, Number(process.env.PORT ?? 8787))
+const port = Number(process.env.PORT ?? 8787)
+let server: DevServer
+try {
+  server = await serveLocally(stack.api.route, port)
+} catch (error) {
+  // One line instead of Node's dump, and nothing left running.
+  console.error(
+    (error as { code?: string }).code === 'EADDRINUSE'
+      ? `Port ${port} is already in use on 127.0.0.1: choose another with PORT=<port> pnpm dev`
+      : `Cannot serve on port ${process.env.PORT ?? 8787}: ${(error as Error).message}`,
+  )
+  await stack.stop()
+  console.log('stopped')
+  process.exit(1)
+}
 console.log(
   `\nPayment API on ${server.url} (local only: 'Bearer <partnerId>' stands in for a verified JWT)\n`,
 )
