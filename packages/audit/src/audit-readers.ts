@@ -41,7 +41,7 @@ export interface TimeRangeOptions extends AuditReadOptions {
 }
 
 export interface ExportOptions extends AuditReadOptions {
-  /** Shards auditTrail() was configured with (default 64). */
+  /** Shards always read: 0 to `shards` - 1 (default 64); every other shard holding an entry is found too. */
   shards?: number
 }
 
@@ -165,7 +165,7 @@ export async function* exportJsonLines(options: ExportOptions): AsyncGenerator<s
   if (!Number.isSafeInteger(shards) || shards < 1)
     throw auditError('AuditOptionsInvalidError', 'exportJsonLines(): shards must be a positive integer')
   const tableName = options.db.tableName(options.table ?? 'audit')
-  for (let shard = 0; shard < shards; shard++) {
+  for (const shard of await trailShards(options.db, tableName, options.partnerId, shards)) {
     const items = queryItems(options.db, {
       TableName: tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :entry)',

@@ -151,6 +151,36 @@ describe('readers', () => {
     }
   })
 
+  it('exports every shard the trail has, not only the count given (a lower count is a floor)', async () => {
+    const partner = 'p-export-eight'
+    // 8 containers (auditTrail() instances) on 8 shards: one lease each, so every shard gets an entry.
+    await Promise.all(
+      Array.from({ length: 8 }, (_, container) =>
+        auditedHandler(
+          client,
+          {},
+          async (_e, context) => {
+            context.audit.record({ action: 'capture', entity: 'Payment', key: { id: container } })
+            return {}
+          },
+          auditTrail({ table: table.name, shards: 8, logger: () => {} }),
+        )(
+          httpApiEvent({ jwtClaims: { sub: 'u', partner } }),
+          lambdaContext({ awsRequestId: `${partner}-c${container}` }),
+        ),
+      ),
+    )
+    const shards: number[] = []
+    for await (const line of exportJsonLines({
+      db: createDb({ client }),
+      table: table.name,
+      partnerId: partner,
+      shards: 2,
+    }))
+      shards.push((JSON.parse(line) as { chain: { shard: number } }).chain.shard)
+    expect(shards).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
+  })
+
   it('rejects bad reader options with a typed error', async () => {
     const db = createDb({ client })
     const attempts: Array<() => Promise<unknown>> = [
