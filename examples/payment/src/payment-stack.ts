@@ -22,6 +22,7 @@ import { httpErrorResponses } from './http-error-responses.ts'
 import { idempotencyKeyCheck } from './idempotency-key-check.ts'
 import type { PaymentContext, PaymentEvent } from './payment-context.ts'
 import { paymentError } from './payment-error.ts'
+import { CARD_BEACON_ATTRIBUTE } from './payment-model.ts'
 import { withRequestCost } from './request-cost.ts'
 
 export interface PaymentApiOptions {
@@ -100,7 +101,8 @@ export function createPaymentStack(options: PaymentApiOptions): PaymentStack {
   // built with it, so every route's model reads and writes go through it.
   const encryptionFor = partnerFieldEncryption({
     kmsConfig: settings.kmsClientConfig,
-    beacons: { key: settings.beaconKey, attributes: { cardNumber: {} } },
+    // Named here as the byCard index names it: a beacon under another name would leave the index empty.
+    beacons: { key: settings.beaconKey, attributes: { cardNumber: { name: CARD_BEACON_ATTRIBUTE } } },
   })
   const partner = partnerContext({
     partners: settings.partners,
