@@ -9,7 +9,7 @@ export interface AuditReportOptions {
   partnerId: string
   /** Logical audit table name (default 'audit'). */
   table?: string
-  /** Shards the audit trail was configured with (default 64, auditTrail()'s default). */
+  /** Shards always read (default 64); every other shard holding an entry is found too, so a low count is safe. */
   shards?: number
 }
 
