@@ -141,6 +141,9 @@ export function fieldEncryptionWith(
     const { name = `${attribute}Beacon`, bits = defaults.beaconBits } = spec
     if (name === dataKeyAttribute)
       throw new EncryptionConfigError(`Beacon of ${attribute} would overwrite ${name}`)
+    const sharing = [...beacons].find(([, other]) => other.name === name)
+    if (sharing !== undefined)
+      throw new EncryptionConfigError(`Beacons of ${sharing[0]} and ${attribute} share the name ${name}`)
     if (!Number.isInteger(bits) || bits < 8 || bits > 256 || bits % 8 !== 0) {
       throw new EncryptionConfigError(`Beacon of ${attribute}: bits must be a multiple of 8 from 8 to 256`)
     }
@@ -191,6 +194,17 @@ export function fieldEncryptionWith(
     const present = presentFields(item, context)
     // A whole item always holds its own key; one that does not is an update's SET values.
     const partial = context.partial ?? !Object.keys(context.key).every((name) => item[name] !== undefined)
+    // A whole item holding an attribute under a beacon's name: the beacon would overwrite it.
+    if (!partial) {
+      for (const [attribute, { name }] of beacons) {
+        if (item[name] !== undefined) {
+          throw new EncryptionConfigError(
+            `The beacon of ${attribute} is named ${name}, an attribute ${context.model} writes`,
+            { details: { model: context.model, attribute, beacon: name } },
+          )
+        }
+      }
+    }
     const out: AttributeMap = { ...item }
     if (!partial) delete out[dataKeyAttribute]
     if (present.length === 0) return out

@@ -248,3 +248,46 @@ describe('beacons configured for an attribute the model does not encrypt', () =>
     expect(isDynamormError(read, 'EncryptionConfigError')).toBe(true)
   })
 })
+
+const Receipt = defineModel({
+  name: 'Receipt',
+  table: 'payments',
+  attributes: {
+    id: string().required(),
+    cardNumber: string().encrypted().required(),
+    cardLast4: string().required(),
+  },
+  key: { pk: 'RCPT#{id}', sk: 'V1' },
+})
+
+describe('a beacon named like an attribute', () => {
+  it('is a typed configuration error before anything is written, not an attribute silently overwritten', async () => {
+    // The beacon of the card number named cardLast4 replaced the receipt's last four digits with a hash.
+    const clashing = fieldEncryption({
+      keyId: KEY_A,
+      kms: setup.kmsClient,
+      beacons: { key: beaconKey, attributes: { cardNumber: { name: 'cardLast4' } } },
+    })
+    const db = createDb({ client: setup.db.client, tableName: () => setup.table.name, transformer: clashing })
+    const error = await db
+      .model(Receipt)
+      .create({ id: 'r-1', cardNumber: '4111111111111111', cardLast4: '1111' })
+      .catch((caught) => caught)
+    expect(isDynamormError(error, 'EncryptionConfigError')).toBe(true)
+    expect(error.message).toContain('cardLast4')
+    expect(error.message).not.toContain('4111111111111111')
+    expect(
+      await getRaw(setup.db, setup.table.name, { pk: { S: 'RCPT#r-1' }, sk: { S: 'V1' } }),
+    ).toBeUndefined()
+  })
+
+  it('is refused when two beacons share a name', () => {
+    expect(() =>
+      fieldEncryption({
+        keyId: KEY_A,
+        kms: setup.kmsClient,
+        beacons: { key: beaconKey, attributes: { cardNumber: { name: 'hash' }, iban: { name: 'hash' } } },
+      }),
+    ).toThrow(/share the name hash/)
+  })
+})
