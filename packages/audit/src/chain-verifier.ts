@@ -1,15 +1,22 @@
 // verifyAuditChain(): re-reads every shard of a partner's chain in slot order and checks that each
 // entry hashes to its stored hash, links to its predecessor, sits in the slot it claims, and that the
-// head agrees with the last entry. Each problem is reported where it is, not just "chain broken".
+// head agrees with the last entry, and that its index attributes are the ones its content gives (the
+// readers and shard discovery trust them). Each problem is reported where it is, not just "chain broken".
 import { type AttributeValue, QueryCommand } from '@aws-sdk/client-dynamodb'
 import type { Db } from '@dynamorm/core'
 import type { AuditEntryContent } from './audit-entry.ts'
 import { auditError } from './audit-error.ts'
 import { trailShards } from './audit-readers.ts'
 import { chainHash, genesisHash } from './chain-hash.ts'
-import { HEAD_SORT_KEY, seqOfSortKey, shardPartitionKey } from './table-layout.ts'
+import {
+  type EntryIndexAttributes,
+  entryIndexAttributes,
+  HEAD_SORT_KEY,
+  seqOfSortKey,
+  shardPartitionKey,
+} from './table-layout.ts'
 
-export type ChainProblemKind = 'modified' | 'deleted' | 'reordered' | 'inserted'
+export type ChainProblemKind = 'modified' | 'deleted' | 'reordered' | 'inserted' | 'unindexed'
 
 export interface ChainProblem {
   kind: ChainProblemKind
@@ -20,6 +27,8 @@ export interface ChainProblem {
   seq: number
   /** For 'deleted': how many consecutive entries are missing. */
   count?: number
+  /** For 'unindexed': the index attribute missing or not derived from the entry's content. */
+  attribute?: keyof EntryIndexAttributes
   detail: string
 }
 
@@ -49,7 +58,7 @@ export interface VerifyAuditChainOptions {
 }
 
 /** An item of a shard partition as stored. */
-export interface StoredChainItem {
+export interface StoredChainItem extends Partial<EntryIndexAttributes> {
   sortKey: string
   content: string | undefined
   hash: string | undefined
@@ -111,7 +120,15 @@ async function readShard(db: Db, tableName: string, partnerId: string, shard: nu
       const sortKey = item.sk?.S ?? ''
       if (sortKey === HEAD_SORT_KEY)
         head = { seq: Number(item.seq?.N ?? Number.NaN), hash: item.hash?.S ?? '' }
-      else items.push({ sortKey, content: item.content?.S, hash: item.hash?.S })
+      else
+        items.push({
+          sortKey,
+          content: item.content?.S,
+          hash: item.hash?.S,
+          entityRef: item.entityRef?.S,
+          partnerRef: item.partnerRef?.S,
+          recordedAt: item.recordedAt?.S,
+        })
     }
     startKey = page.LastEvaluatedKey
   } while (startKey !== undefined)
@@ -119,6 +136,8 @@ async function readShard(db: Db, tableName: string, partnerId: string, shard: nu
 }
 
 interface CheckedEntry {
+  item: StoredChainItem
+  content: AuditEntryContent | undefined
   slot: number
   claimed: number
   prevHash: string | undefined
@@ -165,6 +184,8 @@ export function verifyShard(
     // A content that fails its hash cannot be trusted about its own seq: it is judged in its slot.
     const claimed = selfOk ? content.chain.seq : slot
     const entry: CheckedEntry = {
+      item,
+      content,
       slot,
       claimed,
       prevHash: content?.chain.prevHash,
@@ -250,7 +271,41 @@ export function verifyShard(
     )
       problem('modified', last.slot, headSeq, 'chain head does not match the last entry: it was rewritten')
   }
+  // Only entries found sound so far: a forged or moved one is reported already, whatever its index says.
+  const reported = new Set(problems.filter((p) => p.kind !== 'deleted').map((p) => p.position))
+  for (const entry of chain) {
+    if (!entry.selfOk || reported.has(entry.slot)) continue
+    const expected = derivedIndex(partnerId, entry.content!)
+    for (const attribute of ['entityRef', 'partnerRef', 'recordedAt'] as const) {
+      if (expected !== undefined && expected[attribute] === entry.item[attribute]) continue
+      // The attribute's name only: the stored value can be anything a writer put there.
+      problems.push({
+        kind: 'unindexed',
+        shard,
+        position: entry.slot,
+        seq: entry.claimed,
+        attribute,
+        detail: `${attribute} missing or not the one the entry's content gives: ${HIDDEN_FROM[attribute]}`,
+      })
+    }
+  }
   return problems
+}
+
+const HIDDEN_FROM: Record<keyof EntryIndexAttributes, string> = {
+  entityRef: 'entityHistory() does not find the entry',
+  partnerRef: 'entriesBetween() and shard discovery do not find the entry',
+  recordedAt: 'entityHistory() and entriesBetween() miss or misplace the entry',
+}
+
+// A content with a valid hash may still be forged (no chainKey): fields of the wrong type, or an entity
+// with a lone surrogate that cannot be URI-encoded, mean no index can be derived, so none matches.
+function derivedIndex(partnerId: string, content: AuditEntryContent): EntryIndexAttributes | undefined {
+  try {
+    return entryIndexAttributes(partnerId, content)
+  } catch {
+    return undefined
+  }
 }
 
 function parseContent(text: string | undefined): AuditEntryContent | undefined {

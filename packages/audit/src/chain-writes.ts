@@ -7,12 +7,10 @@ import type { AuditEntryContent } from './audit-entry.ts'
 import { chainHash } from './chain-hash.ts'
 import type { ChainHead, ShardLease } from './shard-lease.ts'
 import {
-  entityRef,
+  entryIndexAttributes,
   entrySortKey,
   HEAD_ATTRIBUTE_NAMES,
   HEAD_SORT_KEY,
-  partnerRef,
-  recordedAt,
   shardPartitionKey,
 } from './table-layout.ts'
 
@@ -57,9 +55,7 @@ export function chainWrites({
         Item: marshallItem({
           pk,
           sk: entrySortKey(seq),
-          entityRef: entityRef(partnerId, entry.entity, canonicalJson(entry.key)),
-          partnerRef: partnerRef(partnerId),
-          recordedAt: recordedAt(entry.timestamp, shard, seq),
+          ...entryIndexAttributes(partnerId, content),
           content: text,
           hash,
         }),

@@ -5,6 +5,8 @@
 //   GSI byEntity           entityRef = <partner>#<entity>#<key>, recordedAt = <timestamp>#<shard>#<seq>
 //   GSI byPartnerTime      partnerRef = <partner>,              recordedAt
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb'
+import { canonicalJson } from '@dynamorm/core'
+import type { AuditEntryContent } from './audit-entry.ts'
 
 export const ENTITY_INDEX = 'byEntity'
 export const PARTNER_TIME_INDEX = 'byPartnerTime'
@@ -56,6 +58,20 @@ export function partnerRef(partnerId: string): string {
 
 export function recordedAt(timestamp: string, shard: number, seq: number): string {
   return `${timestamp}#${String(shard).padStart(4, '0')}#${String(seq).padStart(SEQ_DIGITS, '0')}`
+}
+
+export type EntryIndexAttributes = Record<'entityRef' | 'partnerRef' | 'recordedAt', string>
+
+/** An entry's index attributes, all derived from its hashed content: the verifier recomputes them. */
+export function entryIndexAttributes(
+  partnerId: string,
+  content: Pick<AuditEntryContent, 'entity' | 'key' | 'timestamp' | 'chain'>,
+): EntryIndexAttributes {
+  return {
+    entityRef: entityRef(partnerId, content.entity, canonicalJson(content.key)),
+    partnerRef: partnerRef(partnerId),
+    recordedAt: recordedAt(content.timestamp, content.chain.shard, content.chain.seq),
+  }
 }
 
 /** CreateTable input for an on-demand audit table with both indexes (for IaC, tests and benches). */

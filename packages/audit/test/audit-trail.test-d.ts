@@ -97,7 +97,9 @@ describe('auditTrail types', () => {
     // @ts-expect-error shards is a number
     auditTrail({ shards: '4' })
     expectTypeOf(verifyAuditChain).returns.resolves.toHaveProperty('problems')
-    expectTypeOf<ChainProblemKind>().toEqualTypeOf<'modified' | 'deleted' | 'reordered' | 'inserted'>()
+    expectTypeOf<ChainProblemKind>().toEqualTypeOf<
+      'modified' | 'deleted' | 'reordered' | 'inserted' | 'unindexed'
+    >()
     expectTypeOf<AuditEntry['outcome']>().toEqualTypeOf<'success' | { failure: string }>()
   })
 })

@@ -10,9 +10,9 @@ import {
 import { canonicalJson, createDb, isDynamormError, type JsonValue } from '@dynamorm/core'
 import { httpApiEvent, lambdaContext, type TestTable } from '@dynamorm/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chainHash } from '../src/chain-hash.ts'
+import { chainHash, genesisHash } from '../src/chain-hash.ts'
 import { verifyShard } from '../src/chain-verifier.ts'
-import { auditTrail, verifyAuditChain } from '../src/index.ts'
+import { auditTrail, entityHistory, verifyAuditChain } from '../src/index.ts'
 import { entrySortKey, shardPartitionKey } from '../src/table-layout.ts'
 import { auditedHandler, createAuditTable, testClient } from './audit-fixture.ts'
 
@@ -115,6 +115,22 @@ async function edit(
     content: { S: text },
     ...(rehash ? { hash: { S: chainHash(text) } } : {}),
   })
+}
+
+/** Tampers with an item's index attributes only (content and hash untouched), as UpdateItem can. */
+async function reindex(
+  itemKey: Record<string, AttributeValue>,
+  update: string,
+  values?: Record<string, AttributeValue>,
+) {
+  await client.send(
+    new UpdateItemCommand({
+      TableName: table.name,
+      Key: itemKey,
+      UpdateExpression: update,
+      ...(values ? { ExpressionAttributeValues: values } : {}),
+    }),
+  )
 }
 
 const verify = (partnerId: string, chainKey?: string) =>
@@ -311,6 +327,27 @@ describe('verifyAuditChain()', () => {
     ).toHaveLength(2)
   })
 
+  it('reports a hashed content no index can be derived from (a forged entity) as unindexed, without throwing', () => {
+    const text = canonicalJson({
+      v: 1,
+      partner: 'p',
+      timestamp: '2026-01-01T00:00:00.000Z',
+      entity: 'Pay\ud800',
+      key: { id: '1' },
+      chain: { shard: 0, seq: 1, prevHash: genesisHash('p', 0) },
+    })
+    const hash = chainHash(text)
+    const problems = verifyShard('p', 0, [{ sortKey: entrySortKey(1), content: text, hash }], {
+      seq: 1,
+      hash,
+    })
+    expect(problems.map(({ kind, attribute }) => `${kind} ${attribute}`)).toEqual([
+      'unindexed entityRef',
+      'unindexed partnerRef',
+      'unindexed recordedAt',
+    ])
+  })
+
   it('verifies every shard the trail has, not only the count given (a lower count is a floor)', async () => {
     const partner = await trailOnEightShards()
     const report = await verifyAuditChain({
@@ -351,6 +388,64 @@ describe('verifyAuditChain()', () => {
     // The index loses the shard's entries with them: it looks like a shard never used.
     const report = await verifyAuditChain({ db: createDb({ client }), table: table.name, partnerId: partner })
     expect(report).toEqual({ valid: true, entries: 7, shards: 7, problems: [] })
+  })
+
+  it('finds entries unlinked from the byEntity and byPartnerTime indexes, naming the attribute, never its value', async () => {
+    const partner = await chainOf(5)
+    const db = createDb({ client })
+    const firstKey = JSON.parse((await read(partner, 1)).content!.S!).key as Record<string, string>
+    const otherRef = (await read(partner, 2)).entityRef!
+    await reindex(key(partner, 1), 'REMOVE entityRef')
+    await reindex(key(partner, 2), 'REMOVE partnerRef')
+    await reindex(key(partner, 3), 'REMOVE recordedAt')
+    await reindex(key(partner, 4), 'SET entityRef = :ref', { ':ref': otherRef })
+    await reindex(key(partner, 5), 'SET recordedAt = :at', {
+      ':at': { S: '1970-01-01T00:00:00.000Z#0000#000000000005' },
+    })
+    // Hidden from the readers, which trust the index...
+    await expect(
+      entityHistory({ db, table: table.name, partnerId: partner, entity: 'Payment', key: firstKey }),
+    ).resolves.toEqual([])
+    const report = await verify(partner)
+    // ...but not from the verifier.
+    expect(report.valid).toBe(false)
+    expect(
+      report.problems.map(({ kind, position, seq, attribute }) => ({ kind, position, seq, attribute })),
+    ).toEqual([
+      { kind: 'unindexed', position: 1, seq: 1, attribute: 'entityRef' },
+      { kind: 'unindexed', position: 2, seq: 2, attribute: 'partnerRef' },
+      { kind: 'unindexed', position: 3, seq: 3, attribute: 'recordedAt' },
+      { kind: 'unindexed', position: 4, seq: 4, attribute: 'entityRef' },
+      { kind: 'unindexed', position: 5, seq: 5, attribute: 'recordedAt' },
+    ])
+    const text = JSON.stringify(report.problems)
+    for (const value of [partner, otherRef.S!, '1970-01-01', firstKey.id!]) expect(text).not.toContain(value)
+  })
+
+  it('finds a shard whose entries were all unlinked from byPartnerTime when the count given covers it', async () => {
+    const partner = await trailOnEightShards()
+    await reindex(shardKey(partner, 6, entrySortKey(1)), 'SET partnerRef = :other', {
+      ':other': { S: 'another-partner' },
+    })
+    const within = await verifyAuditChain({
+      db: createDb({ client }),
+      table: table.name,
+      partnerId: partner,
+      shards: 8,
+    })
+    expect(within.valid).toBe(false)
+    expect(
+      within.problems.map(({ kind, shard, position, attribute }) => ({ kind, shard, position, attribute })),
+    ).toEqual([{ kind: 'unindexed', shard: 6, position: 1, attribute: 'partnerRef' }])
+    // Beyond the count given, nothing of the shard is left on the index: documented, an external anchor
+    // (or a count at least the writers') is the remedy.
+    const beyond = await verifyAuditChain({
+      db: createDb({ client }),
+      table: table.name,
+      partnerId: partner,
+      shards: 2,
+    })
+    expect(beyond).toEqual({ valid: true, entries: 7, shards: 7, problems: [] })
   })
 
   it('rejects bad options before reading anything', async () => {
