@@ -16,7 +16,7 @@ import {
   toStoredItem,
 } from '../model.ts'
 import { attachCondition, writeCondition } from './write-condition.ts'
-import { sendWrite, transformForWrite } from './write-support.ts'
+import { sameStoredItem, sendWrite, transformForWrite } from './write-support.ts'
 
 export interface PutOptions<M extends AnyModel> {
   /** Physical table name (default: the model's logical table name). */
@@ -106,6 +106,9 @@ export async function putItem<M extends AnyModel>(
     expectedVersion: built.expectedVersion,
     // A replace at a version needs the item, as update and delete at a version do: gone is NotFound.
     requireExisting: built.expectedVersion !== undefined,
+    // A resend refused by the item its lost first copy wrote: every attribute, the version and this
+    // call's own millisecond stamps, so a concurrent writer's item is never taken for it.
+    ownAnswer: (stored) => (sameStoredItem(stored, built.input.Item) ? {} : undefined),
   })
   return fromStoredItem(model, plainItem)
 }

@@ -71,9 +71,18 @@ export function keyFor(model: AnyModel, keyValues: Record<string, unknown>): Att
 }
 
 /**
+ * The SDK's attempt count on a failed call: above 1, an earlier copy of this write was sent and may
+ * have landed with its answer lost (a connection reset on the way back), so this refusal may be its own.
+ */
+function attemptsOf(error: unknown): number {
+  return (error as { cause?: { $metadata?: { attempts?: number } } }).cause?.$metadata?.attempts ?? 1
+}
+
+/**
  * A failed condition becomes: NotFoundError when the write required the item and it is gone,
  * OptimisticLockError when the stored version differs from the expected one, else ConditionFailedError
- * carrying the old item (ALL_OLD), decoded by the model.
+ * carrying the old item (ALL_OLD), decoded by the model. Refused on a resend and not proven this call's
+ * own write, it says so: `details.outcome: 'unknown'`, the earlier attempt may have landed.
  */
 export async function mapConditionFailure(
   error: unknown,
@@ -87,50 +96,124 @@ export async function mapConditionFailure(
     | AttributeMap
     | undefined
   const old = raw === undefined ? undefined : await readItem(db, model, table, raw).catch(() => undefined)
+  const resent = attemptsOf(error) > 1
+  const unknown = resent ? { outcome: 'unknown' } : {}
+  const maybeLanded = resent ? ` (sent ${attemptsOf(error)} times: an earlier attempt may have landed)` : ''
   if (raw === undefined && context.requireExisting) {
-    return new NotFoundError(`${model.name} not found`, { cause: error })
+    return new NotFoundError(`${model.name} not found${maybeLanded}`, { cause: error, details: unknown })
   }
   if (model.version !== undefined && context.expectedVersion !== undefined && raw !== undefined) {
     const stored = Number(raw[model.version]?.N)
     if (stored !== context.expectedVersion) {
       return new OptimisticLockError(
-        `${model.name} is at version ${stored}, not ${context.expectedVersion}: reload and retry`,
+        `${model.name} is at version ${stored}, not ${context.expectedVersion}: reload and retry${maybeLanded}`,
         old as Record<string, unknown> | undefined,
         {
           cause: error,
-          details: { item: old, expectedVersion: context.expectedVersion, actualVersion: stored },
+          details: { item: old, expectedVersion: context.expectedVersion, actualVersion: stored, ...unknown },
         },
       )
     }
   }
   return new ConditionFailedError(
-    `${model.name}: the condition did not hold`,
+    `${model.name}: the condition did not hold${maybeLanded}`,
     old as Record<string, unknown>,
     {
       cause: error,
-      details: { item: old },
+      details: { item: old, ...unknown },
     },
   )
 }
 
+/** What a write tells its caller: the attributes DynamoDB returned (ReturnValues), if any. */
+export interface WriteAnswer {
+  Attributes?: Record<string, AttributeValue> | undefined
+}
+
+export interface WriteFailure {
+  expectedVersion: number | undefined
+  requireExisting?: boolean
+  /**
+   * Given the item a resend was refused by, the answer the first copy would have had when that item is
+   * exactly what this call wrote; undefined when that cannot be proven (another writer's item).
+   */
+  ownAnswer?: (stored: AttributeMap) => WriteAnswer | undefined
+}
+
 /**
  * Sends a write; a failed condition becomes the error mapConditionFailure picks, and returned
- * attributes (ReturnValues) come back decoded.
+ * attributes (ReturnValues) come back decoded. A write DynamoDB applied whose answer was lost is sent
+ * again by the SDK and refused by its own first copy: when the item met is provably this call's, that
+ * refusal is the first copy's success.
  */
 export async function sendWrite<M extends AnyModel>(
   db: Db,
   model: M,
   table: string,
-  send: () => Promise<{ Attributes?: Record<string, AttributeValue> | undefined }>,
-  failure: { expectedVersion: number | undefined; requireExisting?: boolean },
+  send: () => Promise<WriteAnswer>,
+  failure: WriteFailure,
 ): Promise<ItemOf<M> | undefined> {
-  let output: { Attributes?: Record<string, AttributeValue> | undefined }
+  let output: WriteAnswer
   try {
     output = await send()
   } catch (error) {
-    throw await mapConditionFailure(error, db, model, table, failure)
+    const met =
+      isDynamormError(error, 'ConditionFailedError') && attemptsOf(error) > 1
+        ? (error as { cause?: { Item?: AttributeMap } }).cause?.Item
+        : undefined
+    const own = met === undefined ? undefined : failure.ownAnswer?.(met)
+    if (own === undefined) throw await mapConditionFailure(error, db, model, table, failure)
+    output = own
   }
   return output.Attributes === undefined ? undefined : readItem(db, model, table, output.Attributes)
+}
+
+/** Whether two stored values are the same: sets in any order, numbers in any form DynamoDB reads back. */
+export function sameStoredValue(a: AttributeValue | undefined, b: AttributeValue | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b
+  if (a.S !== undefined) return a.S === b.S
+  if (a.N !== undefined) return b.N !== undefined && sameNumber(a.N, b.N)
+  if (a.BOOL !== undefined) return a.BOOL === b.BOOL
+  if (a.NULL !== undefined) return b.NULL !== undefined
+  if (a.B !== undefined) return b.B !== undefined && Buffer.from(a.B).equals(Buffer.from(b.B))
+  if (a.SS !== undefined) return b.SS !== undefined && sameMembers(a.SS, b.SS, (x, y) => x === y)
+  if (a.NS !== undefined) return b.NS !== undefined && sameMembers(a.NS, b.NS, sameNumber)
+  if (a.BS !== undefined) {
+    return b.BS !== undefined && sameMembers(a.BS, b.BS, (x, y) => Buffer.from(x).equals(Buffer.from(y)))
+  }
+  if (a.L !== undefined) {
+    return b.L !== undefined && a.L.length === b.L.length && a.L.every((v, i) => sameStoredValue(v, b.L![i]))
+  }
+  return a.M !== undefined && b.M !== undefined && sameStoredItem(a.M, b.M)
+}
+
+/** Whether two stored items hold the same attributes with the same values. */
+export function sameStoredItem(a: AttributeMap, b: AttributeMap): boolean {
+  const names = Object.keys(a)
+  return (
+    names.length === Object.keys(b).length &&
+    names.every((name) => Object.hasOwn(b, name) && sameStoredValue(a[name], b[name]))
+  )
+}
+
+function sameMembers<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): boolean {
+  return a.length === b.length && a.every((x) => b.some((y) => same(x, y)))
+}
+
+// DynamoDB reads a number back in its own form ('12.50' as '12.5', '1e2' as '100'): compare by value.
+function sameNumber(a: string, b: string): boolean {
+  return a === b || decimalValue(a) === decimalValue(b)
+}
+
+function decimalValue(text: string): string {
+  const match = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim())
+  if (match === null) return text
+  const [, sign, whole = '', fraction = '', exponent = '0'] = match
+  const digits = `${whole}${fraction}`.replace(/^0+/, '')
+  if (digits === '') return '0'
+  const significant = digits.replace(/0+$/, '')
+  const scale = Number(exponent) - fraction.length + (digits.length - significant.length)
+  return `${sign === '-' ? '-' : ''}${significant}e${scale}`
 }
 
 /** A write's input as a transaction item: TransactWriteItems takes no ReturnValues. */
