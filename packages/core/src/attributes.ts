@@ -2,7 +2,7 @@
 // is immutable (every modifier returns a new attribute) so one definition can be shared by models.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { ValidationError } from './errors.ts'
-import { assignOwn, marshallValue, unmarshallValue } from './marshall.ts'
+import { assignOwn, marshallValue, storableNumber, unmarshallValue } from './marshall.ts'
 import { pathInMessage } from './path-in-message.ts'
 
 export type AttributeKind =
@@ -165,15 +165,15 @@ function convert(attr: AttributeSpec, value: unknown, path: string): AttributeVa
       return { S: value }
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value)) fail(path, 'must be a finite number')
-      return { N: String(value) }
+      return { N: storableNumber(String(value), path) }
     case 'bigint':
-      if (typeof value === 'bigint') return { N: value.toString() }
+      if (typeof value === 'bigint') return { N: storableNumber(value.toString(), path) }
       if (typeof value === 'number' && Number.isSafeInteger(value)) return { N: String(value) }
       return fail(path, 'must be a bigint (or a safe integer)')
     case 'decimal':
       if (typeof value !== 'string' || !DECIMAL.test(value))
         fail(path, 'must be a decimal string such as "12.30"')
-      return { N: value }
+      return { N: storableNumber(value, path) }
     case 'boolean':
       if (typeof value !== 'boolean') fail(path, 'must be a boolean')
       return { BOOL: value }
@@ -213,7 +213,7 @@ function convert(attr: AttributeSpec, value: unknown, path: string): AttributeVa
       ) {
         fail(path, 'must be a non-empty Set of finite numbers (DynamoDB stores no empty sets)')
       }
-      return { NS: [...value].map(String) }
+      return { NS: [...value].map((entry) => storableNumber(String(entry), path)) }
   }
 }
 

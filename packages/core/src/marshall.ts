@@ -15,16 +15,51 @@ export function marshallValue(value: unknown, path = 'value'): AttributeValue {
     case 'boolean':
       return { BOOL: value }
     case 'bigint':
-      return { N: value.toString() }
+      return { N: storableNumber(value.toString(), path) }
     case 'number':
       if (!Number.isFinite(value))
         throw new ValidationError(`${pathInMessage(path)}: ${value} cannot be stored in DynamoDB`)
-      return { N: String(value) }
+      return { N: storableNumber(String(value), path) }
     case 'object':
       return marshallObject(value, path)
     default:
       throw new ValidationError(`${pathInMessage(path)}: a ${typeof value} cannot be stored in DynamoDB`)
   }
+}
+
+/** A number's significant digits (no leading or trailing zeros) and its point: value = 0.digits × 10^point. */
+export interface NumberParts {
+  readonly negative: boolean
+  readonly digits: string
+  readonly point: number
+}
+
+/** Splits a number as DynamoDB reads it ('-12.30', '1e+21', '.5'); zero has no digits. */
+export function numberParts(text: string): NumberParts {
+  const [, sign, whole = '', fraction = '', exponent = '0'] =
+    /^([-+]?)(\d*)(?:\.(\d*))?(?:[eE]([-+]?\d+))?$/.exec(text) ?? []
+  const all = whole + fraction
+  const significant = all.replace(/^0+/, '')
+  const digits = significant.replace(/0+$/, '')
+  const point = whole.length + Number(exponent) - (all.length - significant.length)
+  return { negative: sign === '-' && digits !== '', digits, point }
+}
+
+/**
+ * The number's text when DynamoDB can store it: at most 38 significant digits, magnitude 1E-130 to
+ * 9.99...E+125 (or zero). Anything else it refuses only after a round trip.
+ */
+export function storableNumber(text: string, path: string): string {
+  const { digits, point } = numberParts(text)
+  const reason =
+    digits.length > 38
+      ? 'has more than the 38 significant digits DynamoDB stores'
+      : digits !== '' && (point < -129 || point > 126)
+        ? 'is outside the range DynamoDB stores (1E-130 to 9.99E+125 in magnitude)'
+        : undefined
+  if (reason === undefined) return text
+  const shown = pathInMessage(path)
+  throw new ValidationError(`${shown}: the number ${reason}`, { details: { attribute: shown } })
 }
 
 function marshallObject(value: object, path: string): AttributeValue {

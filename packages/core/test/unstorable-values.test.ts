@@ -1,0 +1,53 @@
+// Values DynamoDB cannot store are a ValidationError (400) naming the attribute, before anything is
+// sent: not a bare error (a 500) nor a round trip ending in DynamoDB's ValidationException.
+import { describe, expect, it } from 'vitest'
+import { isDynamormError } from '../src/index.ts'
+import { newPayment, Payment, paymentsTableForFile } from './fixtures.ts'
+
+const env = paymentsTableForFile()
+
+/** Creates each input and expects a ValidationError naming `attribute`, never the value, and no call. */
+async function refusedBeforeSending(inputs: [attribute: string, input: Record<string, unknown>][]) {
+  const payments = env.db.model(Payment)
+  const calls = env.db.meter.calls
+  for (const [attribute, input] of inputs) {
+    const error = await payments.create(input as never).catch((e: unknown) => e)
+    expect(isDynamormError(error, 'ValidationError'), `${attribute}: ${String(error)}`).toBe(true)
+    expect((error as { details?: { attribute?: string } }).details?.attribute, attribute).toBe(attribute)
+  }
+  expect(env.db.meter.calls).toBe(calls)
+}
+
+describe('numbers', () => {
+  it('refuses a number outside DynamoDB range or over 38 significant digits, naming the attribute', async () => {
+    await refusedBeforeSending([
+      ['amount', newPayment({ amount: 1e-200 })],
+      ['amount', newPayment({ amount: 1e126 })],
+      ['minor', newPayment({ minor: 10n ** 38n + 1n })],
+      ['minor', newPayment({ minor: -(10n ** 126n) })],
+      ['exact', newPayment({ exact: `1.${'1'.repeat(38)}` })],
+      ['exact', newPayment({ exact: '1e-131' })],
+      ['exact', newPayment({ exact: '1e126' })],
+      ['scores', newPayment({ scores: new Set([1, 1e-131]) })],
+      ['meta.rate', newPayment({ meta: { rate: 1e300 } })],
+      ['meta.minor', newPayment({ meta: { minor: 2n ** 130n } })],
+      ['meta.ids', newPayment({ meta: { ids: new Set([1n, 10n ** 40n + 1n]) } })],
+    ])
+  })
+
+  it('stores the extremes DynamoDB takes', async () => {
+    const payments = env.db.model(Payment)
+    const created = await payments.create(
+      newPayment({
+        exact: '9.9999999999999999999999999999999999999e125',
+        minor: 10n ** 38n - 1n,
+        meta: { least: 1e-130, most: -9.99999999999999e125, zero: 0, tail: 10n ** 50n },
+      }),
+    )
+    const read = await payments.get(created)
+    // DynamoDB reads it back without the exponent.
+    expect(read?.exact).toBe(`${'9'.repeat(38)}${'0'.repeat(88)}`)
+    expect(read?.minor).toBe(10n ** 38n - 1n)
+    expect(read?.meta).toEqual({ least: 1e-130, most: -9.99999999999999e125, zero: 0, tail: 10n ** 50n })
+  })
+})
