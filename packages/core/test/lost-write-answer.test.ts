@@ -89,3 +89,106 @@ describe('create and put whose answer is lost', () => {
     expect((await stored(input))?.amount).toBe(999)
   })
 })
+
+describe('update whose answer is lost', () => {
+  const payments = () => db.model(Payment)
+
+  it('at a version answers the item as its first copy left it, not OptimisticLockError', async () => {
+    const first = await payments().create(newPayment({ captured: false, meta: {} }))
+    const sent = loseNextAnswer('UpdateItem')
+    const updated = await payments().update(
+      keyOf(first),
+      {
+        set: { status: 'AUTHORIZED', card: { last4: '4242' } },
+        remove: ['captured'],
+        setPaths: [[['meta', 'k'], 1]],
+      },
+      { expectedVersion: 1 },
+    )
+    expect(sent()).toBe(2)
+    expect(updated).toMatchObject({
+      status: 'AUTHORIZED',
+      version: 2,
+      card: { last4: '4242' },
+      meta: { k: 1 },
+    })
+    expect(updated).not.toHaveProperty('captured')
+    expect(await stored(first)).toEqual(updated)
+  })
+
+  it('with a where, and an upsert with a where, answers the updated item, not ConditionFailedError', async () => {
+    const first = await payments().create(newPayment())
+    const sent = loseNextAnswer('UpdateItem')
+    const updated = await payments().update(
+      keyOf(first),
+      { set: { status: 'AUTHORIZED' } },
+      { where: (c) => c.eq('status', 'PENDING') },
+    )
+    expect(sent()).toBe(2)
+    expect(updated).toMatchObject({ status: 'AUTHORIZED', version: 2 })
+    expect(await stored(first)).toEqual(updated)
+
+    loseNextAnswer('UpdateItem')
+    const upserted = await payments().update(
+      keyOf(first),
+      { set: { status: 'SETTLED', amount: 7 } },
+      { upsert: true, where: (c) => c.eq('status', 'AUTHORIZED') },
+    )
+    expect(upserted).toMatchObject({ status: 'SETTLED', amount: 7, version: 3 })
+  })
+
+  it('asking UPDATED_NEW or NONE answers as its first copy would have', async () => {
+    const first = await payments().create(newPayment())
+    loseNextAnswer('UpdateItem')
+    const updated = await payments().update(
+      keyOf(first),
+      { set: { status: 'AUTHORIZED' } },
+      { expectedVersion: 1, returnValues: 'UPDATED_NEW' },
+    )
+    expect(updated).toMatchObject({ status: 'AUTHORIZED', version: 2 })
+    expect(updated).not.toHaveProperty('amount')
+    loseNextAnswer('UpdateItem')
+    const none = await payments().update(
+      keyOf(first),
+      { set: { status: 'SETTLED' } },
+      { expectedVersion: 2, returnValues: 'NONE' },
+    )
+    expect(none).toBeUndefined()
+    expect(await stored(first)).toMatchObject({ status: 'SETTLED', version: 3 })
+  })
+
+  it('an add, or asking for the old item, stays refused with its outcome unknown', async () => {
+    const first = await payments().create(newPayment())
+    loseNextAnswer('UpdateItem')
+    const added = await rejection(
+      payments().update(keyOf(first), { add: { amount: 5 } }, { expectedVersion: 1 }),
+    )
+    expect(isDynamormError(added, 'OptimisticLockError')).toBe(true)
+    expect(added.details).toMatchObject({ outcome: 'unknown', expectedVersion: 1, actualVersion: 2 })
+    expect(added.message).toMatch(/earlier attempt may have landed/)
+    expect((await stored(first))?.amount).toBe(1255)
+    loseNextAnswer('UpdateItem')
+    const old = await rejection(
+      payments().update(
+        keyOf(first),
+        { set: { status: 'AUTHORIZED' } },
+        { expectedVersion: 2, returnValues: 'ALL_OLD' },
+      ),
+    )
+    expect(isDynamormError(old, 'OptimisticLockError')).toBe(true)
+    expect(old.details.outcome).toBe('unknown')
+  })
+
+  it('a resend refused by another writer’s next version stays OptimisticLockError', async () => {
+    const first = await payments().create(newPayment())
+    await payments().update(keyOf(first), { set: { status: 'SETTLED' } }, { expectedVersion: 1 })
+    // The first copy fails with a 500 (not applied) and is resent: version 2 is there, but not ours.
+    proxy.faults.set({ serverError: 1, operation: 'UpdateItem' })
+    const error = await rejection(
+      payments().update(keyOf(first), { set: { status: 'AUTHORIZED' } }, { expectedVersion: 1 }),
+    )
+    expect(isDynamormError(error, 'OptimisticLockError')).toBe(true)
+    expect(error.details.outcome).toBe('unknown')
+    expect((await stored(first))?.status).toBe('SETTLED')
+  })
+})

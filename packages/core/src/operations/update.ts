@@ -26,7 +26,13 @@ import {
 } from '../model.ts'
 import { pathInMessage } from '../path-in-message.ts'
 import { attachCondition, expectedVersionOf, writeCondition } from './write-condition.ts'
-import { sendWrite, transformForWrite, withoutReturnValues } from './write-support.ts'
+import {
+  sameStoredValue,
+  sendWrite,
+  transformForWrite,
+  type WriteAnswer,
+  withoutReturnValues,
+} from './write-support.ts'
 
 type Types<M extends AnyModel> = NonNullable<M['~types']>
 /** Attributes an update may change: not key attributes, not the version, not the timestamps. */
@@ -493,11 +499,45 @@ async function sealedUpdate<M extends AnyModel>(
   key: KeyOf<M>,
   changes: UpdateChanges<M>,
   options: UpdateOptions<M>,
-): Promise<BuiltUpdate> {
+): Promise<BuiltUpdate & { plan: UpdatePlan }> {
   const plan = planUpdate(model, key, changes, options)
   await sealEncrypted(db, model, plan)
   removeDerived(db, model, plan)
-  return compilePlan(model, plan)
+  return { ...compilePlan(model, plan), plan }
+}
+
+function storedAt(item: AttributeMap, path: AttributePath): AttributeValue | undefined {
+  const [name, ...rest] = typeof path === 'string' ? [path] : path
+  let value = item[name]
+  for (const segment of rest) value = typeof segment === 'number' ? value?.L?.[segment] : value?.M?.[segment]
+  return value
+}
+
+/**
+ * The answer a lost first copy of this update had, when the item its resend was refused by is provably
+ * what it left: every SET holds the value sent, every REMOVE is gone, and the item carries this call's
+ * own mark (the version expected + 1, or its updatedAt stamp). An add, subtract, append or set delete
+ * cannot be told from another writer's, and the old item (ALL_OLD, UPDATED_OLD) is gone: those stay refused.
+ */
+function ownUpdateAnswer(model: AnyModel, plan: UpdatePlan, stored: AttributeMap): WriteAnswer | undefined {
+  if (plan.returnValues === 'ALL_OLD' || plan.returnValues === 'UPDATED_OLD') return undefined
+  if (plan.expectedVersion === undefined && !model.timestamps) return undefined
+  for (const action of plan.actions) {
+    const value = storedAt(stored, action.path)
+    const holds =
+      action.action === 'set'
+        ? sameStoredValue(action.value, value)
+        : action.action === 'remove'
+          ? value === undefined
+          : action.action === 'setIfNotExists' ||
+            // The version's own bump: the updatedAt stamp (required above without a version) tells whose.
+            (action.action === 'add' && action.path === model.version)
+    if (!holds) return undefined
+  }
+  if (plan.returnValues === 'NONE') return {}
+  if (plan.returnValues === 'ALL_NEW') return { Attributes: stored }
+  const updated = new Set(plan.actions.map(({ path }) => (typeof path === 'string' ? path : path[0])))
+  return { Attributes: Object.fromEntries(Object.entries(stored).filter(([name]) => updated.has(name))) }
 }
 
 /** Sends an update; returns the item as ReturnValues asks (ALL_NEW by default). */
@@ -513,6 +553,7 @@ export async function updateItem<M extends AnyModel>(
   return sendWrite(db, model, table, () => db.send(new UpdateItemCommand(built.input)), {
     expectedVersion: built.expectedVersion,
     requireExisting: !options.upsert,
+    ownAnswer: (stored) => ownUpdateAnswer(model, built.plan, stored),
   })
 }
 
