@@ -2,7 +2,7 @@
 // and so a write's capacity can be estimated before sending.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { ItemTooLargeError } from './errors.ts'
-import type { AttributeMap } from './marshall.ts'
+import { type AttributeMap, numberParts } from './marshall.ts'
 
 /** DynamoDB's item size limit: 400 KB. */
 export const MAX_ITEM_BYTES = 409_600
@@ -12,11 +12,13 @@ export const MAX_SORT_KEY_BYTES = 1024
 
 const utf8 = (text: string): number => Buffer.byteLength(text, 'utf8')
 
-// A number takes 1 byte per two significant digits plus 1 (sign, point, exponent, and leading and
-// trailing zeros are not stored).
+// A number takes a byte per pair of significant digits, paired from the decimal point as DynamoDB stores
+// them (1.1 is 01.10: two pairs), plus one, plus one more for a negative under 20 pairs. The documented
+// "1 byte per two significant digits" undercounts: DynamoDB Local refuses items by this exact count.
 function numberBytes(text: string): number {
-  const digits = text.replace(/^-|\.|[eE].*$/g, '').replace(/^0+|0+$/g, '')
-  return Math.ceil(Math.max(digits.length, 1) / 2) + 1
+  const { negative, digits, point } = numberParts(text)
+  const pairs = Math.ceil((digits.length + Math.abs(point % 2)) / 2)
+  return pairs + 1 + (negative && pairs < 20 ? 1 : 0)
 }
 
 /** Bytes one attribute value takes (without its name). */

@@ -76,7 +76,7 @@ describe('item size and capacity estimate', () => {
   it('sizes items by DynamoDB rules and rejects > 400 KB', () => {
     expect(itemSize({ ab: { S: 'héllo' } })).toBe(2 + 6)
     expect(itemSize({ n: { N: '12345' } })).toBe(1 + 4)
-    expect(itemSize({ n: { N: '-0.00100' } })).toBe(1 + 2)
+    expect(itemSize({ n: { N: '-0.00100' } })).toBe(1 + 3)
     expect(itemSize({ b: { B: new Uint8Array(10) }, t: { BOOL: true }, z: { NULL: true } })).toBe(11 + 2 + 2)
     expect(itemSize({ l: { L: [{ S: 'a' }, { N: '1' }] } })).toBe(1 + 3 + 2 + 3)
     expect(itemSize({ m: { M: { k: { S: 'v' } } } })).toBe(1 + 3 + 1 + 1 + 1)
