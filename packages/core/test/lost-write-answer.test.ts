@@ -192,3 +192,37 @@ describe('update whose answer is lost', () => {
     expect((await stored(first))?.status).toBe('SETTLED')
   })
 })
+
+describe('delete whose answer is lost', () => {
+  it('at a version or mustExist meets no item: NotFoundError says the outcome is unknown', async () => {
+    const payments = db.model(Payment)
+    const first = await payments.create(newPayment())
+    loseNextAnswer('DeleteItem')
+    const versioned = await rejection(payments.delete(keyOf(first), { expectedVersion: 1 }))
+    expect(isDynamormError(versioned, 'NotFoundError')).toBe(true)
+    expect(versioned.details).toEqual({ outcome: 'unknown' })
+    expect(versioned.message).toMatch(/earlier attempt may have landed/)
+    expect(await stored(first)).toBeUndefined()
+
+    const second = await payments.create(newPayment())
+    loseNextAnswer('DeleteItem')
+    const mustExist = await rejection(payments.delete(keyOf(second), { mustExist: true }))
+    expect(isDynamormError(mustExist, 'NotFoundError')).toBe(true)
+    expect(mustExist.details.outcome).toBe('unknown')
+    // Sent once and refused, nothing is unknown: the item was not there.
+    const once = await rejection(payments.delete(keyOf(second), { mustExist: true }))
+    expect(isDynamormError(once, 'NotFoundError')).toBe(true)
+    expect(once.details.outcome).toBeUndefined()
+  })
+
+  it('with a where meets no item: ConditionFailedError says the outcome is unknown', async () => {
+    const first = await db.model(Payment).create(newPayment())
+    loseNextAnswer('DeleteItem')
+    const error = await rejection(
+      db.model(Payment).delete(keyOf(first), { where: (c) => c.eq('status', 'PENDING') }),
+    )
+    expect(isDynamormError(error, 'ConditionFailedError')).toBe(true)
+    expect(error.details.outcome).toBe('unknown')
+    expect(await stored(first)).toBeUndefined()
+  })
+})
