@@ -58,13 +58,22 @@ export function storableNumber(text: string, path: string): string {
         ? 'is outside the range DynamoDB stores (1E-130 to 9.99E+125 in magnitude)'
         : undefined
   if (reason === undefined) return text
+  throw unstorable(path, `the number ${reason}`)
+}
+
+/** The message names the path, never the value (it may be a card number). */
+function unstorable(path: string, reason: string): ValidationError {
   const shown = pathInMessage(path)
-  throw new ValidationError(`${shown}: the number ${reason}`, { details: { attribute: shown } })
+  return new ValidationError(`${shown}: ${reason}`, { details: { attribute: shown } })
 }
 
 function marshallObject(value: object, path: string): AttributeValue {
   if (value instanceof Uint8Array) return { B: value }
-  if (value instanceof Date) return { S: value.toISOString() }
+  if (value instanceof Date) {
+    // An invalid Date has no ISO text: toISOString would throw a bare RangeError.
+    if (Number.isNaN(value.getTime())) throw unstorable(path, 'must be a valid Date')
+    return { S: value.toISOString() }
+  }
   if (Array.isArray(value))
     // Array.from visits holes as undefined, so they are refused; map would skip them.
     return { L: Array.from(value, (entry, index) => marshallValue(entry, `${path}[${index}]`)) }

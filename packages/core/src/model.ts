@@ -307,12 +307,28 @@ export function toStoredItem(
   if (model.timestamps) {
     const created = input.createdAt
     item.createdAt = {
-      S:
-        typeof created === 'string' ? created : created instanceof Date ? created.toISOString() : options.now,
+      S: created === undefined || created === null ? options.now : timestamp(model, created, 'createdAt'),
     }
+    if (input.updatedAt !== undefined && input.updatedAt !== null)
+      timestamp(model, input.updatedAt, 'updatedAt')
     item.updatedAt = { S: options.now }
   }
   return item
+}
+
+/**
+ * A given timestamp as stored: a valid Date, or the ISO-8601 text a read gave back. Other text would be
+ * stored as is and sort among the timestamps by its characters, not its time.
+ */
+function timestamp(model: AnyModel, value: unknown, name: string): string {
+  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined
+  if (date !== undefined && !Number.isNaN(date.getTime())) {
+    const text = date.toISOString()
+    if (typeof value !== 'string' || value === text) return text
+  }
+  throw new ValidationError(`${model.name}: ${name} must be a valid Date or ISO-8601 text as stored`, {
+    details: { attribute: name },
+  })
 }
 
 /** Turns a stored item back into the model's item type, dropping the attributes the model maintains. */
@@ -363,7 +379,7 @@ export function attributeAt(model: AnyModel, path: AttributePath): AttributeSpec
 
 function encodeFor(model: AnyModel, path: AttributePath, value: unknown): AttributeValue {
   const attr = attributeAt(model, path)
-  if (attr === undefined) return marshallValue(value instanceof Date ? value.toISOString() : value)
+  if (attr === undefined) return marshallValue(value, pathSegments(path).join('.'))
   // Conditions compare stored values: convert like a write, but do not run validators on them.
   return toAttributeValue({ ...attr, validators: [] }, value, pathSegments(path).join('.'))
 }

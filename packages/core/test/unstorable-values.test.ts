@@ -51,3 +51,26 @@ describe('numbers', () => {
     expect(read?.meta).toEqual({ least: 1e-130, most: -9.99999999999999e125, zero: 0, tail: 10n ** 50n })
   })
 })
+
+describe('dates', () => {
+  it('refuses an invalid Date in a map, a condition or createdAt, and a createdAt not written as stored', async () => {
+    // new Date('x').toISOString() throws a bare RangeError (a 500); a createdAt string went out unchecked.
+    await refusedBeforeSending([
+      ['meta.at', newPayment({ meta: { at: new Date('x') } })],
+      ['meta.days[1]', newPayment({ meta: { days: [new Date(0), new Date(Number.NaN)] } })],
+      ['createdAt', newPayment({ createdAt: new Date('x') })],
+      ['createdAt', newPayment({ createdAt: 'yesterday' })],
+      ['createdAt', newPayment({ createdAt: '2024-01-02' })],
+      ['createdAt', newPayment({ createdAt: 1_700_000_000_000 })],
+      ['updatedAt', newPayment({ updatedAt: new Date('x') })],
+    ])
+    const payments = env.db.model(Payment)
+    const created = await payments.create(newPayment())
+    const calls = env.db.meter.calls
+    const error = await payments
+      .delete(created, { where: (c) => c.lt('createdAt' as never, new Date('x') as never) })
+      .catch((e: unknown) => e)
+    expect(isDynamormError(error, 'ValidationError'), String(error)).toBe(true)
+    expect(env.db.meter.calls).toBe(calls)
+  })
+})
