@@ -80,7 +80,10 @@ function marshallObject(value: object, path: string): AttributeValue {
   if (value instanceof Set) return marshallSet(value, path)
   const map: AttributeMap = {}
   for (const [key, entry] of Object.entries(value)) {
-    if (entry !== undefined) assignOwn(map, key, marshallValue(entry, `${path}.${key}`))
+    if (entry === undefined) continue
+    // DynamoDB refuses an empty attribute name, a map's key included, after a round trip.
+    if (key === '') throw unstorable(path, 'a map key cannot be empty')
+    assignOwn(map, key, marshallValue(entry, `${path}.${key}`))
   }
   return { M: map }
 }

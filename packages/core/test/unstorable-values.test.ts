@@ -74,3 +74,13 @@ describe('dates', () => {
     expect(env.db.meter.calls).toBe(calls)
   })
 })
+
+describe('map keys', () => {
+  it('refuses an empty map key, which DynamoDB refuses as an empty attribute name', async () => {
+    await refusedBeforeSending([
+      ['meta', newPayment({ meta: { '': 1 } })],
+      ['meta.limits', newPayment({ meta: { limits: { EUR: 5, '': 1 } } })],
+      ['meta.rows[0]', newPayment({ meta: { rows: [{ '': 'x' }] } })],
+    ])
+  })
+})
