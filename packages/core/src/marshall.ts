@@ -90,16 +90,28 @@ function marshallObject(value: object, path: string): AttributeValue {
 
 function marshallSet(set: Set<unknown>, path: string): AttributeValue {
   const values = [...set]
-  if (values.length === 0)
-    throw new ValidationError(`${pathInMessage(path)}: DynamoDB cannot store an empty set`)
+  if (values.length === 0) throw unstorable(path, 'DynamoDB cannot store an empty set')
   if (values.every((entry) => typeof entry === 'string')) return { SS: values as string[] }
   if (values.every((entry) => typeof entry === 'number' || typeof entry === 'bigint')) {
-    return { NS: values.map((entry) => marshallValue(entry, path).N as string) }
+    const numbers = values.map((entry) => marshallValue(entry, path).N as string)
+    return { NS: distinct(numbers, storedNumber, path) }
   }
-  if (values.every((entry) => entry instanceof Uint8Array)) return { BS: values as Uint8Array[] }
-  throw new ValidationError(
-    `${pathInMessage(path)}: a set must hold only strings, only numbers or only binaries`,
-  )
+  if (values.every((entry) => entry instanceof Uint8Array))
+    return { BS: distinct(values as Uint8Array[], (bytes) => Buffer.from(bytes).toString('base64'), path) }
+  throw unstorable(path, 'a set must hold only strings, only numbers or only binaries')
+}
+
+/** DynamoDB refuses a set holding one value twice as it stores it: 1 and 1n, or two equal byte arrays. */
+function distinct<T>(values: T[], stored: (value: T) => string, path: string): T[] {
+  if (new Set(values.map(stored)).size < values.length)
+    throw unstorable(path, 'the set holds one value twice as DynamoDB stores it')
+  return values
+}
+
+/** One text per number DynamoDB stores: '1e+21' and '1000000000000000000000' are the same. */
+function storedNumber(text: string): string {
+  const { negative, digits, point } = numberParts(text)
+  return digits === '' ? '0' : `${negative ? '-' : ''}0.${digits}e${point}`
 }
 
 export function marshallItem(item: Item): AttributeMap {

@@ -84,3 +84,33 @@ describe('map keys', () => {
     ])
   })
 })
+
+describe('sets', () => {
+  it('refuses a set holding one value twice once stored, of mixed types, or empty', async () => {
+    // A JS Set keeps 1 and 1n (or two equal Uint8Arrays) apart; DynamoDB refuses them as duplicates.
+    await refusedBeforeSending([
+      ['meta.ids', newPayment({ meta: { ids: new Set([1, 1n]) } })],
+      ['meta.ids', newPayment({ meta: { ids: new Set([1e21, 10n ** 21n]) } })],
+      [
+        'meta.keys',
+        newPayment({ meta: { keys: new Set([new Uint8Array([1, 2]), new Uint8Array([1, 2])]) } }),
+      ],
+      ['meta.mixed', newPayment({ meta: { mixed: new Set([1, 'a']) } })],
+      ['meta.none', newPayment({ meta: { none: new Set() } })],
+      ['scores', newPayment({ scores: new Set() })],
+      ['tags', newPayment({ tags: new Set(['a', 1]) })],
+    ])
+  })
+
+  it('stores distinct values of a set as DynamoDB reads them back', async () => {
+    const payments = env.db.model(Payment)
+    const created = await payments.create(
+      newPayment({
+        meta: { ids: new Set([1, 2n]), keys: new Set([new Uint8Array([1]), new Uint8Array([2])]) },
+      }),
+    )
+    const read = await payments.get(created)
+    expect(read?.meta?.ids).toEqual(new Set([1, 2]))
+    expect(read?.meta?.keys).toEqual(new Set([new Uint8Array([1]), new Uint8Array([2])]))
+  })
+})
