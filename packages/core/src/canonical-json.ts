@@ -9,7 +9,7 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 /**
  * Canonical JSON: no whitespace, object keys sorted by UTF-16 code units (`Array.prototype.sort`'s
  * default order, exact and case-sensitive, so `{A:1,a:2}` and `{a:2,A:1}` encode the same), arrays in
- * order, strings and numbers as `JSON.stringify` writes them, `toJSON()` honoured (a Date is its ISO
+ * order, strings and numbers as `JSON.stringify` writes them, `toJSON()` honoured once (a Date is its ISO
  * string). As JSON does, an undefined member is absent and an undefined array entry is null. Values JSON
  * cannot carry faithfully (NaN, Infinity, bigint, functions, symbols, Map, Set, class instances, cycles)
  * are a `ValidationError` naming their path (`details.path`, `details.reason`) rather than silently
@@ -19,7 +19,7 @@ export function canonicalJson(value: unknown): string {
   return encode(value, '$', new Set())
 }
 
-function encode(value: unknown, path: string, ancestors: Set<object>): string {
+function encode(value: unknown, path: string, ancestors: Set<object>, fromToJSON = false): string {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -28,20 +28,21 @@ function encode(value: unknown, path: string, ancestors: Set<object>): string {
       if (!Number.isFinite(value)) throw notJson(path, `${value} is not a JSON number`)
       return JSON.stringify(value)
     case 'object':
-      return value === null ? 'null' : encodeObject(value, path, ancestors)
+      return value === null ? 'null' : encodeObject(value, path, ancestors, fromToJSON)
     default:
       throw notJson(path, `a ${typeof value} is not JSON`)
   }
 }
 
-function encodeObject(value: object, path: string, ancestors: Set<object>): string {
+function encodeObject(value: object, path: string, ancestors: Set<object>, fromToJSON: boolean): string {
   if (ancestors.has(value)) throw notJson(path, 'the value refers to itself')
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-    return encode((value as { toJSON(): unknown }).toJSON(), path, ancestors)
-  }
+  // An ancestor before its toJSON runs, and toJSON applied once as JSON.stringify does: a toJSON answering
+  // itself, its holder or another toJSON would otherwise recurse until the stack overflowed.
   ancestors.add(value)
   let text: string
-  if (Array.isArray(value)) {
+  if (!fromToJSON && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    text = encode((value as { toJSON(): unknown }).toJSON(), path, ancestors, true)
+  } else if (Array.isArray(value)) {
     // As JSON.stringify does: a hole or undefined entry is null, so positions never shift.
     // Array.from visits holes (map would skip them and write `[,1]`).
     text = `[${Array.from(value, (entry, index) => (entry === undefined ? 'null' : encode(entry, `${path}[${index}]`, ancestors))).join(',')}]`

@@ -94,6 +94,31 @@ describe('canonicalJson', () => {
     expect(() => canonicalJson(list)).toThrow(/\$\[0\]: the value refers to itself/)
   })
 
+  it('refuses a toJSON that answers itself or its holder with a ValidationError, not a stack overflow', () => {
+    // toJSON ran before the cycle check, so a toJSON answering itself recursed until the stack overflowed.
+    const itself: Record<string, unknown> = { toJSON: () => itself }
+    const holder: Record<string, unknown> = { toJSON: () => ({ inner: holder }) }
+    const chain = { toJSON: (): unknown => ({ toJSON: chain.toJSON }) }
+    for (const [value, at] of [
+      [{ body: itself }, '$.body'],
+      [{ body: holder }, '$.body.inner'],
+      [{ body: chain }, '$.body.toJSON'],
+    ] as const) {
+      let caught: unknown
+      try {
+        canonicalJson(value)
+      } catch (error) {
+        caught = error
+      }
+      expect(isDynamormError(caught, 'ValidationError'), String(caught)).toBe(true)
+      expect((caught as { details: { path: string } }).details.path).toBe(at)
+    }
+    // As JSON.stringify does, toJSON is applied once and its answer encoded.
+    expect(canonicalJson({ at: { toJSON: () => ({ day: new Date(0) }) } })).toBe(
+      JSON.stringify({ at: { day: new Date(0) } }),
+    )
+  })
+
   it('is JSON that parses back to the value, the same for every key order', () => {
     const sortedCopy = (value: JsonValue): JsonValue =>
       Array.isArray(value)
