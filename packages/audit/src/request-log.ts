@@ -64,23 +64,9 @@ export function logRequest(
     EstimatedCostUSD: costUsd ?? 0,
   }
   logger(
-    JSON.stringify({
-      _aws: {
-        Timestamp: now.getTime(),
-        CloudWatchMetrics: [
-          {
-            Namespace: metricsNamespace,
-            Dimensions: [['partner']],
-            Metrics: Object.keys(metrics).map((Name) => ({
-              Name,
-              Unit: Name === 'EstimatedCostUSD' ? 'None' : 'Count',
-            })),
-          },
-        ],
-      },
-      partner,
-      ...metrics,
-    }),
+    metricsLine(now, metricsNamespace, { partner }, metrics, (name) =>
+      name === 'EstimatedCostUSD' ? 'None' : 'Count',
+    ),
   )
 }
 
@@ -102,20 +88,32 @@ export function logShardOutOfUse(
       ...shard,
     }),
   )
-  logger(
-    JSON.stringify({
-      _aws: {
-        Timestamp: now.getTime(),
-        CloudWatchMetrics: [
-          {
-            Namespace: metricsNamespace,
-            Dimensions: [['partner']],
-            Metrics: [{ Name: 'AuditShardsOutOfUse', Unit: 'Count' }],
-          },
-        ],
-      },
-      ...shard,
-      AuditShardsOutOfUse: 1,
-    }),
-  )
+  logger(metricsLine(now, metricsNamespace, shard, { AuditShardsOutOfUse: 1 }, () => 'Count'))
+}
+
+/**
+ * A CloudWatch Embedded Metric Format line: the metrics, dimensioned by partner, beside `fields` (which
+ * holds the partner).
+ */
+function metricsLine(
+  now: Date,
+  namespace: string,
+  fields: { partner: string },
+  metrics: Record<string, number>,
+  unit: (name: string) => string,
+): string {
+  return JSON.stringify({
+    _aws: {
+      Timestamp: now.getTime(),
+      CloudWatchMetrics: [
+        {
+          Namespace: namespace,
+          Dimensions: [['partner']],
+          Metrics: Object.keys(metrics).map((Name) => ({ Name, Unit: unit(Name) })),
+        },
+      ],
+    },
+    ...fields,
+    ...metrics,
+  })
 }
