@@ -19,7 +19,7 @@ import { ValidationError } from './errors.ts'
 import type { ValueEncoder } from './expressions/condition.ts'
 import { type AttributePath, pathSegments } from './expressions/placeholders.ts'
 import { type KeyTemplate, renderKey, type TemplateVariables } from './key-template.ts'
-import { type AttributeMap, marshallValue } from './marshall.ts'
+import { type AttributeMap, marshallValue, storableNumber } from './marshall.ts'
 import { pathInMessage } from './path-in-message.ts'
 
 export interface KeyDefinition {
@@ -402,7 +402,7 @@ export function modelEncoder(model: AnyModel, use: string): ValueEncoder {
         if (typeof value !== 'number' || !Number.isFinite(value)) {
           throw new ValidationError(`${String(path)}: contains() takes a number here`)
         }
-        return { N: String(value) }
+        return { N: storableNumber(String(value), pathSegments(path).join('.')) }
       }
       return marshallValue(value)
     },

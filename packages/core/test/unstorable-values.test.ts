@@ -1,10 +1,11 @@
 // Values DynamoDB cannot store are a ValidationError (400) naming the attribute, before anything is
 // sent: not a bare error (a 500) nor a round trip ending in DynamoDB's ValidationException.
 import { describe, expect, it } from 'vitest'
-import { isDynamormError } from '../src/index.ts'
+import { type Entity, isDynamormError } from '../src/index.ts'
 import { newPayment, Payment, paymentsTableForFile } from './fixtures.ts'
 
 const env = paymentsTableForFile()
+type DeleteWhere = NonNullable<Parameters<Entity<typeof Payment>['delete']>[1]>['where']
 
 /** Creates each input and expects a ValidationError naming `attribute`, never the value, and no call. */
 async function refusedBeforeSending(inputs: [attribute: string, input: Record<string, unknown>][]) {
@@ -33,6 +34,21 @@ describe('numbers', () => {
       ['meta.minor', newPayment({ meta: { minor: 2n ** 130n } })],
       ['meta.ids', newPayment({ meta: { ids: new Set([1n, 10n ** 40n + 1n]) } })],
     ])
+  })
+
+  it('refuses such a number in a condition before sending', async () => {
+    const payments = env.db.model(Payment)
+    const created = await payments.create(newPayment({ scores: new Set([1]) }))
+    const calls = env.db.meter.calls
+    for (const where of [
+      (c) => c.contains('scores', 1e-200),
+      (c) => c.eq('amount', 1e200),
+    ] satisfies DeleteWhere[]) {
+      const error = await payments.delete(created, { where }).catch((e: unknown) => e)
+      expect(isDynamormError(error, 'ValidationError'), String(error)).toBe(true)
+      expect((error as { details?: { attribute?: string } }).details?.attribute).toBeDefined()
+    }
+    expect(env.db.meter.calls).toBe(calls)
   })
 
   it('stores the extremes DynamoDB takes', async () => {
