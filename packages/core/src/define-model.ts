@@ -15,6 +15,9 @@ import type {
   ModelDefinition,
 } from './model.ts'
 
+// DynamoDB's limit on the name of a table's or an index's key attribute.
+const MAX_KEY_ATTRIBUTE_NAME_BYTES = 255
+
 /** Defines a model; checks the definition once and throws ValidationError on any mistake. */
 export function defineModel<
   const A extends Attributes,
@@ -94,6 +97,19 @@ export function defineModel<
       internal.add(runtime.skAttribute as string)
     } else {
       throw new ValidationError(`Model ${name}: index ${indexKey} must have type 'gsi' or 'lsi'`)
+    }
+  }
+  // Names DynamoDB refuses at every write: empty ones, and key attribute names over 255 bytes.
+  for (const attributeName of [
+    entityAttribute,
+    ...(definition.version === undefined ? [] : [definition.version]),
+  ])
+    checkAttributeName(attributeName)
+  for (const keyAttribute of internal) {
+    if (keyAttribute === entityAttribute) continue
+    checkAttributeName(keyAttribute)
+    if (Buffer.byteLength(keyAttribute) > MAX_KEY_ATTRIBUTE_NAME_BYTES) {
+      throw new ValidationError(`Model ${name}: a key attribute name is longer than 255 bytes`)
     }
   }
   const managed = [definition.version, ...(definition.timestamps ? ['createdAt', 'updatedAt'] : [])]

@@ -138,6 +138,13 @@ describe('model definitions', () => {
       { ...base, indexes: { x: { type: 'other' } } },
       { ...base, ttl: 'id' },
       { ...base, version: 'v', attributes: { id: string(), v: number().encrypted() } },
+      // Names DynamoDB refuses at every write ('Empty attribute name'; key names over 255 bytes).
+      { ...base, entityAttribute: '' },
+      { ...base, keyAttributes: { pk: '' } },
+      { ...base, keyAttributes: { pk: 'p'.repeat(256) } },
+      { ...base, key: { pk: 'M#{id}', sk: 'X' }, keyAttributes: { sk: '' } },
+      { ...base, indexes: { x: { type: 'gsi', pk: 'X#{id}', pkAttribute: '' } } },
+      { ...base, version: '' },
     ]
     for (const definition of bad) throwsValidation(() => defineModel(definition as never))
   })
