@@ -22,6 +22,13 @@ let kms: KmsServer
 let sts: StsServer
 let env: TestDb
 const signedWith: string[] = []
+/**
+ * The access keys that signed KMS requests since `from`, one per call: the SDK signs a request again
+ * when it retries it (a kept-alive socket the server had just closed), with the same credentials, so
+ * consecutive repeats are one call's attempts.
+ */
+const signingsSince = (from: number) =>
+  signedWith.slice(from).filter((key, index, keys) => index === 0 || keys[index - 1] !== key)
 let requestHandler: unknown
 
 beforeAll(async () => {
@@ -100,7 +107,7 @@ describe('partnerFieldEncryption', () => {
     const session = sts.sessions.at(-1)!
     expect(session.roleArn).toBe(ROLE_A)
     expect(session.externalId).toBe('ext-a')
-    expect(signedWith.slice(before)).toEqual([session.accessKeyId])
+    expect(signingsSince(before)).toEqual([session.accessKeyId])
     expect(kms.calls('GenerateDataKey')).toBeGreaterThanOrEqual(1)
     const stored = (await getRaw(env.db, env.table.name, keyOf('partner-a-1')))!
     expect((await encryption.afterRead(stored, context)).card).toEqual({ S: '4111' })
@@ -132,7 +139,7 @@ describe('partnerFieldEncryption', () => {
       contextFor('t2', keyOf('refresh'), ['card']),
     )
     sts.setDurationOverride(undefined)
-    expect(signedWith.slice(before)).toEqual(['ASIAREFRESHED'])
+    expect(signingsSince(before)).toEqual(['ASIAREFRESHED'])
     forPartner.dispose()
   })
 
@@ -160,7 +167,7 @@ describe('partnerFieldEncryption', () => {
     await seal('t-first')
     partner.credentials = session('ASIASECONDSESSION')
     await seal('t-second') // another table: another GenerateDataKey
-    expect(signedWith.slice(before)).toEqual(['ASIAFIRSTSESSION', 'ASIASECONDSESSION'])
+    expect(signingsSince(before)).toEqual(['ASIAFIRSTSESSION', 'ASIASECONDSESSION'])
     forPartner.dispose()
   })
 
@@ -251,7 +258,7 @@ describe('partnerFieldEncryption', () => {
     const inNewAccount = await forPartner(moved).beforeWrite({ ...keyOf('moved'), card: { S: 'y' } }, context)
     expect(kms.calls('GenerateDataKey')).toBe(generated + 1)
     expect(inNewAccount.__dk).not.toEqual(inOldAccount.__dk)
-    expect(signedWith.slice(signedBefore)).toEqual([sts.sessions.at(-1)!.accessKeyId])
+    expect(signingsSince(signedBefore)).toEqual([sts.sessions.at(-1)!.accessKeyId])
     expect(sts.sessions.at(-1)!.roleArn).toBe(ROLE_B)
     forPartner.dispose()
   })
