@@ -99,6 +99,16 @@ function positiveInteger(value: number, name: string): number {
   return value
 }
 
+// Below this a key could age out between KMS answering and its first use, and every new key would be
+// asked for again.
+const MIN_KEY_AGE_MS = 1000
+
+function keyAge(value: number): number {
+  if (!Number.isInteger(value) || value < MIN_KEY_AGE_MS)
+    throw new EncryptionConfigError(`maxKeyAgeMs must be an integer of at least ${MIN_KEY_AGE_MS}`)
+  return value
+}
+
 export function fieldEncryption(options: FieldEncryptionOptions): FieldEncryption {
   const given = options.kms
   return fieldEncryptionWith(
@@ -129,7 +139,7 @@ export function fieldEncryptionWith(
       options.maxMessagesPerKey ?? defaults.maxMessagesPerKey,
       'maxMessagesPerKey',
     ),
-    maxKeyAgeMs: positiveInteger(options.maxKeyAgeMs ?? defaults.maxKeyAgeMs, 'maxKeyAgeMs'),
+    maxKeyAgeMs: keyAge(options.maxKeyAgeMs ?? defaults.maxKeyAgeMs),
     maxCachedKeys: positiveInteger(options.maxCachedKeys ?? defaults.maxCachedKeys, 'maxCachedKeys'),
     now: options.now ?? Date.now,
   })

@@ -148,22 +148,46 @@ describe('fieldEncryption round trips through DynamoDB Local', () => {
     const encryption = fieldEncryption({
       keyId: KEY_A,
       kms: kmsClient(server),
-      maxKeyAgeMs: 20,
+      maxKeyAgeMs: 1000,
       now: () => now,
     })
     const sealed = await encryption.beforeWrite(
       newItem('aged'),
       contextFor('t-aged', keyOf('aged'), ['text']),
     )
-    const other = fieldEncryption({ keyId: KEY_A, kms: kmsClient(server), maxKeyAgeMs: 20, now: () => now })
+    const other = fieldEncryption({
+      keyId: KEY_A,
+      kms: kmsClient(server),
+      maxKeyAgeMs: 1000,
+      now: () => now,
+    })
     await other.afterRead(sealed, contextFor('t-aged', keyOf('aged'), ['text']))
     expect(encryption.cachedKeys).toEqual({ current: 1, decrypted: 1 })
     expect(other.cachedKeys).toEqual({ current: 0, decrypted: 1 })
-    now = 20
-    await vi.waitFor(() => {
-      expect(encryption.cachedKeys).toEqual({ current: 0, decrypted: 0 })
-      expect(other.cachedKeys).toEqual({ current: 0, decrypted: 0 })
-    })
+    // The expiry timers run on real time (the age, 1 s), the clock the caches read is this one.
+    now = 1000
+    await vi.waitFor(
+      () => {
+        expect(encryption.cachedKeys).toEqual({ current: 0, decrypted: 0 })
+        expect(other.cachedKeys).toEqual({ current: 0, decrypted: 0 })
+      },
+      { timeout: 5000 },
+    )
+    await server.close()
+  })
+
+  it('refuses a maxKeyAgeMs under a second: a key could age out between KMS answering and its use', async () => {
+    // With 1 ms and a clock that ticks between caching the new key and taking it, every new key was
+    // already expired: the keyring asked KMS again, forever.
+    const server = await startKms()
+    let now = 0
+    const settings = { keyId: KEY_A, kms: kmsClient(server), now: () => now++ }
+    for (const maxKeyAgeMs of [1, 999]) {
+      expect(() => fieldEncryption({ ...settings, maxKeyAgeMs })).toThrow(/maxKeyAgeMs must be/)
+    }
+    const encryption = fieldEncryption({ ...settings, maxKeyAgeMs: 1000 })
+    await encryption.beforeWrite(newItem('tick'), contextFor('t-tick', keyOf('tick'), ['text']))
+    expect(server.calls('GenerateDataKey')).toBe(1)
     await server.close()
   })
 
