@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { PassThrough } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb'
+import { type AttributeValue, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb'
 import { createDb, type Db, isDynamormError, marshallItem, unmarshallItem } from '@dynamorm/core'
 import {
   createTestTable,
@@ -39,43 +39,33 @@ afterAll(async () => {
   await proxy.close()
 })
 
-async function countPartition(partnerId: string): Promise<number> {
-  let count = 0
-  let start: Record<string, never> | undefined
+/** Every item stored under a partner's partition, read consistently, page by page. */
+async function partitionItems(partnerId: string): Promise<Record<string, AttributeValue>[]> {
+  const items: Record<string, AttributeValue>[] = []
+  let start: Record<string, AttributeValue> | undefined
   do {
     const page = await admin.send(
       new QueryCommand({
         TableName: table.name,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': { S: `PARTNER#${partnerId}` } },
-        Select: 'COUNT',
         ConsistentRead: true,
         ExclusiveStartKey: start,
       }),
     )
-    count += page.Count ?? 0
-    start = page.LastEvaluatedKey as typeof start
+    items.push(...(page.Items ?? []))
+    start = page.LastEvaluatedKey
   } while (start)
-  return count
+  return items
 }
 
+async function countPartition(partnerId: string): Promise<number> {
+  return (await partitionItems(partnerId)).length
+}
+
+/** Each stored payment's updatedAt, by sort key: a row written again would change it. */
 async function storedTimestamps(partnerId: string): Promise<Map<string, string>> {
-  const stored = new Map<string, string>()
-  let start: Record<string, never> | undefined
-  do {
-    const page = await admin.send(
-      new QueryCommand({
-        TableName: table.name,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: `PARTNER#${partnerId}` } },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    )
-    for (const item of page.Items ?? []) stored.set(item.sk?.S ?? '', item.updatedAt?.S ?? '')
-    start = page.LastEvaluatedKey as typeof start
-  } while (start)
-  return stored
+  return new Map((await partitionItems(partnerId)).map((item) => [item.sk?.S ?? '', item.updatedAt?.S ?? '']))
 }
 
 describe('importPayments', () => {
