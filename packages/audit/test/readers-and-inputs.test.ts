@@ -236,13 +236,7 @@ describe('bad input', () => {
     ]
     const errors: unknown[] = []
     const handler = auditedHandler(client, { table: table.name, logger: () => {} }, async (_e, context) => {
-      for (const input of bad) {
-        try {
-          context.audit.record(input as AuditRecordInput)
-        } catch (error) {
-          errors.push(error)
-        }
-      }
+      errors.push(...refusalsOf(context.audit, bad as AuditRecordInput[]))
       return { recorded: context.audit.size }
     })
     await expect(
@@ -278,13 +272,7 @@ describe('bad input', () => {
     ]
     const errors: unknown[] = []
     const handler = auditedHandler(client, { table: table.name, logger: () => {} }, async (_e, context) => {
-      for (const input of bad) {
-        try {
-          context.audit.record(input)
-        } catch (error) {
-          errors.push(error)
-        }
-      }
+      errors.push(...refusalsOf(context.audit, bad))
       // Uncaught, it fails the request with that typed error, and the failure is audited under its name.
       context.audit.record(bad[0]!)
       return {}
@@ -339,13 +327,7 @@ describe('bad input', () => {
     ]
     const errors: unknown[] = []
     const handler = auditedHandler(client, { table: table.name, logger: () => {} }, async (_e, context) => {
-      for (const input of bad) {
-        try {
-          context.audit.record(input)
-        } catch (error) {
-          errors.push(error)
-        }
-      }
+      errors.push(...refusalsOf(context.audit, bad))
       // Keys that are distinct as text are fine: the change is recorded under the map.
       context.audit.record({
         action: 'limits',
@@ -511,3 +493,19 @@ describe('request facts', () => {
     expect(routeOf(undefined)).toBe('invoke')
   })
 })
+
+/** Records each input, collecting what record() throws for each (a refused input throws, the rest record). */
+function refusalsOf(
+  audit: { record(input: AuditRecordInput): unknown },
+  inputs: AuditRecordInput[],
+): unknown[] {
+  const refusals: unknown[] = []
+  for (const input of inputs) {
+    try {
+      audit.record(input)
+    } catch (error) {
+      refusals.push(error)
+    }
+  }
+  return refusals
+}
