@@ -109,7 +109,7 @@ function distinct<T>(values: T[], stored: (value: T) => string, path: string): T
 }
 
 /** One text per number DynamoDB stores: '1e+21' and '1000000000000000000000' are the same. */
-function storedNumber(text: string): string {
+export function storedNumber(text: string): string {
   const { negative, digits, point } = numberParts(text)
   return digits === '' ? '0' : `${negative ? '-' : ''}0.${digits}e${point}`
 }

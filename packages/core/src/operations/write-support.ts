@@ -10,7 +10,7 @@ import {
   ValidationError,
 } from '../errors.ts'
 import type { ItemTransformContext } from '../item-transformer.ts'
-import type { AttributeMap } from '../marshall.ts'
+import { type AttributeMap, storedNumber } from '../marshall.ts'
 import { type AnyModel, fromStoredItem, type ItemOf, keyAttributes } from '../model.ts'
 
 export interface WriteOptionsBase {
@@ -202,18 +202,7 @@ function sameMembers<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => 
 
 // DynamoDB reads a number back in its own form ('12.50' as '12.5', '1e2' as '100'): compare by value.
 function sameNumber(a: string, b: string): boolean {
-  return a === b || decimalValue(a) === decimalValue(b)
-}
-
-function decimalValue(text: string): string {
-  const match = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim())
-  if (match === null) return text
-  const [, sign, whole = '', fraction = '', exponent = '0'] = match
-  const digits = `${whole}${fraction}`.replace(/^0+/, '')
-  if (digits === '') return '0'
-  const significant = digits.replace(/0+$/, '')
-  const scale = Number(exponent) - fraction.length + (digits.length - significant.length)
-  return `${sign === '-' ? '-' : ''}${significant}e${scale}`
+  return a === b || storedNumber(a) === storedNumber(b)
 }
 
 /** A write's input as a transaction item: TransactWriteItems takes no ReturnValues. */
